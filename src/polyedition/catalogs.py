@@ -1,0 +1,499 @@
+"""The translator's workflow on gettext catalogs: extract, init, update, compile and stats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import io
+import logging
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.support import Translations
+
+from polyedition.config import Settings
+from polyedition.content import discover_articles, read_article
+from polyedition.errors import CatalogError
+from polyedition.fsutil import write_if_changed
+from polyedition.languages import profile
+from polyedition.model import Article, count_words
+from polyedition.pofile import read_catalog, write_catalog
+
+logger = logging.getLogger(__name__)
+
+UI_DOMAIN = "ui"
+TEMPLATE_PATTERNS = ("**.html", "**.txt", "**.xml", "**.vtt")
+JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true", "newstyle_gettext": "true"}
+COMMENT_TAGS = ("Translators:",)
+BUGS_ADDRESS = "translations@polyedition.example.org"
+FUZZY_CUTOFF = 0.6
+"""How alike two interface strings must be (difflib ratio) for update to offer a fuzzy match."""
+
+
+def source_date() -> dt.datetime:
+    """Now, or the time in ``SOURCE_DATE_EPOCH`` for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+        except ValueError as exc:
+            raise CatalogError(f"SOURCE_DATE_EPOCH must be whole seconds, got {epoch!r}") from exc
+    return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
+
+
+def pot_path(settings: Settings, domain: str) -> Path:
+    return settings.locales_dir / "templates" / f"{domain}.pot"
+
+
+def po_path(settings: Settings, lang: str, domain: str) -> Path:
+    return settings.locales_dir / lang / "LC_MESSAGES" / f"{domain}.po"
+
+
+def load_articles(settings: Settings) -> list[Article]:
+    """Every article of the project, in slug order; ``ui`` is reserved for interface strings."""
+    articles = [read_article(path) for path in discover_articles(settings.content_dir)]
+    for article in articles:
+        if article.slug == UI_DOMAIN:
+            raise CatalogError(
+                f"the slug {UI_DOMAIN!r} is reserved for interface strings",
+                path=article.path,
+                hint="choose another slug for this article",
+            )
+    return articles
+
+
+def domains(settings: Settings) -> list[str]:
+    """Catalog domains of the project: one per article, then ``ui``."""
+    return [article.slug for article in load_articles(settings)] + [UI_DOMAIN]
+
+
+def message_key(message: Message) -> str:
+    """The singular msgid of a message (plural messages have a tuple id)."""
+    return message.id if isinstance(message.id, str) else message.id[0]
+
+
+def _relative(settings: Settings, path: Path | str) -> str:
+    try:
+        return Path(path).resolve().relative_to(settings.project_dir).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def _new_template(settings: Settings, domain: str, created: dt.datetime) -> Catalog:
+    return Catalog(
+        domain=domain,
+        project=domain,
+        version="1.0",
+        copyright_holder=None,
+        msgid_bugs_address=BUGS_ADDRESS,
+        creation_date=created,
+        fuzzy=False,
+        header_comment=f"# Translations template for {domain} (polyedition).\n#",
+    )
+
+
+def article_template(settings: Settings, article: Article, created: dt.datetime) -> Catalog:
+    """The POT of one article: a message per segment, its id as context, its place as comment."""
+    catalog = _new_template(settings, article.slug, created)
+    where = _relative(settings, article.path)
+    for segment in article.segments():
+        catalog.add(
+            segment.text,
+            locations=[(where, segment.line)],
+            auto_comments=[segment.comment],
+            context=segment.id,
+        )
+    return catalog
+
+
+def ui_template(settings: Settings, created: dt.datetime) -> Catalog:
+    """The POT of interface strings, extracted from ``templates/`` with Babel's Jinja2 extractor."""
+    catalog = _new_template(settings, UI_DOMAIN, created)
+    templates = settings.templates_dir
+    if not templates.is_dir():
+        raise CatalogError("templates folder does not exist", path=templates)
+    method_map = [(pattern, "jinja2") for pattern in TEMPLATE_PATTERNS]
+    options_map = {pattern: dict(JINJA_OPTIONS) for pattern in TEMPLATE_PATTERNS}
+    try:
+        extracted = list(
+            extract_from_dir(
+                str(templates),
+                method_map=method_map,
+                options_map=options_map,
+                comment_tags=COMMENT_TAGS,
+                strip_comment_tags=True,
+            )
+        )
+    except Exception as exc:  # a template syntax error surfaces here first
+        lineno = getattr(exc, "lineno", None)
+        filename = getattr(exc, "filename", None) or templates
+        raise CatalogError(f"cannot extract strings: {exc}", path=filename, line=lineno) from exc
+    for filename, lineno, message, comments, context in sorted(
+        extracted, key=lambda item: (item[0], item[1])
+    ):
+        location = (_relative(settings, templates / filename), lineno)
+        existing = catalog.get(message, context=context)
+        if existing is not None:
+            existing.locations.append(location)
+            existing.auto_comments.extend(c for c in comments if c not in existing.auto_comments)
+            continue
+        catalog.add(message, locations=[location], auto_comments=comments, context=context)
+    return catalog
+
+
+def extract(settings: Settings) -> list[tuple[Path, bool]]:
+    """Write every POT; a POT whose only change would be its date is left alone.
+
+    Returns (path, written) for each domain.
+    """
+    created = source_date()
+    templates: list[tuple[str, Catalog]] = [
+        (article.slug, article_template(settings, article, created))
+        for article in load_articles(settings)
+    ]
+    templates.append((UI_DOMAIN, ui_template(settings, created)))
+    results = []
+    for domain, catalog in templates:
+        path = pot_path(settings, domain)
+        results.append((path, write_catalog(path, catalog, ignore_creation_date=True)))
+    return results
+
+
+def read_template(settings: Settings, domain: str) -> Catalog:
+    path = pot_path(settings, domain)
+    if not path.exists():
+        raise CatalogError(
+            "template catalog is missing", path=path, hint="run 'polyedition extract' first"
+        )
+    return read_catalog(path, domain=domain)
+
+
+def init_catalogs(settings: Settings, lang: str, *, force: bool = False) -> list[Path]:
+    """Start the PO catalogs of a language from the POTs, with its Plural-Forms header."""
+    settings.require_language(lang)
+    lang_profile = profile(lang)
+    written = []
+    for domain in domains(settings):
+        template = read_template(settings, domain)
+        path = po_path(settings, lang, domain)
+        if path.exists() and not force:
+            raise CatalogError(
+                "catalog already exists",
+                path=path,
+                hint="use 'polyedition update' to merge new strings, or --force to start over",
+            )
+        catalog = Catalog(
+            locale=lang,
+            domain=domain,
+            project=domain,
+            version="1.0",
+            copyright_holder=None,
+            msgid_bugs_address=BUGS_ADDRESS,
+            creation_date=template.creation_date,
+            revision_date=template.creation_date,
+            language_team=f"{lang_profile.english_name} <{lang}@li.org>",
+            fuzzy=False,
+            header_comment=f"# {lang_profile.english_name} translations for {domain}.\n#",
+        )
+        for message in template:
+            if message.id:
+                catalog.add(
+                    message.id,
+                    string=_empty_string(message, catalog.num_plurals),
+                    locations=message.locations,
+                    flags=message.flags,
+                    auto_comments=message.auto_comments,
+                    context=message.context,
+                )
+        write_catalog(path, catalog)
+        written.append(path)
+    return written
+
+
+def _empty_string(message: Message, num_plurals: int) -> str | tuple[str, ...]:
+    return ("",) * num_plurals if message.pluralizable else ""
+
+
+def _fit_string(
+    string: str | tuple[str, ...] | list[str] | None, message: Message, num_plurals: int
+) -> str | tuple[str, ...]:
+    """Adapt a translation to the shape of a (possibly plural) template message."""
+    if string is None:
+        return _empty_string(message, num_plurals)
+    if message.pluralizable:
+        forms = (string,) if isinstance(string, str) else tuple(string)
+        return tuple((forms + ("",) * num_plurals)[:num_plurals])
+    return string if isinstance(string, str) else (tuple(string) or ("",))[0]
+
+
+def _has_translation(message: Message) -> bool:
+    string = message.string
+    return any(string) if isinstance(string, (tuple, list)) else bool(string)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateResult:
+    path: Path
+    kept: int
+    fuzzy: int
+    new: int
+    obsolete: int
+    written: bool
+
+
+def merge(template: Catalog, catalog: Catalog) -> tuple[Catalog, UpdateResult]:
+    """Merge a POT into a PO: the heart of ``update``.
+
+    - a message still in the template keeps its translation;
+    - a message whose context (the segment id) survives with edited text keeps its old
+      translation as fuzzy, with the previous msgid so the translator sees the diff;
+    - an interface string without context is matched to a similar old one (difflib);
+    - messages gone from the template become obsolete (``#~``), never deleted.
+    """
+    merged = Catalog(locale=catalog.locale, domain=catalog.domain)
+    merged.mime_headers = catalog.mime_headers
+    merged.header_comment = catalog.header_comment
+    merged.creation_date = template.creation_date
+    merged.fuzzy = catalog.fuzzy
+    old = {(m.context, message_key(m)): m for m in catalog if m.id}
+    by_context = {m.context: m for m in catalog if m.id and m.context}
+    used: set[tuple[str | None, str]] = set()
+    kept = fuzzy = new = 0
+    num_plurals = merged.num_plurals
+    for message in template:
+        if not message.id:
+            continue
+        key = (message.context, message_key(message))
+        previous = old.get(key)
+        flags = set(message.flags)
+        previous_id: list[str] = []
+        if previous is not None:
+            flags |= previous.flags
+            previous_id = list(previous.previous_id) if previous.fuzzy else []
+            kept += 1
+        else:
+            previous = by_context.get(message.context) if message.context else None
+            if previous is None or (previous.context, message_key(previous)) in used:
+                previous = _similar(message, catalog, used)
+            if previous is not None and _has_translation(previous):
+                flags |= {"fuzzy"} | (previous.flags - {"fuzzy"})
+                previous_id = [message_key(previous)]
+                if previous.pluralizable and isinstance(previous.id, tuple):
+                    previous_id = list(previous.id)
+                fuzzy += 1
+            else:
+                previous = None
+                new += 1
+        if previous is not None:
+            used.add((previous.context, message_key(previous)))
+        merged.add(
+            message.id,
+            string=(
+                _fit_string(previous.string, message, num_plurals)
+                if previous is not None
+                else _empty_string(message, num_plurals)
+            ),
+            locations=message.locations,
+            flags=flags,
+            auto_comments=message.auto_comments,
+            user_comments=previous.user_comments if previous is not None else [],
+            previous_id=previous_id,
+            context=message.context,
+        )
+    obsolete = 0
+    for key, message in old.items():
+        if key not in used and _has_translation(message):
+            merged.obsolete[_obsolete_key(message)] = message
+            obsolete += 1
+    for message in catalog.obsolete.values():
+        obsolete_key = _obsolete_key(message)
+        if obsolete_key not in merged.obsolete and merged.get(message.id, message.context) is None:
+            merged.obsolete[obsolete_key] = message
+    return merged, UpdateResult(Path(), kept, fuzzy, new, obsolete, False)
+
+
+def _obsolete_key(message: Message) -> str | tuple[str, str]:
+    """The key Babel files a message under: its msgid, with its context when it has one."""
+    return (message_key(message), message.context) if message.context else message_key(message)
+
+
+def _similar(
+    message: Message, catalog: Catalog, used: set[tuple[str | None, str]]
+) -> Message | None:
+    """The most similar unused old message without context, as Babel's fuzzy matching does."""
+    if message.context:
+        return None
+    candidates = {
+        message_key(m): m
+        for m in catalog
+        if m.id and not m.context and (m.context, message_key(m)) not in used
+    }
+    matches = difflib.get_close_matches(message_key(message), list(candidates), 1, FUZZY_CUTOFF)
+    return candidates[matches[0]] if matches else None
+
+
+def update_catalogs(settings: Settings, langs: Iterable[str]) -> list[UpdateResult]:
+    """Merge every POT into the PO of each language (a missing PO is started with ``init``)."""
+    results = []
+    for lang in langs:
+        settings.require_language(lang)
+        for domain in domains(settings):
+            template = read_template(settings, domain)
+            path = po_path(settings, lang, domain)
+            if not path.exists():
+                init_catalogs(settings, lang)
+            catalog = read_catalog(path, locale=lang, domain=domain)
+            merged, result = merge(template, catalog)
+            written = write_catalog(path, merged)
+            results.append(
+                UpdateResult(path, result.kept, result.fuzzy, result.new, result.obsolete, written)
+            )
+    return results
+
+
+def mo_path(po: Path) -> Path:
+    return po.with_suffix(".mo")
+
+
+def compile_catalogs(settings: Settings, langs: Iterable[str]) -> list[tuple[Path, bool]]:
+    """PO → MO for each language and domain; an MO newer than its PO is left alone."""
+    results = []
+    for lang in langs:
+        for domain in domains(settings):
+            po = po_path(settings, lang, domain)
+            if not po.exists():
+                continue
+            mo = mo_path(po)
+            if mo.exists() and mo.stat().st_mtime_ns >= po.stat().st_mtime_ns:
+                results.append((mo, False))
+                continue
+            catalog = load_catalog(settings, lang, domain)
+            assert catalog is not None
+            buffer = io.BytesIO()
+            write_mo(buffer, catalog, use_fuzzy=False)
+            write_if_changed(mo, buffer.getvalue())
+            os.utime(mo)
+            results.append((mo, True))
+    return results
+
+
+_PLURAL_HEADER = re.compile(r"^\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?);?\s*$")
+
+
+def header_problems(catalog: Catalog, lang: str) -> list[str]:
+    """What is wrong with a PO header for ``lang``, in words a translator can act on."""
+    problems = []
+    headers = dict(catalog.mime_headers)
+    content_type = headers.get("Content-Type", "")
+    if "charset=utf-8" not in content_type.lower().replace(" ", ""):
+        problems.append(f"Content-Type must declare charset=UTF-8, found {content_type!r}")
+    language = headers.get("Language", "")
+    if language.replace("-", "_").split("_")[0] != lang:
+        problems.append(f"Language header is {language!r}, expected {lang!r}")
+    plural_forms = headers.get("Plural-Forms", "")
+    match = _PLURAL_HEADER.match(plural_forms)
+    expected = profile(lang).num_plurals
+    if not match:
+        problems.append(
+            f"Plural-Forms header is missing or malformed: {plural_forms!r} "
+            f"(expected {profile(lang).plural_forms!r})"
+        )
+    elif int(match.group(1)) != expected:
+        problems.append(
+            f"Plural-Forms declares nplurals={match.group(1)}, but {profile(lang).english_name} "
+            f"has {expected} (use {profile(lang).plural_forms!r})"
+        )
+    return problems
+
+
+def header_line(path: Path, name: str) -> int:
+    """The line of a header field in a PO file (1 when it is absent)."""
+    try:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.startswith(f'"{name}:'):
+                return number
+    except (OSError, UnicodeDecodeError):
+        pass
+    return 1
+
+
+def load_catalog(settings: Settings, lang: str, domain: str) -> Catalog | None:
+    """Read and validate a language's PO for a domain; None when the language has none yet."""
+    path = po_path(settings, lang, domain)
+    if not path.exists():
+        return None
+    catalog = read_catalog(path, locale=lang, domain=domain)
+    problems = header_problems(catalog, lang)
+    if problems:
+        field = problems[0].split()[0]
+        raise CatalogError(problems[0], path=path, line=header_line(path, field), lang=lang)
+    return catalog
+
+
+def ui_translations(settings: Settings, lang: str) -> Translations:
+    """gettext translations of interface strings for ``lang`` (fuzzy entries are not used)."""
+    catalog = load_catalog(settings, lang, UI_DOMAIN)
+    if catalog is None:
+        return Translations()
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer, domain=UI_DOMAIN)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogStats:
+    lang: str
+    domain: str
+    translated: int
+    fuzzy: int
+    untranslated: int
+    words: int
+    translated_words: int
+
+    @property
+    def total(self) -> int:
+        return self.translated + self.fuzzy + self.untranslated
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.translated / self.total if self.total else 100.0
+
+
+def _words(message: Message) -> int:
+    return sum(
+        count_words(part) for part in ([message.id] if isinstance(message.id, str) else message.id)
+    )
+
+
+def catalog_stats(settings: Settings, langs: Iterable[str]) -> Iterator[CatalogStats]:
+    """Translated, fuzzy and untranslated counts per language and domain.
+
+    In the source language an empty msgstr means "use the source": it counts as translated.
+    """
+    for lang in langs:
+        for domain in domains(settings):
+            catalog = load_catalog(settings, lang, domain)
+            messages = [m for m in (catalog or read_template(settings, domain)) if m.id]
+            translated = fuzzy = untranslated = words = translated_words = 0
+            for message in messages:
+                size = _words(message)
+                words += size
+                if catalog is not None and message.fuzzy:
+                    fuzzy += 1
+                elif lang == settings.source_language or (
+                    catalog is not None and _has_translation(message)
+                ):
+                    translated += 1
+                    translated_words += size
+                else:
+                    untranslated += 1
+            yield CatalogStats(
+                lang, domain, translated, fuzzy, untranslated, words, translated_words
+            )

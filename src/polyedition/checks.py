@@ -1,0 +1,207 @@
+"""Catalog QA that a translator can act on: each finding is ``path:line: [check] message``."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.catalog import Catalog, Message
+
+from polyedition.catalogs import (
+    domains,
+    header_line,
+    header_problems,
+    message_key,
+    po_path,
+)
+from polyedition.config import Settings
+from polyedition.errors import CatalogError
+from polyedition.glossary import Term, load_glossary
+from polyedition.pofile import read_catalog
+
+logger = logging.getLogger(__name__)
+
+IGNORE_SAME_FLAG = "ignore-same"
+"""Weblate's flag for a message whose translation may equal its source (a name, a number)."""
+
+_PLACEHOLDER = re.compile(
+    r"%\((\w+)\)[#0\- +]*\d*(?:\.\d+)?[sdifrxXeEgGc]|%[sdif]|\{\w*(?:[!:][^{}]*)?\}"
+)
+_LINK_TARGET = re.compile(r"\]\(([^)\s]+)")
+_CODE_SPAN = re.compile(r"`+[^`]+`+")
+_EMPHASIS = re.compile(r"(?<![\w*_])(\*\*|__|\*|_)(?=\S)")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Finding:
+    """One thing for a translator to fix."""
+
+    path: Path
+    line: int
+    check: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: [{self.check}] {self.message}"
+
+
+def placeholders(text: str) -> Counter[str]:
+    """Placeholders in a message: ``%(name)s``, ``%d`` and ``{name}``.
+
+    >>> sorted(placeholders("%(num)d min read, by {author}"))
+    ['%(num)d', '{author}']
+    """
+    return Counter(match.group(0) for match in _PLACEHOLDER.finditer(text))
+
+
+def markup(text: str) -> Counter[str]:
+    """Inline Markdown a translation must keep: link targets, code spans and emphasis markers.
+
+    >>> sorted(markup("see [the report](https://x.org/r) and `code` in **bold**").elements())
+    ['**', '`code`', 'https://x.org/r']
+    """
+    found: Counter[str] = Counter()
+    found.update(_LINK_TARGET.findall(text))
+    found.update(_CODE_SPAN.findall(text))
+    found.update(_EMPHASIS.findall(_CODE_SPAN.sub("", text)))
+    return found
+
+
+def _strings(message: Message) -> list[str]:
+    string = message.string
+    return list(string) if isinstance(string, (tuple, list)) else [string or ""]
+
+
+def _sources(message: Message) -> list[str]:
+    return [message.id] if isinstance(message.id, str) else list(message.id)
+
+
+def check_message(
+    message: Message, lang: str, *, source_lang: str, num_plurals: int, glossary: Iterable[Term]
+) -> Iterator[tuple[str, str]]:
+    """(check, message) pairs for one catalog entry; pure, so each rule is tested on its own."""
+    strings = _strings(message)
+    sources = _sources(message)
+    is_source = lang == source_lang
+    if message.fuzzy:
+        yield (
+            "fuzzy",
+            "translation is marked fuzzy: review it against the new source, then unmark it",
+        )
+    if message.pluralizable and len(strings) != num_plurals:
+        yield "plural-forms", f"needs {num_plurals} plural forms (msgstr[0]…), has {len(strings)}"
+    if not any(strings):
+        if not is_source:
+            yield "untranslated", "message is not translated"
+        return
+    if not is_source:
+        for index, string in enumerate(strings):
+            if not string:
+                yield "untranslated", f"plural form msgstr[{index}] is empty"
+    if (
+        not is_source
+        and IGNORE_SAME_FLAG not in message.flags
+        and any(
+            string == source and _LETTER.search(source) for string in strings for source in sources
+        )
+    ):
+        yield (
+            "untranslated-copy",
+            "translation is a copy of the English source; translate it, or add the flag "
+            f"'#, {IGNORE_SAME_FLAG}' if it is meant to stay the same",
+        )
+    reference = placeholders(sources[-1] if len(sources) > 1 else sources[0])
+    singular = placeholders(sources[0])
+    for index, string in enumerate(strings):
+        if not string:
+            continue
+        found = placeholders(string)
+        # Plural forms may drop the number ("one minute"), but never invent a placeholder.
+        allowed = reference | singular
+        missing = set(reference) - set(found) if not message.pluralizable else set()
+        extra = set(found) - set(allowed)
+        if missing:
+            yield "placeholders", f"missing placeholder(s) {', '.join(sorted(missing))}"
+        if extra:
+            yield (
+                "placeholders",
+                f"unknown placeholder(s) {', '.join(sorted(extra))} in form {index}",
+            )
+        source_markup, string_markup = markup(sources[0]), markup(string)
+        if set(_LINK_TARGET.findall(sources[0])) != set(_LINK_TARGET.findall(string)) or sum(
+            source_markup.values()
+        ) != sum(string_markup.values()):
+            yield "markup", "inline Markdown (links, code, emphasis) differs from the source"
+    if not is_source:
+        for term in glossary:
+            if any(term.occurs_in(source) for source in sources) and not all(
+                term.used_in(lang, string) for string in strings if string
+            ):
+                yield (
+                    "glossary",
+                    f"{term.source!r} should be translated as {term.forms[lang]!r} "
+                    f"(in a grammatical form; glossary.csv line {term.line})",
+                )
+
+
+def check_catalog(
+    path: Path, catalog: Catalog, lang: str, source_lang: str, glossary: list[Term]
+) -> list[Finding]:
+    findings = [
+        Finding(path, header_line(path, problem.split()[0]), "header", problem)
+        for problem in header_problems(catalog, lang)
+    ]
+    for message in catalog:
+        if not message.id:
+            continue
+        for check, text in check_message(
+            message,
+            lang,
+            source_lang=source_lang,
+            num_plurals=catalog.num_plurals,
+            glossary=glossary,
+        ):
+            findings.append(
+                Finding(path, _entry_line(message), check, f"{text} ({_label(message)})")
+            )
+    return findings
+
+
+def _entry_line(message: Message) -> int:
+    # Babel records the line of the msgid keyword, which is where msgfmt points too.
+    return int(message.lineno or 1)
+
+
+def _label(message: Message) -> str:
+    key = message_key(message)
+    short = key if len(key) <= 50 else key[:47] + "..."
+    return f"{message.context}: {short!r}" if message.context else repr(short)
+
+
+def run_checks(settings: Settings, langs: Iterable[str]) -> list[Finding]:
+    """Check every catalog of the given languages; a file that cannot be parsed is one finding."""
+    glossary = load_glossary(settings.locales_dir, settings.source_language)
+    findings: list[Finding] = []
+    for lang in langs:
+        settings.require_language(lang)
+        for domain in domains(settings):
+            path = po_path(settings, lang, domain)
+            if not path.exists():
+                findings.append(
+                    Finding(
+                        path, 1, "missing", f"no {domain} catalog: run 'polyedition init {lang}'"
+                    )
+                )
+                continue
+            try:
+                catalog = read_catalog(path, locale=lang, domain=domain)
+            except CatalogError as error:
+                findings.append(Finding(path, error.line or 1, "syntax", error.message))
+                continue
+            findings.extend(check_catalog(path, catalog, lang, settings.source_language, glossary))
+    return sorted(findings)

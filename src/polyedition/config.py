@@ -1,0 +1,204 @@
+"""One frozen settings object read from ``[tool.polyedition]`` in the project's pyproject.toml."""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from polyedition.errors import ConfigError
+from polyedition.languages import PROFILES
+
+logger = logging.getLogger(__name__)
+
+PYPROJECT = "pyproject.toml"
+KNOWN_ENGINES = ("espeak", "gtts")
+
+
+@dataclass(frozen=True, slots=True)
+class NarrationSettings:
+    """How one language is narrated: engines in order of preference, voice and speaking rate."""
+
+    engines: tuple[str, ...] = ("espeak",)
+    voice: str | None = None
+    """Engine-specific voice name; None takes the language's default voice."""
+    rate: int | None = None
+    """Speaking rate in words per minute; None takes the engine's default."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the build needs to know about a project, validated once."""
+
+    project_dir: Path
+    source_language: str = "en"
+    languages: tuple[str, ...] = ("en", "be", "ru", "pl", "lt")
+    base_url: str = "https://example.org/"
+    content_dir: Path = Path("content")
+    locales_dir: Path = Path("locales")
+    templates_dir: Path = Path("templates")
+    output_dir: Path = Path("output")
+    cache_dir: Path = Path(".cache")
+    narration: Mapping[str, NarrationSettings] = field(default_factory=lambda: MappingProxyType({}))
+
+    def require_language(self, code: str) -> str:
+        """Return ``code`` if the project publishes in it, else raise a ConfigError."""
+        if code not in self.languages:
+            raise ConfigError(
+                f"language {code!r} is not configured for this project",
+                path=self.project_dir / PYPROJECT,
+                hint=f"configured languages: {', '.join(self.languages)}",
+            )
+        return code
+
+    @property
+    def target_languages(self) -> tuple[str, ...]:
+        """The configured languages other than the source language."""
+        return tuple(code for code in self.languages if code != self.source_language)
+
+    def narration_for(self, code: str) -> NarrationSettings:
+        return self.narration.get(code, NarrationSettings())
+
+    def page_url(self, *parts: str) -> str:
+        """An absolute URL under the configured base URL (``page_url("be", slug, "")``)."""
+        return self.base_url + "/".join(parts)
+
+
+_DEFAULTS = Settings(project_dir=Path())
+
+_PATH_KEYS = {
+    "content-dir": "content_dir",
+    "locales-dir": "locales_dir",
+    "templates-dir": "templates_dir",
+    "output-dir": "output_dir",
+    "cache-dir": "cache_dir",
+}
+_TOP_KEYS = {"source-language", "languages", "base-url", "narration", *_PATH_KEYS}
+_NARRATION_KEYS = {"engines", "voice", "rate"}
+
+
+def load_settings(project_dir: Path) -> Settings:
+    """Read and validate ``[tool.polyedition]`` from ``project_dir/pyproject.toml``.
+
+    A project without a pyproject.toml, or without the table, gets the defaults.
+    """
+    project_dir = project_dir.resolve()
+    if not project_dir.is_dir():
+        raise ConfigError("project folder does not exist", path=project_dir)
+    pyproject = project_dir / PYPROJECT
+    raw: Mapping[str, Any] = {}
+    source = ""
+    if pyproject.is_file():
+        source = pyproject.read_text(encoding="utf-8")
+        try:
+            document = tomllib.loads(source)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"invalid TOML: {exc}", path=pyproject) from exc
+        raw = document.get("tool", {}).get("polyedition", {})
+    return _parse(raw, project_dir, pyproject, source)
+
+
+def _parse(raw: Mapping[str, Any], project_dir: Path, pyproject: Path, source: str) -> Settings:
+    def fail(message: str, key: str, hint: str | None = None) -> ConfigError:
+        return ConfigError(message, path=pyproject, line=_line_of(source, key), hint=hint)
+
+    for key in raw:
+        if key not in _TOP_KEYS:
+            raise fail(
+                f"unknown setting tool.polyedition.{key}",
+                key,
+                hint=f"known settings: {', '.join(sorted(_TOP_KEYS))}",
+            )
+    values: dict[str, Any] = {"project_dir": project_dir}
+
+    languages = raw.get("languages", list(_DEFAULTS.languages))
+    if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
+        raise fail("tool.polyedition.languages must be a list of language codes", "languages")
+    for code in languages:
+        if code not in PROFILES:
+            raise fail(
+                f"unsupported language {code!r} in tool.polyedition.languages",
+                "languages",
+                hint=f"supported: {', '.join(PROFILES)}",
+            )
+    if len(set(languages)) != len(languages) or not languages:
+        raise fail("tool.polyedition.languages must list each language once", "languages")
+    values["languages"] = tuple(languages)
+
+    source_language = raw.get("source-language", _DEFAULTS.source_language)
+    if source_language not in languages:
+        raise fail(
+            f"source-language {source_language!r} is not among the languages", "source-language"
+        )
+    values["source_language"] = source_language
+
+    base_url = raw.get("base-url", _DEFAULTS.base_url)
+    if not isinstance(base_url, str) or not re.match(r"^https?://[^/\s]+(/\S*)?$", base_url):
+        raise fail("tool.polyedition.base-url must be an http(s) URL", "base-url")
+    values["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
+
+    for key, attr in _PATH_KEYS.items():
+        if key in raw:
+            if not isinstance(raw[key], str) or not raw[key]:
+                raise fail(f"tool.polyedition.{key} must be a folder path", key)
+            folder = Path(raw[key])
+            values[attr] = folder if folder.is_absolute() else project_dir / folder
+        else:
+            values[attr] = project_dir / getattr(_DEFAULTS, attr)
+
+    narration_raw = raw.get("narration", {})
+    if not isinstance(narration_raw, dict):
+        raise fail("tool.polyedition.narration must be a table of languages", "narration")
+    narration: dict[str, NarrationSettings] = {}
+    for code, options in narration_raw.items():
+        if code not in languages:
+            raise fail(f"tool.polyedition.narration.{code}: language not configured", code)
+        narration[code] = _parse_narration(code, options, fail)
+    values["narration"] = MappingProxyType(narration)
+    return Settings(**values)
+
+
+def _parse_narration(code: str, options: Any, fail: Any) -> NarrationSettings:
+    where = f"tool.polyedition.narration.{code}"
+    if not isinstance(options, dict):
+        raise fail(f"{where} must be a table", code)
+    for key in options:
+        if key not in _NARRATION_KEYS:
+            raise fail(
+                f"unknown setting {where}.{key}",
+                key,
+                hint=f"known: {', '.join(sorted(_NARRATION_KEYS))}",
+            )
+    engines = options.get("engines", ["espeak"])
+    if isinstance(engines, str):
+        engines = [engines]
+    if not isinstance(engines, list) or not engines:
+        raise fail(f"{where}.engines must be a non-empty list of engine names", "engines")
+    for engine in engines:
+        if engine not in KNOWN_ENGINES:
+            raise fail(
+                f"{where}.engines: unknown engine {engine!r}",
+                "engines",
+                hint=f"known engines: {', '.join(KNOWN_ENGINES)}",
+            )
+    voice = options.get("voice")
+    if voice is not None and not isinstance(voice, str):
+        raise fail(f"{where}.voice must be a string", "voice")
+    rate = options.get("rate")
+    if rate is not None and (not isinstance(rate, int) or not 80 <= rate <= 450):
+        raise fail(f"{where}.rate must be words per minute between 80 and 450", "rate")
+    return NarrationSettings(engines=tuple(engines), voice=voice, rate=rate)
+
+
+def _line_of(source: str, key: str) -> int | None:
+    """The first line of pyproject.toml that sets ``key``, to point the user at it."""
+    pattern = re.compile(rf"^\s*(\[.*\b{re.escape(key)}\b.*\]|\"?{re.escape(key)}\"?\s*=)")
+    for number, line in enumerate(source.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None

@@ -1,0 +1,175 @@
+"""Reading and writing gettext catalogs strictly: GNU msgfmt's syntax rules, Babel's data model."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+from polyedition.errors import CatalogError
+from polyedition.fsutil import write_if_changed
+
+logger = logging.getLogger(__name__)
+
+PO_WIDTH = 76
+"""Line width of written catalogs: Babel's (and pybabel's) default, so rewraps never churn."""
+
+_KEYWORD = re.compile(r"^(msgctxt|msgid|msgid_plural|msgstr(?:\[(\d+)\])?)\s+(\".*)$")
+_STRING = re.compile(r'^"((?:[^"\\]|\\["\\abfnrtv]|\\[0-7]{1,3}|\\x[0-9a-fA-F]+)*)"\s*$')
+_CREATION_DATE = re.compile(rb'^"POT-Creation-Date: .*\\n"\n', re.MULTILINE)
+
+
+def _unescape(body: str) -> str:
+    return body.replace('\\"', '"').replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\")
+
+
+def lint_po(text: str, path: Path) -> None:
+    """Raise CatalogError at the first line GNU msgfmt would reject (syntax and duplicates).
+
+    Babel's reader accepts an unterminated string or a duplicate message silently; a
+    translator must hear about both, with the line, before a build uses the catalog.
+    """
+    entries: dict[tuple[str | None, str], int] = {}
+    context: str | None = None
+    msgid: str | None = None
+    entry_line = 0
+    last_keyword: str | None = None
+    seen: set[str] = set()
+    plural_indexes: list[int] = []
+
+    def finish(line: int) -> None:
+        nonlocal context, msgid, last_keyword, plural_indexes
+        if last_keyword is None:
+            return
+        if "msgid" not in seen:
+            raise CatalogError("message has no msgid", path=path, line=entry_line)
+        if "msgstr" not in seen:
+            raise CatalogError(
+                "message has no msgstr", path=path, line=entry_line, hint='add a line msgstr ""'
+            )
+        if plural_indexes and plural_indexes != list(range(len(plural_indexes))):
+            raise CatalogError(
+                f"plural msgstr indexes must be 0, 1, 2, … (found {plural_indexes})",
+                path=path,
+                line=entry_line,
+            )
+        if "msgid_plural" in seen and not plural_indexes:
+            raise CatalogError(
+                "plural message needs msgstr[0], msgstr[1], …", path=path, line=entry_line
+            )
+        assert msgid is not None
+        key = (context, msgid)
+        if key in entries:
+            raise CatalogError(
+                f"duplicate message (first defined at line {entries[key]})",
+                path=path,
+                line=entry_line,
+                msgid=msgid,
+                hint="remove one of the two entries",
+            )
+        entries[key] = entry_line
+        context = msgid = last_keyword = None
+        seen.clear()
+        plural_indexes = []
+
+    current: str | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#~"):
+            # Obsolete entries are ignored by msgfmt; a blank line ends an entry.
+            if not line:
+                finish(number)
+                current = None
+            continue
+        if line.startswith("#"):
+            if last_keyword is not None and "msgstr" in seen:
+                finish(number)
+            continue
+        keyword_match = _KEYWORD.match(line)
+        if keyword_match:
+            keyword, index, rest = keyword_match.groups()
+            base = "msgstr" if keyword.startswith("msgstr") else keyword
+            if base in {"msgctxt", "msgid"} and "msgstr" in seen:
+                finish(number)
+            if last_keyword is None:
+                entry_line = number
+            if base == "msgstr" and "msgid" not in seen:
+                raise CatalogError("msgstr without a msgid before it", path=path, line=number)
+            if base in seen and base != "msgstr":
+                raise CatalogError(
+                    f"{keyword} appears twice in one message", path=path, line=number
+                )
+            if index is not None:
+                plural_indexes.append(int(index))
+            elif base == "msgstr" and "msgid_plural" in seen:
+                raise CatalogError(
+                    "plural message needs msgstr[N], not msgstr", path=path, line=number
+                )
+            seen.add(base)
+            last_keyword = current = keyword
+            string = rest
+        elif line.startswith('"'):
+            if current is None:
+                raise CatalogError("string without a keyword before it", path=path, line=number)
+            string = line
+        else:
+            raise CatalogError(f"unexpected text {line[:30]!r}", path=path, line=number)
+        string_match = _STRING.match(string)
+        if not string_match:
+            raise CatalogError(
+                "string is not terminated or has an invalid escape",
+                path=path,
+                line=number,
+                hint='every string must be one line in double quotes; write \\" for a quote',
+            )
+        value = _unescape(string_match.group(1))
+        if current == "msgid":
+            msgid = (msgid or "") + value
+        elif current == "msgctxt":
+            context = (context or "") + value
+    finish(len(text.splitlines()) + 1)
+
+
+def read_catalog(path: Path, *, locale: str | None = None, domain: str | None = None) -> Catalog:
+    """Read a PO or POT file after a strict syntax check; errors name the file and line."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError as exc:
+        raise CatalogError("catalog does not exist", path=path) from exc
+    except UnicodeDecodeError as exc:
+        raise CatalogError(
+            f"catalog is not valid UTF-8 (byte {exc.start})",
+            path=path,
+            hint="save the file as UTF-8, as Poedit and Weblate do",
+        ) from exc
+    lint_po(text, path)
+    try:
+        return read_po(io.StringIO(text), locale=locale, domain=domain, abort_invalid=True)
+    except Exception as exc:  # Babel raises PoFileError and ValueError for bad values
+        line = getattr(exc, "lineno", None)
+        raise CatalogError(f"cannot parse catalog: {exc}", path=path, line=line) from exc
+
+
+def catalog_bytes(catalog: Catalog) -> bytes:
+    """Serialize a catalog the way every polyedition command writes it."""
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=PO_WIDTH, include_previous=True, sort_output=False)
+    return buffer.getvalue()
+
+
+def write_catalog(path: Path, catalog: Catalog, *, ignore_creation_date: bool = False) -> bool:
+    """Write a catalog atomically unless it is unchanged; True if the file was written.
+
+    With ``ignore_creation_date`` (POT files), a difference in POT-Creation-Date alone does not
+    count as a change, so re-extracting unchanged sources leaves the file alone.
+    """
+    data = catalog_bytes(catalog)
+    if ignore_creation_date and path.exists():
+        old = path.read_bytes()
+        if _CREATION_DATE.sub(b"", old) == _CREATION_DATE.sub(b"", data):
+            return False
+    return write_if_changed(path, data)
