@@ -6,7 +6,12 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from polyedition.catalogs import compile_catalogs, load_articles, load_catalog
+from polyedition.catalogs import (
+    compile_catalogs,
+    load_articles,
+    load_catalog,
+    verify_ui_template,
+)
 from polyedition.config import Settings
 from polyedition.localize import localize
 from polyedition.model import Article, Edition
@@ -34,6 +39,7 @@ def load_editions(settings: Settings, languages: Iterable[str]) -> list[Edition]
 
 def build(settings: Settings, *, languages: Iterable[str], strict: bool = False) -> BuildReport:
     langs = list(languages)
+    verify_ui_template(settings)
     compile_catalogs(settings, langs)
     editions = load_editions(settings, langs)
     problems = []

@@ -8,7 +8,7 @@ import io
 import logging
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from polyedition.errors import CatalogError
 from polyedition.fsutil import write_if_changed
 from polyedition.languages import profile
 from polyedition.model import Article, count_words
-from polyedition.pofile import read_catalog, write_catalog
+from polyedition.pofile import header_fields, read_catalog, write_catalog
 
 logger = logging.getLogger(__name__)
 
@@ -386,10 +386,9 @@ def compile_catalogs(settings: Settings, langs: Iterable[str]) -> list[tuple[Pat
 _PLURAL_HEADER = re.compile(r"^\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?);?\s*$")
 
 
-def header_problems(catalog: Catalog, lang: str) -> list[str]:
+def header_problems(headers: Mapping[str, str], lang: str) -> list[str]:
     """What is wrong with a PO header for ``lang``, in words a translator can act on."""
     problems = []
-    headers = dict(catalog.mime_headers)
     content_type = headers.get("Content-Type", "")
     if "charset=utf-8" not in content_type.lower().replace(" ", ""):
         problems.append(f"Content-Type must declare charset=UTF-8, found {content_type!r}")
@@ -413,14 +412,15 @@ def header_problems(catalog: Catalog, lang: str) -> list[str]:
 
 
 def header_line(path: Path, name: str) -> int:
-    """The line of a header field in a PO file (1 when it is absent)."""
+    """The line of a header field in a PO file; the header's msgstr line when it is absent."""
     try:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if line.startswith(f'"{name}:'):
-                return number
+        lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
-        pass
-    return 1
+        return 1
+    for number, line in enumerate(lines, start=1):
+        if line.startswith(f'"{name}:'):
+            return number
+    return next((n for n, line in enumerate(lines, start=1) if line.startswith("msgstr")), 1)
 
 
 def load_catalog(settings: Settings, lang: str, domain: str) -> Catalog | None:
@@ -428,12 +428,33 @@ def load_catalog(settings: Settings, lang: str, domain: str) -> Catalog | None:
     path = po_path(settings, lang, domain)
     if not path.exists():
         return None
-    catalog = read_catalog(path, locale=lang, domain=domain)
-    problems = header_problems(catalog, lang)
+    try:
+        problems = header_problems(header_fields(path), lang)
+    except UnicodeDecodeError:
+        problems = []  # read_catalog reports the encoding with its byte offset
     if problems:
         field = problems[0].split()[0]
         raise CatalogError(problems[0], path=path, line=header_line(path, field), lang=lang)
-    return catalog
+    return read_catalog(path, locale=lang, domain=domain)
+
+
+def verify_ui_template(settings: Settings) -> None:
+    """Fail when a template uses an interface string that ``ui.pot`` does not have yet.
+
+    Such a string would silently stay English in every edition; the fix is to re-extract.
+    """
+    current = ui_template(settings, source_date())
+    template = read_template(settings, UI_DOMAIN)
+    for message in current:
+        if message.id and template.get(message.id, context=message.context) is None:
+            where, line = message.locations[0] if message.locations else (None, None)
+            raise CatalogError(
+                f"template string {message_key(message)!r} is missing from "
+                f"{_relative(settings, pot_path(settings, UI_DOMAIN))}",
+                path=settings.project_dir / where if where else None,
+                line=line,
+                hint="run 'polyedition extract', then 'polyedition update' for the translators",
+            )
 
 
 def ui_translations(settings: Settings, lang: str) -> Translations:

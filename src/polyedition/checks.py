@@ -21,7 +21,7 @@ from polyedition.catalogs import (
 from polyedition.config import Settings
 from polyedition.errors import CatalogError
 from polyedition.glossary import Term, load_glossary
-from polyedition.pofile import read_catalog
+from polyedition.pofile import header_fields, read_catalog
 
 logger = logging.getLogger(__name__)
 
@@ -152,10 +152,8 @@ def check_message(
 def check_catalog(
     path: Path, catalog: Catalog, lang: str, source_lang: str, glossary: list[Term]
 ) -> list[Finding]:
-    findings = [
-        Finding(path, header_line(path, problem.split()[0]), "header", problem)
-        for problem in header_problems(catalog, lang)
-    ]
+    """Findings for every message of a parsed catalog (its header is checked before parsing)."""
+    findings = []
     for message in catalog:
         if not message.id:
             continue
@@ -198,6 +196,11 @@ def run_checks(settings: Settings, langs: Iterable[str]) -> list[Finding]:
                     )
                 )
                 continue
+            header = [
+                Finding(path, header_line(path, problem.split()[0]), "header", problem)
+                for problem in header_problems(header_fields(path), lang)
+            ]
+            findings.extend(header)
             try:
                 catalog = read_catalog(path, locale=lang, domain=domain)
             except CatalogError as error:

@@ -15,7 +15,7 @@ def count_words(text: str) -> int:
     """Count words the way a reader would: runs of letters/digits, joined by apostrophes or hyphens.
 
     >>> count_words("Kolesnikova’s release, in 2020 — a US-Belarus thaw.")
-    6
+    7
     """
     return len(_WORD.findall(text))
 

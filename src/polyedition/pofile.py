@@ -7,8 +7,8 @@ import logging
 import re
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po, write_po
+from babel.messages.catalog import Catalog, Message
+from babel.messages.pofile import normalize, read_po, write_po
 
 from polyedition.errors import CatalogError
 from polyedition.fsutil import write_if_changed
@@ -99,6 +99,8 @@ def lint_po(text: str, path: Path) -> None:
                 entry_line = number
             if base == "msgstr" and "msgid" not in seen:
                 raise CatalogError("msgstr without a msgid before it", path=path, line=number)
+            if base == "msgid_plural" and "msgstr" in seen:
+                raise CatalogError("msgid_plural must come before msgstr", path=path, line=number)
             if base in seen and base != "msgstr":
                 raise CatalogError(
                     f"{keyword} appears twice in one message", path=path, line=number
@@ -134,6 +136,25 @@ def lint_po(text: str, path: Path) -> None:
     finish(len(text.splitlines()) + 1)
 
 
+def header_fields(path: Path) -> dict[str, str]:
+    """The header fields exactly as the file writes them (Babel fills in missing ones)."""
+    text = path.read_text(encoding="utf-8")
+    match = re.search(r'^msgid ""\nmsgstr ((?:".*"\n?)+)', text, flags=re.MULTILINE)
+    if not match:
+        return {}
+    value = "".join(
+        _unescape(string.group(1))
+        for line in match.group(1).splitlines()
+        if (string := _STRING.match(line.strip()))
+    )
+    fields = {}
+    for line in value.splitlines():
+        name, colon, field_value = line.partition(":")
+        if colon:
+            fields[name.strip()] = field_value.strip()
+    return fields
+
+
 def read_catalog(path: Path, *, locale: str | None = None, domain: str | None = None) -> Catalog:
     """Read a PO or POT file after a strict syntax check; errors name the file and line."""
     try:
@@ -148,17 +169,70 @@ def read_catalog(path: Path, *, locale: str | None = None, domain: str | None = 
         ) from exc
     lint_po(text, path)
     try:
-        return read_po(io.StringIO(text), locale=locale, domain=domain, abort_invalid=True)
+        catalog = read_po(io.StringIO(text), locale=locale, domain=domain, abort_invalid=True)
     except Exception as exc:  # Babel raises PoFileError and ValueError for bad values
         line = getattr(exc, "lineno", None)
         raise CatalogError(f"cannot parse catalog: {exc}", path=path, line=line) from exc
+    for message in [*catalog, *catalog.obsolete.values()]:
+        _restore_previous_id(message)
+    return catalog
+
+
+def _restore_previous_id(message: Message) -> None:
+    """Move ``#|`` previous-msgid lines back from user comments to ``previous_id``.
+
+    Babel's reader files them as user comments (``| msgid "…"``) and would write them back as
+    ``# | msgid``, losing the translator's diff on the next update.
+    """
+    previous: dict[str, str] = {}
+    kept: list[str] = []
+    keyword: str | None = None
+    for comment in message.user_comments:
+        if not comment.startswith("|"):
+            kept.append(comment)
+            continue
+        line = comment[1:].strip()
+        match = re.match(r"^(msgctxt|msgid_plural|msgid)\s+(\".*\")$", line)
+        if match:
+            keyword, line = match.groups()
+        string = _STRING.match(line)
+        if keyword is not None and string:
+            previous[keyword] = previous.get(keyword, "") + _unescape(string.group(1))
+    if not previous:
+        return
+    message.user_comments = kept
+    message.previous_id = [previous[k] for k in ("msgid", "msgid_plural") if k in previous]
 
 
 def catalog_bytes(catalog: Catalog) -> bytes:
-    """Serialize a catalog the way every polyedition command writes it."""
+    """Serialize a catalog the way every polyedition command writes it.
+
+    Babel wraps ``#|`` previous-msgid lines into invalid PO; they are written here the way GNU
+    msgmerge writes them: each line of the normalized string behind ``#| ``.
+    """
+    previous: dict[str, list[str]] = {}
+    messages = [*catalog, *catalog.obsolete.values()]
+    for index, message in enumerate(messages):
+        if message.previous_id:
+            previous[str(index)] = list(message.previous_id)
+            message.previous_id = [f"\0{index}", f"\0{index}p"][: len(message.previous_id)]
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=PO_WIDTH, include_previous=True, sort_output=False)
-    return buffer.getvalue()
+    try:
+        write_po(buffer, catalog, width=PO_WIDTH, include_previous=True, sort_output=False)
+    finally:
+        for index, message in enumerate(messages):
+            if str(index) in previous:
+                message.previous_id = previous[str(index)]
+    text = buffer.getvalue().decode("utf-8")
+
+    def expand(match: re.Match[str]) -> str:
+        keyword, index, plural = match.group(1), match.group(2), match.group(3)
+        value = previous[index][1 if plural else 0]
+        lines = normalize(value, width=PO_WIDTH).split("\n")
+        return "\n".join([f"#| {keyword} {lines[0]}", *(f"#| {line}" for line in lines[1:])])
+
+    text = re.sub(r'^#\| (msgid|msgid_plural) "\x00(\d+)(p?)"$', expand, text, flags=re.MULTILINE)
+    return text.encode("utf-8")
 
 
 def write_catalog(path: Path, catalog: Catalog, *, ignore_creation_date: bool = False) -> bool:

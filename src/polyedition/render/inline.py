@@ -1,0 +1,54 @@
+"""Segment text (CommonMark inline source) as safe HTML for pages and as plain text for metadata."""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markupsafe import Markup
+
+from polyedition.content import markdown_parser
+
+logger = logging.getLogger(__name__)
+
+_TEXT_TOKENS = frozenset({"text", "text_special", "code_inline"})
+_BREAK_TOKENS = frozenset({"softbreak", "hardbreak"})
+
+
+@cache
+def _parser() -> MarkdownIt:
+    return markdown_parser()
+
+
+def inline_html(source: str) -> Markup:
+    """Render inline Markdown to HTML; raw HTML in the source stays text.
+
+    >>> str(inline_html("**Free** <script>alert(1)</script> & more"))
+    '<strong>Free</strong> &lt;script&gt;alert(1)&lt;/script&gt; &amp; more'
+    """
+    # markdown-it escapes text and drops unsafe link targets itself (html is off): its output
+    # is the only markup a segment can produce.
+    return Markup(_parser().renderInline(source))
+
+
+def plain_text(source: str) -> str:
+    """The words of inline Markdown without markup, for titles, meta tags and JSON-LD.
+
+    >>> plain_text("A *free* [report](https://x.org) &amp; `code`\\nline")
+    'A free report & code line'
+    """
+    return "".join(_texts(_parser().parseInline(source)))
+
+
+def _texts(tokens: list[Token]) -> list[str]:
+    parts: list[str] = []
+    for token in tokens:
+        if token.type in _TEXT_TOKENS:
+            parts.append(token.content)
+        elif token.type in _BREAK_TOKENS:
+            parts.append(" ")
+        if token.children:
+            parts.extend(_texts(token.children))
+    return parts

@@ -1,0 +1,59 @@
+"""Test support: tmp copies of the real publication project and a pseudo-locale."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from polyedition.config import Settings, load_settings
+from polyedition.pofile import read_catalog, write_catalog
+
+REPO = Path(__file__).resolve().parent.parent
+ARTICLE = REPO / "content" / "belarus-prisoner-release" / "article.md"
+SLUG = "belarus-prisoner-release"
+SOURCE_TEXT = REPO.parent / "shared" / "source" / "belarus-prisoner-release.txt"
+
+_PROTECTED = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}|\[[^\]]*\]\([^)]*\)|`[^`]*`|\*+")
+
+
+def copy_project(destination: Path) -> Settings:
+    """A private copy of the publication project (content, locales, templates, settings)."""
+    for name in ("content", "locales", "templates"):
+        shutil.copytree(REPO / name, destination / name, ignore=shutil.ignore_patterns("*.mo"))
+    shutil.copy(REPO / "pyproject.toml", destination / "pyproject.toml")
+    return load_settings(destination)
+
+
+def pseudo(text: str) -> str:
+    """Pseudo-translate: wrap in brackets and swap letters, keeping placeholders and markup.
+
+    >>> pseudo("Hi %(num)d [x](http://a)")
+    '⟦Ĥî %(num)d [x](http://a)⟧'
+    """
+    table = str.maketrans("aeiouAEIOUcnsyHh", "âéîöûÂÉÎÖÛçñšýĤĥ")
+    pieces, last = [], 0
+    for match in _PROTECTED.finditer(text):
+        pieces.append(text[last : match.start()].translate(table))
+        pieces.append(match.group(0))
+        last = match.end()
+    pieces.append(text[last:].translate(table))
+    return "⟦" + "".join(pieces) + "⟧"
+
+
+def pseudo_translate_catalog(path: Path, lang: str) -> None:
+    """Fill every message of a PO file with its pseudo-translation (all plural forms)."""
+    catalog = read_catalog(path, locale=lang)
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            message.string = tuple(pseudo(message.id[-1]) for _ in range(catalog.num_plurals))
+        else:
+            message.string = pseudo(message.id)
+        message.flags.discard("fuzzy")
+    write_catalog(path, catalog)
+
+
+def po(settings: Settings, lang: str, domain: str = SLUG) -> Path:
+    return settings.locales_dir / lang / "LC_MESSAGES" / f"{domain}.po"

@@ -1,0 +1,72 @@
+"""Settings in [tool.polyedition]: defaults, validation, unknown keys named."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from polyedition.config import load_settings
+from polyedition.errors import ConfigError
+
+
+def _project(tmp_path: Path, table: str) -> Path:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.polyedition]\n{table}\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_defaults_without_a_pyproject(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path)
+    assert settings.languages == ("en", "be", "ru", "pl", "lt")
+    assert settings.source_language == "en"
+    assert settings.output_dir == tmp_path.resolve() / "output"
+    assert settings.target_languages == ("be", "ru", "pl", "lt")
+
+
+def test_the_repository_settings_load() -> None:
+    settings = load_settings(Path(__file__).resolve().parent.parent)
+    assert settings.base_url.startswith("https://")
+    assert settings.base_url.endswith("/")
+
+
+@pytest.mark.parametrize(
+    ("table", "message", "line"),
+    [
+        ('colour = "red"', "unknown setting tool.polyedition.colour", 2),
+        ('languages = ["en", "de"]', "unsupported language 'de'", 2),
+        ('languages = ["be"]\nsource-language = "en"', "source-language 'en'", 3),
+        ('base-url = "ftp://x"', "base-url must be an http(s) URL", 2),
+        ('[tool.polyedition.narration.be]\nengines = ["festival"]', "unknown engine 'festival'", 3),
+        (
+            "[tool.polyedition.narration.be]\nspeed = 2",
+            "unknown setting tool.polyedition.narration.be.speed",
+            3,
+        ),
+        ("[tool.polyedition.narration.be]\nrate = 10", "rate must be words per minute", 3),
+    ],
+)
+def test_bad_settings_name_the_key_and_line(
+    tmp_path: Path, table: str, message: str, line: int
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)) as caught:
+        load_settings(_project(tmp_path, table))
+    assert caught.value.path == tmp_path.resolve() / "pyproject.toml"
+    assert caught.value.line == line
+
+
+def test_narration_settings_per_language(tmp_path: Path) -> None:
+    settings = load_settings(
+        _project(
+            tmp_path, '[tool.polyedition.narration.pl]\nengines = ["gtts", "espeak"]\nrate = 160'
+        )
+    )
+    assert settings.narration_for("pl").engines == ("gtts", "espeak")
+    assert settings.narration_for("pl").rate == 160
+    assert settings.narration_for("be").engines == ("espeak",)
+
+
+def test_settings_are_frozen(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path)
+    with pytest.raises(AttributeError):
+        settings.languages = ("en",)  # type: ignore[misc]
