@@ -36,9 +36,14 @@ class Term:
         return re.search(rf"(?<!\w){re.escape(self.source)}(?!\w)", text) is not None
 
     def used_in(self, lang: str, text: str) -> bool:
-        """True if the approved form for ``lang`` appears in ``text``, in any inflected form."""
+        """True if an approved form for ``lang`` appears in ``text``, in any inflected form.
+
+        A cell may list alternatives separated by ``|`` (``USA|amerykański``).
+        """
         form = self.forms.get(lang)
-        return form is None or matches_inflected(form, text)
+        return form is None or any(
+            matches_inflected(alternative.strip(), text) for alternative in form.split("|")
+        )
 
 
 def stem(word: str) -> str:
@@ -63,11 +68,19 @@ def matches_inflected(form: str, text: str) -> bool:
     True
     >>> matches_inflected("Maria Kalesnikawa", "Maria Kolesnikova")
     False
+
+    Words of three letters or fewer (abbreviations such as ES, США) must stand whole:
+
+    >>> matches_inflected("ES", "esą"), matches_inflected("ES", "ES sankcijos")
+    (False, True)
     """
     words = re.findall(r"\w+", form)
     if not words:
         return True
-    pattern = r"\W+".join(rf"{re.escape(stem(word))}\w*" for word in words)
+    pattern = r"\W+".join(
+        rf"{re.escape(word)}(?!\w)" if stem(word) == word else rf"{re.escape(stem(word))}\w*"
+        for word in words
+    )
     return re.search(rf"(?<!\w){pattern}", text, flags=re.IGNORECASE) is not None
 
 
