@@ -19,7 +19,12 @@ _BREAK_TOKENS = frozenset({"softbreak", "hardbreak"})
 
 @cache
 def _parser() -> MarkdownIt:
-    return markdown_parser()
+    parser = markdown_parser()
+    # An image would load from wherever its URL points: pages make no third-party requests, and
+    # articles have no images, so ![…](…) stays a plain link.
+    parser.disable("image")
+    parser.options["xhtmlOut"] = False
+    return parser
 
 
 def inline_html(source: str) -> Markup:
@@ -27,6 +32,8 @@ def inline_html(source: str) -> Markup:
 
     >>> str(inline_html("**Free** <script>alert(1)</script> & more"))
     '<strong>Free</strong> &lt;script&gt;alert(1)&lt;/script&gt; &amp; more'
+    >>> str(inline_html("![x](https://tracker.example/p.gif) [j](javascript:alert(1))"))
+    '!<a href="https://tracker.example/p.gif">x</a> [j](javascript:alert(1))'
     """
     # markdown-it escapes text and drops unsafe link targets itself (html is off): its output
     # is the only markup a segment can produce.
