@@ -65,7 +65,7 @@ def missing_font_files(faces: Iterable[FontFace]) -> list[FontFace]:
 @cache
 def _codepoints(path: Path) -> frozenset[int]:
     """The code points a font file maps to glyphs (its best Unicode cmap)."""
-    from fontTools.ttLib import TTFont
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
     with TTFont(path, lazy=True) as font:
         return frozenset(font.getBestCmap() or {})
@@ -81,9 +81,7 @@ def needs_glyph(char: str) -> bool:
     return unicodedata.category(char) not in {"Cc", "Cf"}
 
 
-def uncovered(
-    texts: Iterable[tuple[str, str]], faces: Iterable[FontFace]
-) -> dict[str, list[str]]:
+def uncovered(texts: Iterable[tuple[str, str]], faces: Iterable[FontFace]) -> dict[str, list[str]]:
     """Characters of ``texts`` that some face lacks, each with the places it occurs in.
 
     ``texts`` are ``(place, text)`` pairs (a place is e.g. a segment id). Every face must cover
