@@ -1,0 +1,119 @@
+"""The content-addressed store under ``.cache/``: each entry named by a hash of what made it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from polyedition.config import Settings
+from polyedition.fsutil import write_bytes_atomic
+from polyedition.speech.base import Mark, Synthesis
+
+logger = logging.getLogger(__name__)
+
+_MAGIC = b"polyedition-cache-1\n"
+_DIGEST = 32
+
+
+def content_key(parts: object) -> str:
+    """A stable hash of JSON-serializable ``parts``.
+
+    >>> content_key({"b": 1, "a": [2]}) == content_key({"a": [2], "b": 1})
+    True
+    """
+    canonical = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class ContentStore:
+    """Bytes by key, each entry checked against its own checksum when read.
+
+    A corrupt or truncated entry is logged, removed and reported missing, so that the caller
+    makes it again: a damaged cache slows a build down, it never breaks it.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, key: str) -> Path:
+        return self.root / key[:2] / key
+
+    def read(self, key: str) -> bytes | None:
+        path = self.path(key)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        header = len(_MAGIC) + _DIGEST
+        payload = data[header:]
+        if (
+            data[: len(_MAGIC)] != _MAGIC
+            or len(data) < header
+            or hashlib.sha256(payload).digest() != data[len(_MAGIC) : header]
+        ):
+            logger.warning("%s: corrupt cache entry, making it again", path)
+            path.unlink(missing_ok=True)
+            return None
+        return payload
+
+    def write(self, key: str, payload: bytes) -> None:
+        write_bytes_atomic(self.path(key), _MAGIC + hashlib.sha256(payload).digest() + payload)
+
+
+class SpeechCache:
+    """Synthesized speech by everything that determines it (see ``key``)."""
+
+    def __init__(self, root: Path) -> None:
+        self.store = ContentStore(root)
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> SpeechCache:
+        return cls(settings.cache_dir / "speech")
+
+    @staticmethod
+    def key(
+        *,
+        engine: str,
+        version: str,
+        voice: str,
+        rate: int | None,
+        lexicon: Iterable[tuple[str, str]],
+        text: str,
+    ) -> str:
+        """The key of one synthesis: change any part and the text is synthesized again."""
+        return content_key(
+            {
+                "engine": engine,
+                "version": version,
+                "voice": voice,
+                "rate": rate,
+                "lexicon": sorted(lexicon),
+                "text": text,
+            }
+        )
+
+    def get(self, key: str) -> Synthesis | None:
+        payload = self.store.read(key)
+        if payload is None:
+            return None
+        head, _, pcm = payload.partition(b"\n")
+        try:
+            meta = json.loads(head)
+            marks = tuple(Mark(offset, sample) for offset, sample in meta["marks"])
+            return Synthesis(pcm, int(meta["sample_rate"]), marks, int(meta["text_length"]))
+        except (ValueError, KeyError, TypeError):
+            logger.warning("%s: unreadable cache entry, making it again", self.store.path(key))
+            self.store.path(key).unlink(missing_ok=True)
+            return None
+
+    def put(self, key: str, synthesis: Synthesis) -> None:
+        meta = {
+            "sample_rate": synthesis.sample_rate,
+            "text_length": synthesis.text_length,
+            "marks": [[mark.offset, mark.sample] for mark in synthesis.marks],
+        }
+        head = json.dumps(meta, separators=(",", ":")).encode("utf-8")
+        self.store.write(key, head + b"\n" + synthesis.pcm)

@@ -1,0 +1,410 @@
+"""The audio edition: an Edition narrated into one MP3 with ID3 chapters, captions and chapters.
+
+Each utterance of the speech script is synthesized on its own and cached by everything that
+determines it; the PCM of all utterances is joined (resampled to one rate when engines differ)
+and encoded once, so that the only encoder delay is the one at the start, measured and added
+to every time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from polyedition.cache import SpeechCache
+from polyedition.errors import SpeechError
+from polyedition.fsutil import write_if_changed
+from polyedition.model import Edition
+from polyedition.render.id3 import ChapterMark, Tags, id3_tag
+from polyedition.render.listen import ListenInfo, listen_facts
+from polyedition.render.narration import Script, Utterance, narration_script, speakable
+from polyedition.render.vtt import Cue, cue_id, webvtt
+from polyedition.site import AudioInfo, Site, chapters_path, html_path, mp3_path, vtt_path
+from polyedition.speech.base import SAMPLE_WIDTH, EngineUnavailable, Synthesis
+from polyedition.speech.lexicon import Lexicon, load_lexicon
+from polyedition.speech.registry import Engines, VoiceChoice
+from polyedition.speech.text import sentences
+
+logger = logging.getLogger(__name__)
+
+BITRATE_KBPS = 48
+"""Mono speech: 48 kbps at 22.05 or 24 kHz is clear and about 21 MB per hour."""
+LAME_QUALITY = 5
+"""LAME's own default trade-off: -q 2 takes twice as long for no audible gain in mono speech."""
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """Where one utterance sits in the MP3, in seconds of decoded audio."""
+
+    utterance: Utterance
+    start: float
+    end: float
+    """The end of its speech (its pause follows)."""
+    engine: str
+
+
+@dataclass(frozen=True, slots=True)
+class Narration:
+    """An edition's narration, ready to be written next to its page."""
+
+    mp3: bytes
+    captions_vtt: str
+    chapters_vtt: str
+    duration_seconds: float
+    synthesized: int
+    """Utterances synthesized by this call (not found in the cache)."""
+    cached: int
+    """Utterances served from the cache."""
+    sample_rate: int
+    placed: tuple[Placed, ...]
+    chapters: tuple[ChapterMark, ...]
+    encoder_delay_samples: int
+    synthesis_seconds: float
+    """Time spent in the engines (a benchmark figure; not part of the output)."""
+    encode_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Spoken:
+    utterance: Utterance
+    synthesis: Synthesis
+    sentences: tuple[tuple[int, str], ...]
+    """Each sentence: its offset in the text the engine read, and its text as written."""
+    engine: str
+
+
+@dataclass
+class _Counts:
+    synthesized: int = 0
+    cached: int = 0
+    seconds: float = 0.0
+
+
+def narrate(
+    site: Site, edition: Edition, cache: SpeechCache, *, engines: Engines | None = None
+) -> Narration:
+    """Narrate ``edition``; writes nothing but cache entries.
+
+    Raises SpeechError naming the language and the segment when no configured engine can say
+    a segment, and ConfigError when the settings ask for an engine that lacks the language.
+    """
+    engines = engines or Engines()
+    script = narration_script(site, edition)
+    counts = _Counts()
+    spoken = _speak_script(site, script, cache, engines, counts)
+    rate = max(item.synthesis.sample_rate for item in spoken)
+    pcm, timeline = _join(spoken, rate)
+    delay = encoder_delay(rate)
+    started = time.perf_counter()
+    frames = encode_mp3(pcm, rate)
+    encode_seconds = time.perf_counter() - started
+    duration = mp3_duration(frames)
+    placed, cues = _timed(spoken, timeline, rate, delay, edition.lang)
+    chapters = _chapters(script, placed, duration)
+    tags = Tags(
+        title=speakable(edition.title.text),
+        artist=edition.article.meta.author,
+        album=edition.article.meta.publisher,
+        language=site.profile(edition.lang).iso639_2,
+        date=edition.article.meta.date.isoformat(),
+        url=site.url(html_path(edition.lang, edition.slug)),
+        chapters=chapters,
+    )
+    chapter_cues = [
+        Cue(chapter.id, chapter.start_ms / 1000, chapter.end_ms / 1000, chapter.title)
+        for chapter in chapters
+    ]
+    return Narration(
+        mp3=id3_tag(tags) + frames,
+        captions_vtt=webvtt(cues),
+        chapters_vtt=webvtt(chapter_cues),
+        duration_seconds=duration,
+        synthesized=counts.synthesized,
+        cached=counts.cached,
+        sample_rate=rate,
+        placed=tuple(placed),
+        chapters=chapters,
+        encoder_delay_samples=delay,
+        synthesis_seconds=counts.seconds,
+        encode_seconds=encode_seconds,
+    )
+
+
+def _speak_script(
+    site: Site, script: Script, cache: SpeechCache, engines: Engines, counts: _Counts
+) -> list[_Spoken]:
+    """Every utterance spoken, each language by its first engine that is available."""
+    by_lang: dict[str, list[int]] = {}
+    for index, utterance in enumerate(script.utterances):
+        by_lang.setdefault(utterance.lang, []).append(index)
+    spoken: dict[int, _Spoken] = {}
+    for lang, indexes in by_lang.items():
+        lexicon = load_lexicon(site.settings.locales_dir, lang)
+        choices = engines.choices(site.settings, lang)
+        for number, choice in enumerate(choices, start=1):
+            try:
+                for index in indexes:
+                    spoken[index] = _speak(script.utterances[index], choice, lexicon, cache, counts)
+                break
+            except EngineUnavailable as exc:
+                utterance = script.utterances[index]
+                if number == len(choices):
+                    raise SpeechError(
+                        f"cannot narrate segment {utterance.id!r}: "
+                        f"{choice.engine.name}: {exc.message}",
+                        lang=lang,
+                        hint=exc.hint,
+                    ) from exc
+                logger.warning(
+                    "%s: %s unavailable at segment %r (%s); narrating %s with %s",
+                    lang,
+                    choice.engine.name,
+                    utterance.id,
+                    exc.message,
+                    lang,
+                    choices[number].label,
+                )
+    return [spoken[index] for index in range(len(script.utterances))]
+
+
+def _speak(
+    utterance: Utterance,
+    choice: VoiceChoice,
+    lexicon: Lexicon,
+    cache: SpeechCache,
+    counts: _Counts,
+) -> _Spoken:
+    """One utterance through the lexicon and the engine, or from the cache."""
+    engine = choice.engine
+    parts: list[tuple[int, str]] = []
+    spoken_parts: list[str] = []
+    used: dict[str, tuple[str, str]] = {}
+    offset = 0
+    for sentence in sentences(utterance.text):
+        applied = lexicon.apply(sentence, phonemes=engine.accepts_phonemes)
+        parts.append((offset, sentence))
+        spoken_parts.append(applied.text)
+        offset += len(applied.text) + 1
+        for entry in applied.entries:
+            used[entry.word] = (entry.word, entry.say)
+    spoken_text = " ".join(spoken_parts)
+    key = SpeechCache.key(
+        engine=engine.name,
+        version=engine.version(),
+        voice=choice.voice,
+        rate=choice.rate,
+        lexicon=used.values(),
+        text=utterance.text,
+    )
+    synthesis = cache.get(key)
+    if synthesis is None:
+        started = time.perf_counter()
+        try:
+            synthesis = engine.synthesize(spoken_text, utterance.lang, choice.voice, choice.rate)
+        except EngineUnavailable:
+            raise
+        except SpeechError as exc:
+            raise SpeechError(
+                f"cannot narrate segment {utterance.id!r}: {engine.name}: {exc.message}",
+                lang=utterance.lang,
+                hint=exc.hint,
+            ) from exc
+        counts.seconds += time.perf_counter() - started
+        if synthesis.samples == 0:
+            raise SpeechError(
+                f"cannot narrate segment {utterance.id!r}: {engine.name} produced no audio",
+                lang=utterance.lang,
+                hint="check the segment's text and the lexicon entries it uses",
+            )
+        cache.put(key, synthesis)
+        counts.synthesized += 1
+    else:
+        counts.cached += 1
+    return _Spoken(utterance, synthesis, tuple(parts), engine.name)
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    start: int
+    """First sample of the utterance in the joined PCM."""
+    scale: float
+    """Joined-rate samples per engine sample (1.0 unless resampled)."""
+    samples: int
+
+
+def _join(spoken: list[_Spoken], rate: int) -> tuple[bytes, list[_Slot]]:
+    """Concatenate the utterances' PCM at ``rate``, each followed by its pause."""
+    pcm = bytearray()
+    slots = []
+    for item in spoken:
+        audio = resample(item.synthesis.pcm, item.synthesis.sample_rate, rate)
+        samples = len(audio) // SAMPLE_WIDTH
+        scale = samples / item.synthesis.samples
+        slots.append(_Slot(len(pcm) // SAMPLE_WIDTH, scale, samples))
+        pcm += audio
+        pcm += bytes(SAMPLE_WIDTH * round(item.utterance.pause * rate))
+    return bytes(pcm), slots
+
+
+def _timed(
+    spoken: list[_Spoken], slots: list[_Slot], rate: int, delay: int, lang: str
+) -> tuple[list[Placed], list[Cue]]:
+    """Each utterance's place and each sentence's cue, in seconds of the decoded MP3."""
+    placed = []
+    cues = []
+    for item, slot in zip(spoken, slots, strict=True):
+
+        def seconds(sample: float, slot: _Slot = slot) -> float:
+            return (delay + slot.start + sample * slot.scale) / rate
+
+        utterance = item.utterance
+        start, end = seconds(0), seconds(item.synthesis.samples)
+        placed.append(Placed(utterance, start, end, item.engine))
+        times = [seconds(item.synthesis.sample_at(offset)) for offset, _ in item.sentences]
+        ends = [*times[1:], end]
+        for number, ((_, text), cue_start, cue_end) in enumerate(
+            zip(item.sentences, times, ends, strict=True), start=1
+        ):
+            cues.append(
+                Cue(
+                    cue_id(utterance.id, number),
+                    cue_start,
+                    max(cue_end, cue_start + 0.001),
+                    text,
+                    utterance.lang if utterance.lang != lang else None,
+                )
+            )
+    return placed, cues
+
+
+def _chapters(script: Script, placed: list[Placed], duration: float) -> tuple[ChapterMark, ...]:
+    """A chapter per section, from its first utterance to the next chapter (the first from 0)."""
+    starts: dict[str, float] = {}
+    for item in placed:
+        starts.setdefault(item.utterance.chapter, item.start)
+    present = [chapter for chapter in script.chapters if chapter.id in starts]
+    millis = [0, *(round(starts[chapter.id] * 1000) for chapter in present[1:])]
+    ends = [*millis[1:], round(duration * 1000)]
+    return tuple(
+        ChapterMark(chapter.id, chapter.title, start, end)
+        for chapter, start, end in zip(present, millis, ends, strict=True)
+    )
+
+
+def _miniaudio() -> Any:
+    """miniaudio (untyped cffi bindings), imported when audio is first decoded or resampled."""
+    import miniaudio  # type: ignore[import-untyped]
+
+    return miniaudio
+
+
+def resample(pcm: bytes, source_rate: int, target_rate: int) -> bytes:
+    """16-bit mono PCM at another sample rate (miniaudio's resampler); unchanged if equal."""
+    if source_rate == target_rate:
+        return pcm
+    miniaudio = _miniaudio()
+    fmt = miniaudio.SampleFormat.SIGNED16
+    return bytes(miniaudio.convert_frames(fmt, 1, source_rate, pcm, fmt, 1, target_rate))
+
+
+def encode_mp3(pcm: bytes, rate: int) -> bytes:
+    """One LAME encode of 16-bit mono PCM: constant bitrate, no Xing/LAME header frame."""
+    import lameenc  # type: ignore[import-not-found]
+
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(BITRATE_KBPS)
+    encoder.set_in_sample_rate(rate)
+    encoder.set_out_sample_rate(rate)
+    encoder.set_channels(1)
+    encoder.set_quality(LAME_QUALITY)
+    return bytes(encoder.encode(pcm) + encoder.flush())
+
+
+def decode_mp3(mp3: bytes, rate: int) -> list[int]:
+    """The samples a player hears (miniaudio), as 16-bit mono at ``rate``."""
+    miniaudio = _miniaudio()
+    decoded = miniaudio.decode(
+        mp3, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1, sample_rate=rate
+    )
+    return list(decoded.samples)
+
+
+def mp3_duration(mp3: bytes) -> float:
+    """Seconds of audio a player decodes from ``mp3``."""
+    miniaudio = _miniaudio()
+    info = miniaudio.mp3_get_info(mp3)
+    return float(info.num_frames / info.sample_rate)
+
+
+_PROBE_AT = 4096
+_PROBE_LENGTH = 240
+
+
+def _probe(rate: int) -> list[int]:
+    """A short 1 kHz burst under a Hann window: sharp in time, easy for MP3 to keep."""
+    import math
+
+    return [
+        round(
+            12000
+            * math.sin(2 * math.pi * 1000 * i / rate)
+            * math.sin(math.pi * i / _PROBE_LENGTH) ** 2
+        )
+        for i in range(_PROBE_LENGTH)
+    ]
+
+
+@cache
+def encoder_delay(rate: int) -> int:
+    """Samples of silence the encode-then-decode round trip puts before the audio.
+
+    Measured, not assumed: a burst is encoded with the same settings, decoded with miniaudio,
+    and found again by cross-correlation. Every time in the captions, chapters and ID3 tags
+    adds this delay, so that they point at what a player actually plays.
+    """
+    from array import array
+
+    burst = _probe(rate)
+    signal = array("h", bytes(SAMPLE_WIDTH * _PROBE_AT))
+    signal.extend(burst)
+    signal.extend(array("h", bytes(SAMPLE_WIDTH * (rate // 4))))
+    decoded = decode_mp3(encode_mp3(signal.tobytes(), rate), rate)
+
+    def correlation(lag: int) -> int:
+        window = decoded[_PROBE_AT + lag : _PROBE_AT + lag + _PROBE_LENGTH]
+        return sum(a * b for a, b in zip(window, burst, strict=False))
+
+    lags = range(4 * 1152)
+    best = max(lags, key=correlation)
+    logger.debug("MP3 encoder delay at %d Hz: %d samples", rate, best)
+    return best
+
+
+def write_narration(narration: Narration, output_dir: Path, lang: str, slug: str) -> ListenInfo:
+    """Write the MP3, captions and chapters under ``output_dir`` (atomically, only when their
+    bytes change) and return the AudioInfo for ``Site.audio``: the edition's page then states
+    the duration and size in its language."""
+    audio = AudioInfo(
+        duration_seconds=narration.duration_seconds,
+        size_bytes=len(narration.mp3),
+        mp3=mp3_path(lang, slug),
+        captions=vtt_path(lang, slug),
+        chapters=chapters_path(lang, slug),
+    )
+    info = ListenInfo(
+        audio.duration_seconds,
+        audio.size_bytes,
+        audio.mp3,
+        audio.captions,
+        audio.chapters,
+        facts=listen_facts(audio, lang),
+    )
+    write_if_changed(output_dir / info.mp3, narration.mp3)
+    write_if_changed(output_dir / info.captions, narration.captions_vtt.encode("utf-8"))
+    write_if_changed(output_dir / info.chapters, narration.chapters_vtt.encode("utf-8"))
+    return info

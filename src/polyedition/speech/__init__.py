@@ -1,0 +1,1 @@
+"""Speech synthesis: the engine protocol, the engines (eSpeak NG, gTTS) and the lexicons."""

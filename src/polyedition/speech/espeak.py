@@ -1,0 +1,260 @@
+"""eSpeak NG through ctypes: the offline engine (library and voices from ``espeakng-loader``)."""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from polyedition.errors import SpeechError
+from polyedition.languages import profile
+from polyedition.speech.base import Mark, Synthesis, Voice
+
+logger = logging.getLogger(__name__)
+
+LANGUAGES = frozenset({"en", "be", "ru", "pl", "lt"})
+
+# speak_lib.h
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_INITIALIZE_DONT_EXIT = 0x8000
+_INITIALIZE_PHONEME_EVENTS = 0x0001
+_POS_CHARACTER = 1
+_CHARS_UTF8 = 1
+_PHONEMES = 0x100
+_PARAMETER_RATE = 1
+_PARAMETER_VOLUME = 2
+VOLUME = 90
+"""eSpeak's volume (its default is 100): peaks near full scale would clip once MP3-encoded."""
+_EVENT_LIST_TERMINATED = 0
+_EVENT_WORD = 1
+_EVENT_PHONEME = 7
+_EE_OK = 0
+
+
+class _Event(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", ctypes.c_char * 8),
+    ]
+
+
+class _VoiceInfo(ctypes.Structure):
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("languages", ctypes.c_void_p),
+        ("identifier", ctypes.c_char_p),
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
+    ]
+
+
+_Callback = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
+)
+
+# libespeak-ng is one global synthesizer per process: one synthesis at a time.
+_LOCK = threading.Lock()
+
+
+@dataclass
+class _Capture:
+    chunks: list[bytes] = field(default_factory=list)
+    words: dict[int, int] = field(default_factory=dict)
+    phonemes: list[str] = field(default_factory=list)
+
+    def callback(self, wav: ctypes._Pointer[ctypes.c_short], count: int, events: object) -> int:
+        if count > 0:
+            self.chunks.append(ctypes.string_at(wav, count * 2))
+        event_array: ctypes.Array[_Event] = events  # type: ignore[assignment]
+        index = 0
+        while event_array[index].type != _EVENT_LIST_TERMINATED:
+            event = event_array[index]
+            # text_position counts characters from 1; a word keeps its first (earliest) event.
+            if event.type == _EVENT_WORD and event.text_position > 0:
+                self.words.setdefault(event.text_position - 1, event.sample)
+                self.phonemes.append(" ")
+            elif event.type == _EVENT_PHONEME:
+                self.phonemes.append(event.id.decode("utf-8", "replace"))
+            index += 1
+        return 0
+
+
+def _paths() -> tuple[str, str]:
+    import espeakng_loader  # type: ignore[import-untyped]
+
+    return espeakng_loader.get_library_path(), espeakng_loader.get_data_path()
+
+
+@contextmanager
+def _library(*, phoneme_events: bool = False) -> Iterator[tuple[ctypes.CDLL, int]]:
+    """A freshly loaded, initialized libespeak-ng, unloaded afterwards.
+
+    The library keeps synthesis state (pitch flutter, wave phase) in static variables that
+    survive ``espeak_Terminate``: loading it anew for each text makes the PCM a function of the
+    text alone, so that builds are reproducible whatever was synthesized before.
+    """
+    import _ctypes
+
+    library_path, data_path = _paths()
+    with _LOCK:
+        lib = ctypes.CDLL(library_path)
+        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        lib.espeak_Info.restype = ctypes.c_char_p
+        lib.espeak_Info.argtypes = [ctypes.c_void_p]
+        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        lib.espeak_Synth.argtypes = [
+            ctypes.c_char_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ]
+        lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_VoiceInfo))
+        lib.espeak_ListVoices.argtypes = [ctypes.c_void_p]
+        try:
+            rate = lib.espeak_Initialize(
+                _AUDIO_OUTPUT_SYNCHRONOUS,
+                0,
+                data_path.encode(),
+                _INITIALIZE_DONT_EXIT | (_INITIALIZE_PHONEME_EVENTS if phoneme_events else 0),
+            )
+            if rate <= 0:
+                raise SpeechError(
+                    "libespeak-ng failed to initialize",
+                    path=data_path,
+                    hint="reinstall the 'espeakng-loader' package",
+                )
+            yield lib, rate
+        finally:
+            lib.espeak_Terminate()
+            _ctypes.dlclose(lib._handle)
+
+
+@cache
+def _info() -> tuple[str, tuple[Voice, ...]]:
+    """The library's version and its voices for the five languages (read once)."""
+    with _library() as (lib, _):
+        version = lib.espeak_Info(None).decode()
+        listed = lib.espeak_ListVoices(None)
+        voices: list[Voice] = []
+        index = 0
+        while listed[index]:
+            entry = listed[index].contents
+            languages = _languages_of(entry.languages)
+            identifier = (entry.identifier or b"").decode()
+            name = Path(identifier).name
+            for lang in languages:
+                code = lang.split("-")[0]
+                if code in LANGUAGES:
+                    voices.append(Voice(name, code, (entry.name or b"").decode()))
+                    break
+            index += 1
+    return version, tuple(voices)
+
+
+def _languages_of(pointer: int | None) -> list[str]:
+    """Decode espeak_VOICE.languages: (priority byte, NUL-terminated name) pairs, then NUL."""
+    if not pointer:
+        return []
+    names: list[str] = []
+    offset = 0
+    while True:
+        priority = ctypes.string_at(pointer + offset, 1)
+        if priority == b"\0":
+            return names
+        name = ctypes.string_at(pointer + offset + 1)
+        names.append(name.decode())
+        offset += 2 + len(name)
+
+
+class EspeakEngine:
+    """eSpeak NG: offline, every language polyedition publishes, word events for timing."""
+
+    name = "espeak"
+    accepts_phonemes = True
+
+    def version(self) -> str:
+        try:
+            package = metadata.version("espeakng-loader")
+        except metadata.PackageNotFoundError:
+            package = "unknown"
+        return f"espeak-ng {_info()[0]} (espeakng-loader {package}), volume {VOLUME}"
+
+    def languages(self) -> frozenset[str]:
+        return LANGUAGES
+
+    def voices(self, lang: str) -> tuple[Voice, ...]:
+        default = profile(lang).espeak_voice
+        found = [voice for voice in _info()[1] if voice.lang == lang]
+        found.sort(key=lambda voice: (voice.name != default, voice.name))
+        return tuple(found)
+
+    def synthesize(self, text: str, lang: str, voice: str, rate: int | None) -> Synthesis:
+        capture, sample_rate = _run(text, lang, voice, rate, phoneme_events=False)
+        pcm = b"".join(capture.chunks)
+        return Synthesis(pcm, sample_rate, _monotonic(capture.words), len(text))
+
+    def phonemes(self, text: str, lang: str, voice: str | None = None) -> str:
+        """What eSpeak says for ``text``, in its phoneme mnemonics, words separated by spaces.
+
+        For checking pronunciations: ``[[…]]`` in the text is read as phonemes, so a lexicon
+        entry can be compared with what eSpeak makes of the word itself.
+        """
+        capture, _ = _run(
+            text, lang, voice or profile(lang).espeak_voice, None, phoneme_events=True
+        )
+        return " ".join("".join(capture.phonemes).split())
+
+
+def _run(
+    text: str, lang: str, voice: str, rate: int | None, *, phoneme_events: bool
+) -> tuple[_Capture, int]:
+    capture = _Capture()
+    callback = _Callback(capture.callback)
+    encoded = text.encode("utf-8")
+    with _library(phoneme_events=phoneme_events) as (lib, sample_rate):
+        lib.espeak_SetSynthCallback(callback)
+        if lib.espeak_SetVoiceByName(voice.encode()) != _EE_OK:
+            raise SpeechError(
+                f"eSpeak NG has no voice {voice!r}",
+                lang=lang,
+                hint="run 'polyedition voices' to list the voices",
+            )
+        lib.espeak_SetParameter(_PARAMETER_VOLUME, VOLUME, 0)
+        if rate is not None:
+            lib.espeak_SetParameter(_PARAMETER_RATE, rate, 0)
+        status = lib.espeak_Synth(
+            encoded, len(encoded) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8 | _PHONEMES, None, None
+        )
+    if status != _EE_OK:
+        raise SpeechError(f"eSpeak NG failed (status {status})", lang=lang)
+    return capture, sample_rate
+
+
+def _monotonic(words: dict[int, int]) -> tuple[Mark, ...]:
+    """Word marks in text order, dropping any whose time runs backwards (number expansions)."""
+    marks: list[Mark] = []
+    for offset in sorted(words):
+        if not marks or words[offset] >= marks[-1].sample:
+            marks.append(Mark(offset, words[offset]))
+    return tuple(marks)

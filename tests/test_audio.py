@@ -1,0 +1,298 @@
+"""The narrated MP3, decoded as a player decodes it: duration, chapters, ID3, captions, cache."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import logging
+import math
+import re
+from array import array
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from fakes.editions import (
+    BELARUSIAN,
+    BELARUSIAN_FALLBACKS,
+    make_site,
+    translate,
+    translated_project,
+)
+from polyedition.cache import SpeechCache
+from polyedition.errors import SpeechError
+from polyedition.render.audio import BITRATE_KBPS, Narration, decode_mp3, narrate, write_narration
+from polyedition.render.narration import BYLINE_ID
+from polyedition.render.vtt import CUE_ID_SEPARATOR
+from polyedition.site import Site, html_path
+from polyedition.speech.base import Synthesis
+from polyedition.speech.espeak import EspeakEngine
+from polyedition.speech.registry import Engines
+from projectkit import SLUG
+
+
+@dataclass(frozen=True)
+class Narrated:
+    site: Site
+    narration: Narration
+    samples: array[int]
+    cache_dir: Path
+
+
+@pytest.fixture(scope="module")
+def narrated(tmp_path_factory: pytest.TempPathFactory) -> Narrated:
+    """The Belarusian edition (some segments falling back to English), narrated once."""
+    root = tmp_path_factory.mktemp("audio")
+    site = make_site(translated_project(root / "project"))
+    cache_dir = root / "cache"
+    narration = narrate(site, site.edition(SLUG, "be"), SpeechCache(cache_dir))
+    samples = array("h", decode_mp3(narration.mp3, narration.sample_rate))
+    return Narrated(site, narration, samples, cache_dir)
+
+
+def rms(samples: array[int]) -> float:
+    return math.sqrt(sum(s * s for s in samples) / len(samples)) if samples else 0.0
+
+
+def window(narrated: Narrated, start: float, end: float) -> array[int]:
+    rate = narrated.narration.sample_rate
+    return narrated.samples[round(start * rate) : round(end * rate)]
+
+
+# --- the audio --------------------------------------------------------------------------------
+
+
+def test_duration_is_the_speech_plus_the_pauses(narrated: Narrated) -> None:
+    narration = narrated.narration
+    decoded = len(narrated.samples) / narration.sample_rate
+    assert narration.duration_seconds == pytest.approx(decoded, abs=1e-6)
+    placed = narration.placed
+    speech = sum(item.end - item.start for item in placed)
+    pauses = sum(item.utterance.pause for item in placed)
+    delay = narration.encoder_delay_samples / narration.sample_rate
+    frame = 576 / narration.sample_rate  # an MPEG-2 frame: the encoder pads the last one
+    assert 0 <= decoded - (delay + speech + pauses) < 2 * frame
+    assert decoded > 600  # the whole article, not a part of it
+
+
+def test_each_utterance_is_heard_where_the_timeline_says(narrated: Narrated) -> None:
+    """Speech inside each utterance's span, silence in its pause: the times are exact, encoder
+    delay included (a 50 ms error would put speech into the pauses)."""
+    placed = narrated.narration.placed
+    for item, following in itertools.pairwise(placed):
+        assert rms(window(narrated, item.start, item.end)) > 300, item.utterance.id
+        if item.utterance.pause >= 0.4:
+            gap = window(narrated, item.end + 0.03, following.start - 0.03)
+            assert max(map(abs, gap)) < 200, f"sound in the pause after {item.utterance.id}"
+
+
+def test_no_chapter_is_silent_and_chapters_are_the_sections(narrated: Narrated) -> None:
+    narration = narrated.narration
+    sections = narrated.site.edition(SLUG, "be").article.sections
+    assert [chapter.id for chapter in narration.chapters] == [s.id for s in sections]
+    for chapter in narration.chapters:
+        assert rms(window(narrated, chapter.start_ms / 1000, chapter.end_ms / 1000)) > 500
+    starts = [chapter.start_ms for chapter in narration.chapters]
+    ends = [chapter.end_ms for chapter in narration.chapters]
+    assert starts[0] == 0 and starts[1:] == ends[:-1]
+    assert ends[-1] == round(narration.duration_seconds * 1000)
+    heading = {item.utterance.id: item.start for item in narration.placed}["turning-point"]
+    chapter = next(c for c in narration.chapters if c.id == "turning-point")
+    assert chapter.start_ms == round(heading * 1000)
+    assert chapter.title == BELARUSIAN["turning-point"]
+
+
+def test_mp3_is_mono_speech_bitrate(narrated: Narrated) -> None:
+    import miniaudio  # type: ignore[import-untyped]
+
+    info = miniaudio.mp3_get_info(narrated.narration.mp3)
+    assert info.nchannels == 1
+    bitrate = len(narrated.narration.mp3) * 8 / info.duration / 1000
+    assert 48 <= BITRATE_KBPS <= 64
+    assert bitrate == pytest.approx(BITRATE_KBPS, rel=0.02)
+
+
+# --- ID3 --------------------------------------------------------------------------------------
+
+
+def test_id3_tags_say_what_the_narration_is(narrated: Narrated) -> None:
+    from mutagen.id3 import ID3
+
+    tags = ID3(io.BytesIO(narrated.narration.mp3))
+    edition = narrated.site.edition(SLUG, "be")
+    assert tags.version == (2, 4, 0)
+    assert tags["TIT2"].text == [BELARUSIAN["title"]]
+    assert tags["TPE1"].text == ["Polyedition Newsroom"]
+    assert tags["TALB"].text == ["Polyedition"]
+    assert tags["TLAN"].text == ["bel"]
+    assert str(tags["TDRC"].text[0]) == "2025-12-13"
+    (comment,) = tags.getall("COMM")
+    assert comment.text == [narrated.site.url(html_path("be", SLUG))]
+    (toc,) = tags.getall("CTOC")
+    chapters = narrated.narration.chapters
+    assert toc.child_element_ids == [chapter.id for chapter in chapters]
+    for chapter in chapters:
+        chap = tags[f"CHAP:{chapter.id}"]
+        assert (chap.start_time, chap.end_time) == (chapter.start_ms, chapter.end_ms)
+        assert chap.sub_frames["TIT2"].text == [chapter.title]
+    assert len(edition.article.sections) == len(tags.getall("CHAP"))
+
+
+def test_id3_frames_come_in_a_fixed_order_chapters_in_time_order(narrated: Narrated) -> None:
+    mp3 = narrated.narration.mp3
+    size = 10 + sum((mp3[6 + i] & 0x7F) << (7 * (3 - i)) for i in range(4))
+    ids = re.findall(rb"(?:TIT2|TPE1|TALB|TLAN|TDRC|COMM|CTOC|CHAP)(?=\x00)", mp3[10:size])
+    assert ids[:7] == [b"TIT2", b"TPE1", b"TALB", b"TLAN", b"TDRC", b"COMM", b"CTOC"]
+    chap_ids = re.findall(rb"CHAP....\x00\x00([a-z-]+)\x00", mp3[10:size], flags=re.DOTALL)
+    assert [i.decode() for i in chap_ids] == [c.id for c in narrated.narration.chapters]
+
+
+# --- WebVTT -----------------------------------------------------------------------------------
+
+_CUE = re.compile(
+    r"^(?P<id>\S+)\n(?P<start>[\d:.]+) --> (?P<end>[\d:.]+)\n(?P<text>.+)$", re.MULTILINE
+)
+
+
+def seconds(stamp: str) -> float:
+    hours, minutes, rest = stamp.split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(rest)
+
+
+def cues(vtt: str) -> list[tuple[str, float, float, str]]:
+    assert vtt.startswith("WEBVTT\n\n")
+    found = [
+        (m["id"], seconds(m["start"]), seconds(m["end"]), m["text"]) for m in _CUE.finditer(vtt)
+    ]
+    assert len(found) == vtt.count(" --> ")
+    return found
+
+
+def test_caption_cues_are_ordered_inside_the_audio_and_name_their_elements(
+    narrated: Narrated,
+) -> None:
+    captions = cues(narrated.narration.captions_vtt)
+    duration = narrated.narration.duration_seconds
+    edition = narrated.site.edition(SLUG, "be")
+    elements = {text.id for text in edition.texts} | {BYLINE_ID}
+    previous_end = 0.0
+    for cue_id, start, end, _ in captions:
+        assert previous_end <= start < end <= duration, cue_id
+        element, _, number = cue_id.rpartition(CUE_ID_SEPARATOR)
+        assert element in elements and number.isdigit(), cue_id
+        previous_end = end
+    assert len({cue[0] for cue in captions}) == len(captions)  # identifiers are unique
+    spoken = {item.utterance.id for item in narrated.narration.placed}
+    assert {cue[0].rpartition(CUE_ID_SEPARATOR)[0] for cue in captions} == spoken
+
+
+def test_a_cue_per_sentence_starting_when_its_sentence_is_heard(narrated: Narrated) -> None:
+    captions = {cue[0]: cue for cue in cues(narrated.narration.captions_vtt)}
+    assert [key for key in captions if key.startswith("turning-point-p1.")] == [
+        "turning-point-p1.1",
+        "turning-point-p1.2",
+        "turning-point-p1.3",
+    ]
+    _, start, end, text = captions["turning-point-p1.2"]
+    assert text == "Сярод вызваленых — апазіцыйная актывістка Марыя Калеснікава."
+    assert rms(window(narrated, start, start + 0.3)) > 300  # speech right at the cue
+    assert rms(window(narrated, end - 0.35, end - 0.05)) < rms(window(narrated, start, end))
+
+
+def test_english_fallback_cues_are_marked_as_english(narrated: Narrated) -> None:
+    captions = {cue[0]: cue[3] for cue in cues(narrated.narration.captions_vtt)}
+    for segment_id in BELARUSIAN_FALLBACKS:
+        assert captions[f"{segment_id}.1"].startswith("<lang en>")
+    assert not captions["turning-point-p1.1"].startswith("<lang")
+
+
+def test_chapter_track_matches_the_id3_chapters(narrated: Narrated) -> None:
+    chapters = cues(narrated.narration.chapters_vtt)
+    expected = [
+        (c.id, c.start_ms / 1000, c.end_ms / 1000, c.title) for c in narrated.narration.chapters
+    ]
+    assert chapters == expected
+
+
+# --- cache and reproducibility ----------------------------------------------------------------
+
+
+def test_a_second_narration_synthesizes_nothing_and_gives_the_same_bytes(
+    narrated: Narrated,
+) -> None:
+    site = narrated.site
+    again = narrate(site, site.edition(SLUG, "be"), SpeechCache(narrated.cache_dir))
+    assert (again.synthesized, again.cached) == (0, len(again.placed))
+    assert narrated.narration.synthesized == len(narrated.narration.placed)
+    assert again.mp3 == narrated.narration.mp3
+    assert again.captions_vtt == narrated.narration.captions_vtt
+
+
+def test_changing_one_message_synthesizes_exactly_that_segment(
+    narrated: Narrated, tmp_path: Path
+) -> None:
+    settings = narrated.site.settings
+    translate(settings, "be", {"turning-point": "Вызваленне: гістарычны паварот"})
+    try:
+        site = make_site(settings)
+        changed = narrate(site, site.edition(SLUG, "be"), SpeechCache(narrated.cache_dir))
+    finally:
+        translate(settings, "be", {"turning-point": BELARUSIAN["turning-point"]})
+    assert (changed.synthesized, changed.cached) == (1, len(changed.placed) - 1)
+    assert [c.title for c in changed.chapters if c.id == "turning-point"] == [
+        "Вызваленне: гістарычны паварот"
+    ]
+
+
+def test_a_corrupt_cache_entry_is_made_again_with_a_warning(
+    narrated: Narrated, caplog: pytest.LogCaptureFixture
+) -> None:
+    entries = sorted(p for p in narrated.cache_dir.rglob("*") if p.is_file())
+    victim = entries[len(entries) // 2]
+    victim.write_bytes(victim.read_bytes()[:-100])
+    site = narrated.site
+    with caplog.at_level(logging.WARNING):
+        again = narrate(site, site.edition(SLUG, "be"), SpeechCache(narrated.cache_dir))
+    assert "corrupt cache entry" in caplog.text
+    assert again.synthesized == 1
+    assert again.mp3 == narrated.narration.mp3
+
+
+def test_narrate_writes_nothing_but_cache_entries(narrated: Narrated, tmp_path: Path) -> None:
+    project = narrated.site.settings.project_dir
+    before = {p: p.stat().st_mtime_ns for p in project.rglob("*")}
+    cache_dir = tmp_path / "fresh-cache"
+    narrate(narrated.site, narrated.site.edition(SLUG, "en"), SpeechCache(cache_dir))
+    after = {p: p.stat().st_mtime_ns for p in project.rglob("*")}
+    assert after == before
+    assert all(p.is_dir() or p.parent.parent == cache_dir for p in cache_dir.rglob("*"))
+
+
+def test_write_narration_puts_three_files_beside_the_page(
+    narrated: Narrated, tmp_path: Path
+) -> None:
+    info = write_narration(narrated.narration, tmp_path, "be", SLUG)
+    assert (tmp_path / info.mp3).read_bytes() == narrated.narration.mp3
+    assert (tmp_path / info.captions).read_text(encoding="utf-8").startswith("WEBVTT")
+    assert (tmp_path / info.chapters).read_text(encoding="utf-8").startswith("WEBVTT")
+    assert str(info.mp3) == f"be/{SLUG}/{SLUG}.be.mp3"
+    assert info.size_bytes == len(narrated.narration.mp3)
+    assert info.duration_seconds == narrated.narration.duration_seconds
+
+
+class BrokenEngine(EspeakEngine):
+    """eSpeak that fails on one text, as an engine does on input it cannot read."""
+
+    def synthesize(self, text: str, lang: str, voice: str, rate: int | None) -> Synthesis:
+        if "вызваліла" in text and lang == "be":
+            raise SpeechError("the engine crashed", lang=lang)
+        return super().synthesize(text, lang, voice, rate)
+
+
+def test_a_failing_segment_is_named_with_its_language(narrated: Narrated, tmp_path: Path) -> None:
+    site = narrated.site
+    engines = Engines({"espeak": BrokenEngine, "gtts": BrokenEngine})
+    with pytest.raises(SpeechError, match=r"cannot narrate segment 'title': espeak") as caught:
+        narrate(site, site.edition(SLUG, "be"), SpeechCache(tmp_path / "c"), engines=engines)
+    assert caught.value.lang == "be"
