@@ -8,13 +8,18 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from polyedition import __version__
 from polyedition.config import Settings, load_settings
 from polyedition.errors import PolyeditionError
+
+if TYPE_CHECKING:
+    from polyedition.build import BuildOptions
 
 logger = logging.getLogger(__name__)
 
@@ -133,20 +138,97 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_FINDINGS if findings else EXIT_OK
 
 
+def _build_options(args: argparse.Namespace, settings: Settings) -> BuildOptions:
+    from polyedition.build import FORMATS, BuildOptions
+
+    return BuildOptions(
+        languages=tuple(_languages(args, settings)),
+        formats=tuple(dict.fromkeys(args.format or FORMATS)),
+        jobs=args.jobs or os.cpu_count() or 1,
+        clean=getattr(args, "clean", False),
+        strict=getattr(args, "strict", False),
+    )
+
+
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from polyedition.build import build
+    from polyedition.console import print_summary, progress_reporter
 
-    report = build(settings, languages=_languages(args, settings), strict=args.strict)
-    for edition in report.editions:
-        stats = edition.stats
-        print(
-            f"{edition.lang}/{edition.slug}: {stats.percent:.1f}% translated, "
-            f"{stats.fallback_segments} fallback segment(s)"
-        )
+    with progress_reporter(args.quiet or args.json) as progress:
+        report = build(settings, _build_options(args, settings), progress=progress)
+    if not args.quiet or args.json:
+        print_summary(report, as_json=args.json)
     if args.strict and report.problems:
-        for problem in report.problems:
-            print(f"strict: {problem}", file=sys.stderr)
+        print(f"strict: {len(report.problems)} problem(s), see the warnings above", file=sys.stderr)
         return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import threading
+
+    from polyedition.build import build
+    from polyedition.console import PlainProgress
+    from polyedition.serve import make_server, watch_and_rebuild
+
+    options = _build_options(args, settings)
+    if not (settings.output_dir / "index.html").exists() or args.watch:
+        build(settings, options, progress=PlainProgress())
+    server = make_server(settings.output_dir, args.port)
+    host, port = server.server_address[:2]
+    print(f"Serving {_show(settings.output_dir, settings)} at http://{host!s}:{port}/", flush=True)
+    stop = threading.Event()
+    thread = threading.Thread(target=server.serve_forever, name="preview-server", daemon=True)
+    thread.start()
+    try:
+        if args.watch:
+            print("Watching content/, locales/ and templates/ for changes (Ctrl+C to stop)")
+            watch_and_rebuild(
+                settings, lambda: build(settings, options, progress=PlainProgress()), stop
+            )
+        else:
+            thread.join()
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+    return EXIT_OK
+
+
+def _cmd_voices(args: argparse.Namespace, settings: Settings) -> int:
+    from polyedition.speech.espeak import EspeakEngine
+    from polyedition.speech.lexicon import load_lexicon
+    from polyedition.speech.registry import Engines
+
+    if args.phonemes:
+        # What eSpeak says, as written and through the lexicon: for writing lexicon entries.
+        espeak = EspeakEngine()
+        for lang in _languages(args, settings):
+            applied = load_lexicon(settings.locales_dir, lang).apply(args.phonemes, phonemes=True)
+            print(f"{lang}  as written:       {espeak.phonemes(args.phonemes, lang)}")
+            if applied.entries:
+                print(f"{lang}  with the lexicon: {espeak.phonemes(applied.text, lang)}")
+        return EXIT_OK
+    engines = Engines()
+    rows = [("lang", "engine", "voice", "description", "use")]
+    for lang in _languages(args, settings):
+        chosen = {
+            (c.engine.name, c.voice.split("+")[0]): n
+            for n, c in enumerate(engines.choices(settings, lang))
+        }
+        for name in engines.names:
+            voices = engines.get(name).voices(lang)
+            if not voices:
+                rows.append((lang, name, "-", "no voice for this language", ""))
+            for voice in voices:
+                rank = chosen.get((name, voice.name))
+                use = "" if rank is None else "in use" if rank == 0 else "fallback"
+                rows.append((lang, name, voice.name, voice.description, use))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
     return EXIT_OK
 
 
@@ -220,12 +302,66 @@ def build_parser() -> argparse.ArgumentParser:
         "Check catalogs: syntax, headers, plural forms, placeholders, markup, copies, glossary.",
     )
     lang_option(check)
-    build = command("build", _cmd_build, "Build every edition into output/.")
-    lang_option(build)
+    build = command(
+        "build",
+        _cmd_build,
+        "Build every edition (HTML, PDF, MP3) into output/; only what changed is rebuilt.",
+    )
+    build_options(build)
     build.add_argument(
-        "--strict", action="store_true", help="fail (exit 1) when any edition falls back to English"
+        "--clean", action="store_true", help="delete output/ and the build manifest first"
+    )
+    build.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when any edition falls back to English or 'check' has findings",
+    )
+    build.add_argument("--json", action="store_true", help="print the summary as JSON")
+    serve = command(
+        "serve",
+        _cmd_serve,
+        "Serve output/ on 127.0.0.1 for preview; with --watch, rebuild when sources change.",
+    )
+    build_options(serve)
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any free)")
+    serve.add_argument(
+        "--watch", action="store_true", help="rebuild when a PO, content or template file is saved"
+    )
+    voices = command(
+        "voices",
+        _cmd_voices,
+        "List the voices each speech engine offers per language, and which ones narrate.",
+    )
+    lang_option(voices)
+    voices.add_argument(
+        "--phonemes",
+        metavar="TEXT",
+        help="print what eSpeak says for TEXT (its phoneme notation), to write lexicon entries",
     )
     return parser
+
+
+def build_options(sub: argparse.ArgumentParser) -> None:
+    """Options shared by build and serve."""
+    sub.add_argument(
+        "--lang",
+        action="append",
+        metavar="L",
+        help="only this language (repeatable); default: every configured language",
+    )
+    sub.add_argument(
+        "--format",
+        action="append",
+        choices=("html", "pdf", "mp3"),
+        help="only this format (repeatable); default: html, pdf and mp3",
+    )
+    sub.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="parallel worker processes (default: the number of cores)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,9 +6,8 @@ import logging
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from polyedition.errors import ConfigError
@@ -44,7 +43,8 @@ class Settings:
     templates_dir: Path = Path("templates")
     output_dir: Path = Path("output")
     cache_dir: Path = Path(".cache")
-    narration: Mapping[str, NarrationSettings] = field(default_factory=lambda: MappingProxyType({}))
+    narration: tuple[tuple[str, NarrationSettings], ...] = ()
+    """(language, settings) pairs for the languages with narration settings of their own."""
 
     def require_language(self, code: str) -> str:
         """Return ``code`` if the project publishes in it, else raise a ConfigError."""
@@ -62,7 +62,7 @@ class Settings:
         return tuple(code for code in self.languages if code != self.source_language)
 
     def narration_for(self, code: str) -> NarrationSettings:
-        return self.narration.get(code, NarrationSettings())
+        return dict(self.narration).get(code, NarrationSettings())
 
     def page_url(self, *parts: str) -> str:
         """An absolute URL under the configured base URL (``page_url("be", slug, "")``)."""
@@ -159,7 +159,7 @@ def _parse(raw: Mapping[str, Any], project_dir: Path, pyproject: Path, source: s
         if code not in languages:
             raise fail(f"tool.polyedition.narration.{code}: language not configured", code)
         narration[code] = _parse_narration(code, options, fail)
-    values["narration"] = MappingProxyType(narration)
+    values["narration"] = tuple(narration.items())
     return Settings(**values)
 
 

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
-from types import MappingProxyType
 
 from babel.support import Translations
 
@@ -63,7 +62,15 @@ class Site:
     settings: Settings
     editions: Mapping[tuple[str, str], Edition]
     """(slug, lang) → Edition, in article then language order."""
-    audio: Mapping[tuple[str, str], AudioInfo] = field(default_factory=lambda: MappingProxyType({}))
+    audio: Mapping[tuple[str, str], AudioInfo] = field(default_factory=dict)
+    """(slug, lang) → the edition's narration, for the editions that have one."""
+
+    def __getstate__(self) -> dict[str, object]:
+        # Sent to worker processes: caches are rebuilt there, not pickled.
+        return {k: v for k, v in self.__dict__.items() if k in {"settings", "editions", "audio"}}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
 
     @cached_property
     def slugs(self) -> tuple[str, ...]:

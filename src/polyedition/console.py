@@ -1,0 +1,190 @@
+"""Terminal output of ``polyedition build``: progress while it runs, a summary table at the end.
+
+On a terminal, rich progress bars per format; elsewhere (CI, pipes) plain log lines.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections import defaultdict
+from types import TracebackType
+from typing import Any
+
+from babel.numbers import format_decimal
+
+from polyedition.build import FORMATS, SITE, BuildReport, Job, JobResult
+
+logger = logging.getLogger(__name__)
+
+
+def human_size(size: int) -> str:
+    """Bytes as a short human figure.
+
+    >>> human_size(512), human_size(2_400_000)
+    ('512 B', '2.3 MB')
+    """
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def human_duration(seconds: float) -> str:
+    """
+    >>> human_duration(905.4)
+    '15:05'
+    """
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+class PlainProgress:
+    """One log line per finished job; nothing for jobs that were fresh (unless verbose)."""
+
+    def __enter__(self) -> PlainProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __call__(self, event: str, item: JobResult | Job, ran: bool) -> None:
+        if event != "done":
+            return
+        if isinstance(item, JobResult):
+            logger.info("built %s in %.1f s", item.job.name, item.seconds)
+        else:
+            logger.debug("fresh %s", item.name)
+
+
+class RichProgress:
+    """A progress bar per format, and a line per edition when all its formats are done."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.console = Console(stderr=True)
+        self.progress = Progress(
+            TextColumn("{task.description:>5}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=self.console,
+            transient=True,
+        )
+        self.tasks: dict[str, Any] = {}
+        self.open_formats: dict[tuple[str, str], set[str]] = defaultdict(set)
+
+    def __enter__(self) -> RichProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.progress.__exit__(kind, value, traceback)
+
+    def __call__(self, event: str, item: JobResult | Job, ran: bool) -> None:
+        job = item.job if isinstance(item, JobResult) else item
+        if event == "planned":
+            if job.kind not in self.tasks:
+                self.tasks[job.kind] = self.progress.add_task(job.kind, total=0)
+            task = self.tasks[job.kind]
+            self.progress.update(task, total=(self.progress.tasks[task].total or 0) + 1)
+            if job.kind != SITE:
+                self.open_formats[(job.lang, job.slug)].add(job.kind)
+            return
+        self.progress.advance(self.tasks[job.kind])
+        remaining = self.open_formats.get((job.lang, job.slug))
+        if remaining is not None:
+            remaining.discard(job.kind)
+            if not remaining:
+                self.console.print(f"[green]✓[/] {job.lang}/{job.slug}")
+
+
+def progress_reporter(quiet: bool) -> PlainProgress | RichProgress:
+    if not quiet and sys.stderr.isatty():
+        return RichProgress()
+    return PlainProgress()
+
+
+def summary_rows(report: BuildReport) -> list[dict[str, Any]]:
+    """One row per (edition, format) that the build covered, for the table and for --json."""
+    by_output: dict[tuple[str, str, str], tuple[int, float, bool]] = {}
+    for result in report.results:
+        if result.job.kind != SITE:
+            key = (result.job.slug, result.job.lang, result.job.kind)
+            by_output[key] = (result.sizes[0], result.seconds, True)
+    for job in report.skipped:
+        if job.kind != SITE:
+            by_output[(job.slug, job.lang, job.kind)] = (-1, 0.0, False)
+    rows = []
+    for edition in report.editions:
+        for fmt in FORMATS:
+            entry = by_output.get((edition.slug, edition.lang, fmt))
+            if entry is None:
+                continue
+            size, seconds, ran = entry
+            audio = report.audio.get((edition.slug, edition.lang))
+            rows.append(
+                {
+                    "article": edition.slug,
+                    "language": edition.lang,
+                    "format": fmt,
+                    "built": ran,
+                    "size": size if size >= 0 else None,
+                    "seconds": round(seconds, 2),
+                    "audio_duration": round(audio.duration_seconds, 2)
+                    if fmt == "mp3" and audio
+                    else None,
+                    "translated_percent": round(edition.stats.percent, 1),
+                    "fallback_segments": edition.stats.fallback_segments,
+                }
+            )
+    return rows
+
+
+def print_summary(report: BuildReport, *, as_json: bool) -> None:
+    rows = summary_rows(report)
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "seconds": round(report.seconds, 2),
+                    "jobs_run": report.ran,
+                    "jobs_fresh": len(report.skipped),
+                    "outputs": rows,
+                    "problems": list(report.problems),
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    header = ("edition", "format", "size", "audio", "translated", "time")
+    table = [header]
+    for row in rows:
+        table.append(
+            (
+                f"{row['language']}/{row['article']}",
+                row["format"],
+                human_size(row["size"]) if row["size"] is not None else "fresh",
+                human_duration(row["audio_duration"]) if row["audio_duration"] else "",
+                format_decimal(row["translated_percent"], locale="en") + "%",
+                f"{row['seconds']:.1f} s" if row["built"] else "-",
+            )
+        )
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    for line in table:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        )
+    print(
+        f"{report.ran} job(s) run, {len(report.skipped)} fresh, in {report.seconds:.1f} s",
+    )

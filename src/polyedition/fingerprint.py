@@ -1,0 +1,67 @@
+"""Job keys: stable hashes of exactly what an output depends on."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import polyedition
+from polyedition.model import Edition
+
+logger = logging.getLogger(__name__)
+
+
+def digest(*parts: Any) -> str:
+    """SHA-256 of a JSON rendering of ``parts`` (sorted keys, so dict order never matters)."""
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def files_digest(paths: Iterable[Path], root: Path) -> str:
+    """Hash of the names (relative to ``root``) and bytes of files; missing files are skipped."""
+    hasher = hashlib.sha256()
+    for path in sorted(paths):
+        if path.is_file():
+            hasher.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+            hasher.update(hashlib.sha256(path.read_bytes()).digest())
+    return hasher.hexdigest()
+
+
+def tree_digest(root: Path, pattern: str = "**/*") -> str:
+    return files_digest(root.glob(pattern), root) if root.is_dir() else "absent"
+
+
+@cache
+def code_digest() -> str:
+    """The polyedition code itself: a changed renderer must rebuild what it renders."""
+    package = Path(polyedition.__file__).parent
+    return digest(polyedition.__version__, files_digest(package.rglob("*.py"), package))
+
+
+@cache
+def library_versions(*names: str) -> tuple[tuple[str, str], ...]:
+    """Installed versions of the libraries an output depends on (engines, encoders, PDF)."""
+    versions = []
+    for name in names:
+        try:
+            versions.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            versions.append((name, "absent"))
+    return tuple(versions)
+
+
+def edition_digest(edition: Edition) -> str:
+    """Everything of an edition that a renderer can show: texts, their languages, metadata."""
+    meta = edition.article.meta
+    return digest(
+        edition.lang,
+        edition.source_lang,
+        [meta.slug, meta.date, meta.author, meta.publisher, list(meta.tags)],
+        [[t.id, str(t.role), t.text, t.lang, t.fallback] for t in edition.texts],
+    )

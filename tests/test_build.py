@@ -1,0 +1,258 @@
+"""The build system: fresh jobs skipped, edits rebuild only what they touch, kills lose nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from polyedition.build import BuildOptions, build, build_lock
+from polyedition.config import Settings
+from polyedition.errors import BuildError
+from polyedition.pofile import read_catalog, write_catalog
+from projectkit import SLUG, copy_project, po
+
+pytestmark = pytest.mark.slow
+
+FAST = ("html", "mp3")
+"""Formats for tests that exercise the build machinery rather than the renderers."""
+
+
+def snapshot(output: Path) -> dict[str, tuple[int, bytes]]:
+    """mtime and bytes of every built file."""
+    return {
+        str(path.relative_to(output)): (path.stat().st_mtime_ns, path.read_bytes())
+        for path in sorted(output.rglob("*"))
+        if path.is_file()
+    }
+
+
+def edit_translation(settings: Settings, lang: str, context: str, text: str) -> None:
+    path = po(settings, lang)
+    catalog = read_catalog(path, locale=lang)
+    message = next(m for m in catalog if m.context == context)
+    message.string = text
+    message.flags.discard("fuzzy")
+    write_catalog(path, catalog)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A project built once with html and mp3 in two languages (shared by the fast tests)."""
+    settings = copy_project(tmp_path_factory.mktemp("built"))
+    build(settings, BuildOptions(languages=("en", "pl"), formats=FAST, jobs=2))
+    return settings
+
+
+def test_a_no_op_build_runs_no_job_and_rewrites_no_file(built: Settings) -> None:
+    before = snapshot(built.output_dir)
+    report = build(built, BuildOptions(languages=("en", "pl"), formats=FAST, jobs=2))
+    assert report.ran == 0
+    assert len(report.skipped) == 2 * 2 + 1  # html + mp3 per edition, plus the site pages
+    assert snapshot(built.output_dir) == before
+
+
+def test_changing_one_message_rebuilds_only_that_language(built: Settings) -> None:
+    before = snapshot(built.output_dir)
+    edit_translation(built, "pl", "summary-p1", "Zmienione podsumowanie.")
+    report = build(built, BuildOptions(languages=("en", "pl"), formats=FAST, jobs=2))
+    ran = sorted((r.job.lang, r.job.kind) for r in report.results)
+    assert ran == [("pl", "html"), ("pl", "mp3")]
+    [narration] = [r for r in report.results if r.job.kind == "mp3"]
+    assert narration.info["synthesized"] == 1
+    after = snapshot(built.output_dir)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert changed == {
+        f"pl/{SLUG}/index.html",
+        f"pl/{SLUG}/{SLUG}.pl.mp3",
+        f"pl/{SLUG}/{SLUG}.pl.vtt",
+    } | ({f"pl/{SLUG}/{SLUG}.pl.chapters.vtt"} & changed)
+    assert "Zmienione podsumowanie." in (built.output_dir / f"pl/{SLUG}/index.html").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_a_second_build_waits_for_no_one_it_fails_at_once(built: Settings) -> None:
+    with build_lock(built):
+        started = time.monotonic()
+        with pytest.raises(BuildError, match=r"another build of this project is running \(pid"):
+            build(built, BuildOptions(languages=("en",), formats=("html",)))
+        assert time.monotonic() - started < 30
+
+
+def test_a_corrupt_manifest_means_a_rebuild_not_a_failure(
+    built: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    (built.cache_dir / "build-manifest.json").write_text("{not json", encoding="utf-8")
+    report = build(built, BuildOptions(languages=("en",), formats=("html",)))
+    assert report.ran == 2  # the page and the site pages, nothing else requested
+    assert "unreadable" in caplog.text
+    caplog.clear()
+
+
+def test_a_deleted_output_is_rebuilt(built: Settings) -> None:
+    page = built.output_dir / "en" / SLUG / "index.html"
+    page.unlink()
+    report = build(built, BuildOptions(languages=("en",), formats=("html",)))
+    assert [r.job.kind for r in report.results] == ["html"]
+    assert page.exists()
+
+
+def test_strict_build_reports_fallbacks(tmp_path: Path) -> None:
+    settings = copy_project(tmp_path)
+    edit_translation(settings, "lt", "summary-p1", "")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "polyedition",
+            "--project",
+            str(tmp_path),
+            "build",
+            "--lang",
+            "lt",
+            "--format",
+            "html",
+            "--strict",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    summary = json.loads(result.stdout)
+    assert any("1 segment(s) fall back to en" in p for p in summary["problems"])
+
+
+def test_jobs_1_and_jobs_2_give_byte_identical_outputs(tmp_path: Path) -> None:
+    one = copy_project(tmp_path / "one")
+    two = copy_project(tmp_path / "two")
+    build(one, BuildOptions(languages=("en", "be"), jobs=1))
+    build(two, BuildOptions(languages=("en", "be"), jobs=2))
+    files_one = {k: v[1] for k, v in snapshot(one.output_dir).items()}
+    files_two = {k: v[1] for k, v in snapshot(two.output_dir).items()}
+    assert sorted(files_one) == sorted(files_two)
+    assert any(name.endswith(".pdf") for name in files_one)
+    assert any(name.endswith(".mp3") for name in files_one)
+    for name, data in files_one.items():
+        assert data == files_two[name], name
+
+
+def _complete(path: Path) -> bool:
+    data = path.read_bytes()
+    if path.suffix == ".html":
+        return data.rstrip().endswith(b"</html>")
+    if path.suffix == ".pdf":
+        return data.rstrip().endswith(b"%%EOF")
+    if path.suffix == ".mp3":
+        import miniaudio
+
+        info = miniaudio.mp3_get_info(data)
+        return info.duration > 1
+    if path.suffix == ".vtt":
+        return data.startswith(b"WEBVTT")
+    return len(data) > 0
+
+
+def test_a_killed_build_leaves_only_complete_files_and_the_next_build_finishes(
+    tmp_path: Path,
+) -> None:
+    settings = copy_project(tmp_path)
+    command = [
+        sys.executable,
+        "-m",
+        "polyedition",
+        "--project",
+        str(tmp_path),
+        "-q",
+        "build",
+        "--jobs",
+        "2",
+    ]
+    process = subprocess.Popen(command, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(settings.output_dir.rglob("*.mp3")):
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    visible = [
+        p for p in settings.output_dir.rglob("*") if p.is_file() and not p.name.startswith(".")
+    ]
+    assert visible, "the build was killed before it wrote anything"
+    for path in visible:
+        assert _complete(path), path
+    report = build(settings, BuildOptions(languages=settings.languages, jobs=2))
+    assert report.ran > 0
+    assert not list(settings.output_dir.rglob(".*.tmp"))
+    again = build(settings, BuildOptions(languages=settings.languages, jobs=2))
+    assert again.ran == 0
+
+
+def test_serve_watch_rebuilds_when_a_translation_is_saved(tmp_path: Path) -> None:
+    settings = copy_project(tmp_path)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "polyedition",
+            "--project",
+            str(tmp_path),
+            "serve",
+            "--port",
+            "0",
+            "--watch",
+            "--lang",
+            "pl",
+            "--format",
+            "html",
+            "--jobs",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert match, line
+        url = f"http://127.0.0.1:{match.group(1)}/pl/{SLUG}/"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.status == 200
+        edit_translation(settings, "pl", "summary-p1", "Tekst po zapisaniu pliku.")
+        deadline = time.monotonic() + 60
+        page = ""
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                page = response.read().decode("utf-8")
+            if "Tekst po zapisaniu pliku." in page:
+                break
+            time.sleep(0.3)
+        assert "Tekst po zapisaniu pliku." in page
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
+def test_an_asset_whose_content_changed_replaces_its_old_hashed_copy(built: Settings) -> None:
+    assets = built.output_dir / "assets"
+    before = {path.name for path in assets.glob("site.*.css")}
+    assert len(before) == 1
+    css = built.templates_dir / "assets" / "site.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n/* edited */\n", encoding="utf-8")
+    build(built, BuildOptions(languages=("en",), formats=("html",)))
+    after = {path.name for path in assets.glob("site.*.css")}
+    assert len(after) == 1
+    assert after != before
+    page = (built.output_dir / "en" / SLUG / "index.html").read_text(encoding="utf-8")
+    assert next(iter(after)) in page

@@ -1,0 +1,67 @@
+"""The preview server: loopback only, byte ranges for seeking in the narration."""
+
+from __future__ import annotations
+
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from polyedition.serve import is_source_change, make_server
+
+
+@pytest.fixture
+def base_url(tmp_path: Path):  # type: ignore[no-untyped-def]
+    (tmp_path / "a.mp3").write_bytes(bytes(range(100)))
+    server = make_server(tmp_path, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_it_listens_on_loopback_only(tmp_path: Path) -> None:
+    server = make_server(tmp_path, 0)
+    try:
+        assert server.server_address[0] == "127.0.0.1"
+    finally:
+        server.server_close()
+
+
+def test_a_range_request_gets_206_and_just_those_bytes(base_url: str) -> None:
+    request = urllib.request.Request(base_url + "a.mp3", headers={"Range": "bytes=10-19"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 206
+        assert response.headers["Content-Range"] == "bytes 10-19/100"
+        assert response.read() == bytes(range(10, 20))
+
+
+def test_a_whole_file_request_advertises_ranges(base_url: str) -> None:
+    with urllib.request.urlopen(base_url + "a.mp3", timeout=10) as response:
+        assert response.headers["Accept-Ranges"] == "bytes"
+        assert len(response.read()) == 100
+
+
+def test_an_unsatisfiable_range_is_416(base_url: str) -> None:
+    request = urllib.request.Request(base_url + "a.mp3", headers={"Range": "bytes=500-"})
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=10)
+    assert caught.value.code == 416
+    caught.value.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("locales/pl/LC_MESSAGES/ui.po", True),
+        ("content/x/article.md", True),
+        ("templates/assets/site.css", True),
+        ("locales/pl/LC_MESSAGES/ui.mo", False),
+        ("output/.index.html.abc.tmp", False),
+    ],
+)
+def test_only_saved_sources_trigger_a_rebuild(path: str, expected: bool) -> None:
+    assert is_source_change(path) is expected

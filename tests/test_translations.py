@@ -1,0 +1,90 @@
+"""The real translations: complete, check-clean, faithful to the glossary, no English left."""
+
+from __future__ import annotations
+
+import pytest
+
+from polyedition.build import load_editions
+from polyedition.catalogs import UI_DOMAIN, catalog_stats, load_catalog
+from polyedition.checks import run_checks
+from polyedition.config import Settings, load_settings
+from polyedition.glossary import load_glossary
+from polyedition.languages import profile
+from projectkit import REPO, SLUG
+
+TARGETS = ["be", "ru", "pl", "lt"]
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    return load_settings(REPO)
+
+
+@pytest.mark.parametrize("lang", TARGETS)
+def test_every_catalog_is_fully_translated(settings: Settings, lang: str) -> None:
+    for row in catalog_stats(settings, [lang]):
+        assert (row.fuzzy, row.untranslated) == (0, 0), (row.domain, row)
+        assert row.percent == 100.0
+
+
+@pytest.mark.parametrize("lang", TARGETS)
+def test_check_finds_nothing(settings: Settings, lang: str) -> None:
+    assert [str(finding) for finding in run_checks(settings, [lang])] == []
+
+
+@pytest.mark.parametrize("lang", TARGETS)
+def test_no_segment_of_any_edition_falls_back_to_english(settings: Settings, lang: str) -> None:
+    [edition] = load_editions(settings, [lang])
+    assert edition.fallbacks == ()
+    assert all(text.lang == lang for text in edition.texts)
+
+
+@pytest.mark.parametrize("lang", TARGETS)
+def test_every_approved_glossary_form_is_used_where_its_term_appears(
+    settings: Settings, lang: str
+) -> None:
+    terms = load_glossary(settings.locales_dir, settings.source_language)
+    [edition] = load_editions(settings, [lang])
+    misses = [
+        (text.id, term.source)
+        for text in edition.texts
+        for term in terms
+        if term.occurs_in(text.segment.text) and not term.used_in(lang, text.text)
+    ]
+    assert misses == []
+    used = {term.source for term in terms for t in edition.texts if term.occurs_in(t.segment.text)}
+    assert {"Maria Kolesnikova", "Ales Bialiatski", "Alexander Lukashenko"} <= used
+
+
+@pytest.mark.parametrize("lang", TARGETS)
+def test_headers_name_the_team_and_the_plural_forms(settings: Settings, lang: str) -> None:
+    for domain in (SLUG, UI_DOMAIN):
+        catalog = load_catalog(settings, lang, domain)
+        assert catalog is not None
+        headers = dict(catalog.mime_headers)
+        assert profile(lang).english_name in headers["Language-Team"]
+        assert headers["Plural-Forms"].startswith(f"nplurals={profile(lang).num_plurals};")
+        assert "EMAIL@ADDRESS" not in headers.get("Last-Translator", "")
+
+
+QUOTES = {"be": "«»", "ru": "«»", "pl": "„”", "lt": "„“"}
+
+
+@pytest.mark.parametrize("lang", TARGETS)
+def test_typography_of_the_language(settings: Settings, lang: str) -> None:
+    [edition] = load_editions(settings, [lang])
+    text = "\n".join(t.text for t in edition.texts)
+    assert '"' not in text  # never straight double quotes
+    assert " - " not in text  # a hyphen is never a dash
+    assert "123\u00a0" in text  # a number stays with the noun it counts
+    foreign = set("«»„“”") - set(QUOTES[lang])
+    assert not (set(text) & foreign), set(text) & foreign
+
+
+def test_belarusian_is_not_russian_with_belarusian_letters(settings: Settings) -> None:
+    [edition] = load_editions(settings, ["be"])
+    text = " ".join(t.text for t in edition.texts)
+    assert not set("иъщ") & set(text.lower())  # letters Belarusian does not have
+    for word in ("ў", "і"):
+        assert word in text
+    assert "Беларусь" in text
