@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
+from typing import NoReturn
+
+import pytest
 
 from polyedition.config import Settings, load_settings
 from polyedition.pofile import read_catalog, write_catalog
@@ -14,7 +18,26 @@ ARTICLE = REPO / "content" / "belarus-prisoner-release" / "article.md"
 SLUG = "belarus-prisoner-release"
 SOURCE_TEXT = REPO.parent / "shared" / "source" / "belarus-prisoner-release.txt"
 
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's Chromium, driven by Playwright (no browser download)."""
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 _PROTECTED = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}|\[[^\]]*\]\([^)]*\)|`[^`]*`|\*+")
+
+
+def unavailable(message: str) -> NoReturn:
+    """Skip a test whose tool is missing, saying how to install it; under CI=true, fail it:
+    CI installs every tool, so a missing one there is a broken setup, not a skip."""
+    if os.environ.get("CI", "").lower() in {"true", "1"}:
+        pytest.fail(f"{message} (required when CI=true)", pytrace=False)
+    pytest.skip(message)
 
 
 def copy_project(destination: Path) -> Settings:

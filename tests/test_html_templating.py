@@ -184,3 +184,16 @@ def test_a_missing_asset_is_a_render_error_saying_where_it_belongs(project_copy:
 def test_rendering_the_same_edition_twice_gives_the_same_bytes(real_site: Site) -> None:
     edition = real_site.edition(SLUG, "lt")
     assert render_article(real_site, edition) == render_article(real_site, edition)
+
+
+def test_trans_blocks_with_variables_use_the_escaping_newstyle_gettext(tmp_path: Path) -> None:
+    from babel.support import Translations
+
+    from polyedition.render.templating import environment, gettext_callables
+
+    (tmp_path / "t.html").write_text(
+        '{% trans name="<b>Ales</b>" %}Hello {{ name }}{% endtrans %}', encoding="utf-8"
+    )
+    env = environment(tmp_path)
+    page = env.get_template("t.html").render(**gettext_callables(Translations(), "en", "en"))
+    assert page == "Hello &lt;b&gt;Ales&lt;/b&gt;"

@@ -6,7 +6,6 @@ served on 127.0.0.1 by a server that answers byte ranges (browsers seek in an MP
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -25,26 +24,11 @@ from polyedition.render.listen import listen_facts
 from polyedition.render.narration import BYLINE_ID
 from polyedition.render.vtt import CUE_ID_SEPARATOR
 from polyedition.site import Site, html_path
-from projectkit import SLUG
+from projectkit import CHROMIUM, CHROMIUM_ARGS, SLUG, unavailable
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
+PLAYER_ARGS = [*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"]
 NARRATED = ("en", "be")
 _CUE = re.compile(r"^(\S+)\n([\d:.]+) --> ", re.MULTILINE)
-
-
-def missing(message: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message} (required when CI=true)", pytrace=False)
-    pytest.skip(message)
 
 
 @dataclass(frozen=True)
@@ -92,11 +76,11 @@ def chromium() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        missing("Playwright is not available; install it with: pip install playwright")
+        unavailable("Playwright is not available; install it with: pip install playwright")
     if not CHROMIUM.exists():
-        missing(f"Chromium ({CHROMIUM}) is not available; install Debian's chromium")
+        unavailable(f"Chromium ({CHROMIUM}) is not available; install Debian's chromium")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=PLAYER_ARGS)
         yield browser
         browser.close()
 
@@ -411,7 +395,7 @@ def test_axe_finds_nothing_with_the_player_enhanced(
     try:
         from axe_playwright_python.sync_playwright import Axe
     except ImportError:
-        missing("axe-playwright-python is not available; pip install axe-playwright-python")
+        unavailable("axe-playwright-python is not available; pip install axe-playwright-python")
     tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
     for scheme in ("light", "dark"):
         page = open_page("be", color_scheme=scheme)

@@ -266,14 +266,6 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    def lang_option(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--lang",
-            action="append",
-            metavar="L",
-            help="only this language (repeatable); default: every configured language",
-        )
-
     command(
         "extract",
         _cmd_extract,
@@ -341,14 +333,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def build_options(sub: argparse.ArgumentParser) -> None:
-    """Options shared by build and serve."""
+def lang_option(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--lang",
         action="append",
         metavar="L",
         help="only this language (repeatable); default: every configured language",
     )
+
+
+def build_options(sub: argparse.ArgumentParser) -> None:
+    """Options shared by build and serve."""
+    lang_option(sub)
     sub.add_argument(
         "--format",
         action="append",

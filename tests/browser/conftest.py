@@ -18,21 +18,13 @@ from typing import Any, NoReturn
 
 import pytest
 
+import projectkit
 from polyedition.catalogs import load_catalog
 from polyedition.localize import localize
 from polyedition.render.html import write_html_site
 from polyedition.site import AudioInfo, Site, chapters_path, mp3_path, vtt_path
-from projectkit import REPO, SLUG
+from projectkit import CHROMIUM, CHROMIUM_ARGS, REPO, SLUG
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VNU_JAR = REPO / ".tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 LANGS = ("en", "be", "ru", "pl", "lt")
 ARTICLES = tuple(f"{lang}/{SLUG}/index.html" for lang in LANGS)
@@ -59,12 +51,7 @@ def install_hint(what: str, how: str) -> str:
 def unavailable() -> Callable[[str], NoReturn]:
     """Skip (or, under CI=true, fail) a test whose tool is missing, saying how to install it."""
 
-    def missing(message: str) -> NoReturn:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} (required when CI=true)", pytrace=False)
-        pytest.skip(message)
-
-    return missing
+    return projectkit.unavailable
 
 
 @pytest.fixture(scope="module")

@@ -122,7 +122,9 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     )
     # The same options as the extractor (catalogs.JINJA_OPTIONS), so that msgids agree.
     env.policies["ext.i18n.trimmed"] = True
-    env.extend(newstyle_gettext=True)
+    # extend() keeps an attribute the i18n extension already set: assign it, or {% trans %}
+    # with variables would call gettext the old way and fail.
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
     env.filters["inline"] = lambda source: inline_html(str(source))
     env.filters["with_lang"] = with_lang
     env.tests["paragraph"] = lambda block: isinstance(block, Paragraph)
