@@ -64,16 +64,32 @@ def window(narrated: Narrated, start: float, end: float) -> array[int]:
 
 
 def test_duration_is_the_speech_plus_the_pauses(narrated: Narrated) -> None:
+    """Each chapter is encoded on its own: each adds the encoder delay and pads its last
+    frame, and nothing else."""
     narration = narrated.narration
     decoded = len(narrated.samples) / narration.sample_rate
     assert narration.duration_seconds == pytest.approx(decoded, abs=1e-6)
     placed = narration.placed
     speech = sum(item.end - item.start for item in placed)
     pauses = sum(item.utterance.pause for item in placed)
+    pieces = len(narration.chapters)
     delay = narration.encoder_delay_samples / narration.sample_rate
     frame = 576 / narration.sample_rate  # an MPEG-2 frame: the encoder pads the last one
-    assert 0 <= decoded - (delay + speech + pauses) < 2 * frame
+    assert 0 <= decoded - (pieces * delay + speech + pauses) < pieces * frame
     assert decoded > 600  # the whole article, not a part of it
+
+
+def test_each_chapter_starts_on_a_frame_boundary_plus_the_encoder_delay(
+    narrated: Narrated,
+) -> None:
+    """Chapters are encoded separately and their frames concatenated: a chapter's speech is
+    heard after the whole frames of the chapters before it and the delay of its own encode."""
+    narration = narrated.narration
+    rate = narration.sample_rate
+    starts = {item.utterance.id: item.start for item in narration.placed}
+    for chapter in narration.chapters[1:]:
+        first = round(starts[chapter.id] * rate) - narration.encoder_delay_samples
+        assert first > 0 and first % 576 == 0, chapter.id
 
 
 def test_each_utterance_is_heard_where_the_timeline_says(narrated: Narrated) -> None:
@@ -224,22 +240,33 @@ def test_a_second_narration_synthesizes_nothing_and_gives_the_same_bytes(
     site = narrated.site
     again = narrate(site, site.edition(SLUG, "be"), SpeechCache(narrated.cache_dir))
     assert (again.synthesized, again.cached) == (0, len(again.placed))
+    assert (again.encoded_chapters, again.reused_chapters) == (0, len(again.chapters))
     assert narrated.narration.synthesized == len(narrated.narration.placed)
+    assert narrated.narration.encoded_chapters == len(narrated.narration.chapters)
     assert again.mp3 == narrated.narration.mp3
     assert again.captions_vtt == narrated.narration.captions_vtt
 
 
-def test_changing_one_message_synthesizes_exactly_that_segment(
+def test_changing_one_message_synthesizes_that_segment_and_encodes_that_chapter(
     narrated: Narrated, tmp_path: Path
 ) -> None:
+    """A translator's fix costs one synthesis and one chapter's encode, and the result is the
+    very narration a build from an empty cache makes."""
     settings = narrated.site.settings
     translate(settings, "be", {"turning-point": "Вызваленне: гістарычны паварот"})
     try:
         site = make_site(settings)
         changed = narrate(site, site.edition(SLUG, "be"), SpeechCache(narrated.cache_dir))
+        cold = narrate(site, site.edition(SLUG, "be"), SpeechCache(tmp_path / "empty"))
     finally:
         translate(settings, "be", {"turning-point": BELARUSIAN["turning-point"]})
     assert (changed.synthesized, changed.cached) == (1, len(changed.placed) - 1)
+    assert (changed.encoded_chapters, changed.reused_chapters) == (1, len(changed.chapters) - 1)
+    assert cold.encoded_chapters == len(cold.chapters)
+    assert changed.mp3 == cold.mp3
+    assert changed.captions_vtt == cold.captions_vtt
+    assert changed.chapters_vtt == cold.chapters_vtt
+    assert changed.mp3 != narrated.narration.mp3
     assert [c.title for c in changed.chapters if c.id == "turning-point"] == [
         "Вызваленне: гістарычны паварот"
     ]
@@ -248,14 +275,23 @@ def test_changing_one_message_synthesizes_exactly_that_segment(
 def test_a_corrupt_cache_entry_is_made_again_with_a_warning(
     narrated: Narrated, caplog: pytest.LogCaptureFixture
 ) -> None:
-    entries = sorted(p for p in narrated.cache_dir.rglob("*") if p.is_file())
-    victim = entries[len(entries) // 2]
-    victim.write_bytes(victim.read_bytes()[:-100])
+    speech = sorted(p for p in narrated.cache_dir.glob("??/*") if p.is_file())
+    store = SpeechCache(narrated.cache_dir).chapters
+    chapters = sorted(  # those this narration is made of (an earlier test added others)
+        p
+        for p in (narrated.cache_dir / "mp3").rglob("*")
+        if p.is_file()
+        and (frames := store.get(p.name)) is not None
+        and frames in narrated.narration.mp3
+    )
+    for victim in (speech[len(speech) // 2], chapters[len(chapters) // 2]):
+        victim.write_bytes(victim.read_bytes()[:-100])
     site = narrated.site
     with caplog.at_level(logging.WARNING):
         again = narrate(site, site.edition(SLUG, "be"), SpeechCache(narrated.cache_dir))
-    assert "corrupt cache entry" in caplog.text
+    assert caplog.text.count("corrupt cache entry") == 2
     assert again.synthesized == 1
+    assert again.encoded_chapters == 1
     assert again.mp3 == narrated.narration.mp3
 
 
@@ -266,7 +302,10 @@ def test_narrate_writes_nothing_but_cache_entries(narrated: Narrated, tmp_path: 
     narrate(narrated.site, narrated.site.edition(SLUG, "en"), SpeechCache(cache_dir))
     after = {p: p.stat().st_mtime_ns for p in project.rglob("*")}
     assert after == before
-    assert all(p.is_dir() or p.parent.parent == cache_dir for p in cache_dir.rglob("*"))
+    assert all(
+        p.is_dir() or p.parent.parent in (cache_dir, cache_dir / "mp3")
+        for p in cache_dir.rglob("*")
+    )
 
 
 def test_write_narration_puts_three_files_beside_the_page(

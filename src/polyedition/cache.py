@@ -68,6 +68,8 @@ class SpeechCache:
 
     def __init__(self, root: Path) -> None:
         self.store = ContentStore(root)
+        self.chapters = EncodedChapterCache(root / "mp3")
+        """The encoded MP3 of each chapter, a second namespace under the same root."""
 
     @classmethod
     def for_settings(cls, settings: Settings) -> SpeechCache:
@@ -117,3 +119,29 @@ class SpeechCache:
         }
         head = json.dumps(meta, separators=(",", ":")).encode("utf-8")
         self.store.write(key, head + b"\n" + synthesis.pcm)
+
+
+class EncodedChapterCache:
+    """The MPEG frames of one chapter's encoded PCM, by everything that determines them."""
+
+    def __init__(self, root: Path) -> None:
+        self.store = ContentStore(root)
+
+    @staticmethod
+    def key(*, pcm: bytes, sample_rate: int, bitrate: int, quality: int, encoder: str) -> str:
+        """The key of one encode: other samples, settings or encoder version encode again."""
+        return content_key(
+            {
+                "pcm": hashlib.sha256(pcm).hexdigest(),
+                "sample_rate": sample_rate,
+                "bitrate": bitrate,
+                "quality": quality,
+                "encoder": encoder,
+            }
+        )
+
+    def get(self, key: str) -> bytes | None:
+        return self.store.read(key)
+
+    def put(self, key: str, frames: bytes) -> None:
+        self.store.write(key, frames)

@@ -2,8 +2,11 @@
 
 Each utterance of the speech script is synthesized on its own and cached by everything that
 determines it; the PCM of all utterances is joined (resampled to one rate when engines differ)
-and encoded once, so that the only encoder delay is the one at the start, measured and added
-to every time.
+and cut into chapters, one per section. Each chapter is encoded on its own and its MPEG frames
+cached by its samples and the encoder settings, so that a changed paragraph encodes one chapter
+again; the chapters' frames are concatenated. Each piece decodes to a whole number of frames
+with the encoder delay (measured) at its start and padding at its end: every time is placed
+by the exact decoded length of the pieces before it plus that delay.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ import logging
 import time
 from dataclasses import dataclass
 from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from polyedition.cache import SpeechCache
+from polyedition.cache import EncodedChapterCache, SpeechCache
 from polyedition.errors import SpeechError
 from polyedition.fsutil import write_if_changed
 from polyedition.model import Edition
@@ -64,9 +68,15 @@ class Narration:
     placed: tuple[Placed, ...]
     chapters: tuple[ChapterMark, ...]
     encoder_delay_samples: int
+    """Decoded samples before each chapter's first sample (its encode's delay)."""
+    encoded_chapters: int
+    """Chapters encoded by this call (not found in the cache)."""
+    reused_chapters: int
+    """Chapters whose MPEG frames came from the cache."""
     synthesis_seconds: float
     """Time spent in the engines (a benchmark figure; not part of the output)."""
     encode_seconds: float
+    """Time spent encoding chapters or finding them in the cache (a benchmark figure)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +93,8 @@ class _Counts:
     synthesized: int = 0
     cached: int = 0
     seconds: float = 0.0
+    encoded: int = 0
+    reused: int = 0
 
 
 def narrate(
@@ -101,10 +113,17 @@ def narrate(
     pcm, timeline = _join(spoken, rate)
     delay = encoder_delay(rate)
     started = time.perf_counter()
-    frames = encode_mp3(pcm, rate)
+    pieces = [
+        _encode_chapter(
+            pcm[SAMPLE_WIDTH * first : SAMPLE_WIDTH * end], rate, cache.chapters, counts
+        )
+        for first, end in _chapter_spans(spoken, timeline, len(pcm) // SAMPLE_WIDTH)
+    ]
     encode_seconds = time.perf_counter() - started
-    duration = mp3_duration(frames)
-    placed, cues = _timed(spoken, timeline, rate, delay, edition.lang)
+    frames = b"".join(pieces)
+    origins = _origins(spoken, timeline, pieces, delay)
+    duration = sum(map(mp3_samples, pieces)) / rate
+    placed, cues = _timed(spoken, timeline, origins, rate, edition.lang)
     chapters = _chapters(script, placed, duration)
     tags = Tags(
         title=speakable(edition.title.text),
@@ -130,6 +149,8 @@ def narrate(
         placed=tuple(placed),
         chapters=chapters,
         encoder_delay_samples=delay,
+        encoded_chapters=counts.encoded,
+        reused_chapters=counts.reused,
         synthesis_seconds=counts.seconds,
         encode_seconds=encode_seconds,
     )
@@ -251,16 +272,72 @@ def _join(spoken: list[_Spoken], rate: int) -> tuple[bytes, list[_Slot]]:
     return bytes(pcm), slots
 
 
+def _chapter_spans(spoken: list[_Spoken], slots: list[_Slot], total: int) -> list[tuple[int, int]]:
+    """The joined PCM's samples of each chapter: from its first utterance (the first chapter
+    from 0) to the next chapter's, so that each chapter ends with its last pause."""
+    firsts = [
+        slot.start if index else 0
+        for index, (item, slot) in enumerate(zip(spoken, slots, strict=True))
+        if not index or item.utterance.chapter != spoken[index - 1].utterance.chapter
+    ]
+    return list(zip(firsts, [*firsts[1:], total], strict=True))
+
+
+def _encode_chapter(pcm: bytes, rate: int, store: EncodedChapterCache, counts: _Counts) -> bytes:
+    """One chapter's MPEG frames, from the cache or encoded on their own."""
+    key = EncodedChapterCache.key(
+        pcm=pcm,
+        sample_rate=rate,
+        bitrate=BITRATE_KBPS,
+        quality=LAME_QUALITY,
+        encoder=f"lameenc {_lameenc_version()}",
+    )
+    frames = store.get(key)
+    if frames is None:
+        frames = encode_mp3(pcm, rate)
+        store.put(key, frames)
+        counts.encoded += 1
+    else:
+        counts.reused += 1
+    return frames
+
+
+@cache
+def _lameenc_version() -> str:
+    return version("lameenc")
+
+
+def _origins(
+    spoken: list[_Spoken], slots: list[_Slot], pieces: list[bytes], delay: int
+) -> list[int]:
+    """The decoded sample at which each utterance's first sample is heard.
+
+    A chapter's piece starts after the whole frames of the pieces before it; within it, its
+    PCM is heard ``delay`` samples late.
+    """
+    origins = []
+    piece = -1
+    piece_start = pcm_start = 0
+    for index, (item, slot) in enumerate(zip(spoken, slots, strict=True)):
+        if not index or item.utterance.chapter != spoken[index - 1].utterance.chapter:
+            if piece >= 0:
+                piece_start += mp3_samples(pieces[piece])
+            piece += 1
+            pcm_start = slot.start if index else 0
+        origins.append(piece_start + delay + slot.start - pcm_start)
+    return origins
+
+
 def _timed(
-    spoken: list[_Spoken], slots: list[_Slot], rate: int, delay: int, lang: str
+    spoken: list[_Spoken], slots: list[_Slot], origins: list[int], rate: int, lang: str
 ) -> tuple[list[Placed], list[Cue]]:
     """Each utterance's place and each sentence's cue, in seconds of the decoded MP3."""
     placed = []
     cues = []
-    for item, slot in zip(spoken, slots, strict=True):
+    for item, slot, origin in zip(spoken, slots, origins, strict=True):
 
-        def seconds(sample: float, slot: _Slot = slot) -> float:
-            return (delay + slot.start + sample * slot.scale) / rate
+        def seconds(sample: float, slot: _Slot = slot, origin: int = origin) -> float:
+            return (origin + sample * slot.scale) / rate
 
         utterance = item.utterance
         start, end = seconds(0), seconds(item.synthesis.samples)
@@ -325,6 +402,46 @@ def encode_mp3(pcm: bytes, rate: int) -> bytes:
     return bytes(encoder.encode(pcm) + encoder.flush())
 
 
+_LAYER3_KBPS = {
+    True: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    False: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+"""Layer III bitrates by header index, for MPEG-1 (True) and MPEG-2 and 2.5 (False)."""
+_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+"""Sample rates by header version bits (3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5) and index."""
+
+
+def mp3_samples(frames: bytes) -> int:
+    """Samples a decoder outputs for ``frames`` (Layer III, no tag): each frame header is read
+    and the frames walked, 1152 samples a frame in MPEG-1, 576 in MPEG-2 and 2.5.
+
+    >>> mp3_samples(encode_mp3(bytes(2 * 22050), 22050)) % 576
+    0
+    """
+    total = 0
+    position = 0
+    while position < len(frames):
+        header = int.from_bytes(frames[position : position + 4], "big")
+        mpeg = (header >> 19) & 3
+        bitrate_index = (header >> 12) & 15
+        rate_index = (header >> 10) & 3
+        if (
+            header >> 21 != 0x7FF
+            or mpeg == 1
+            or (header >> 17) & 3 != 1
+            or bitrate_index in (0, 15)
+            or rate_index == 3
+        ):
+            raise ValueError(f"no MPEG layer III frame header at byte {position}")
+        per_frame = 1152 if mpeg == 3 else 576
+        bitrate = 1000 * _LAYER3_KBPS[mpeg == 3][bitrate_index]
+        position += per_frame // 8 * bitrate // _RATES[mpeg][rate_index] + ((header >> 9) & 1)
+        total += per_frame
+    if position != len(frames):
+        raise ValueError(f"the last MPEG frame is cut short at byte {len(frames)}")
+    return total
+
+
 def decode_mp3(mp3: bytes, rate: int) -> list[int]:
     """The samples a player hears (miniaudio), as 16-bit mono at ``rate``."""
     miniaudio = _miniaudio()
@@ -332,13 +449,6 @@ def decode_mp3(mp3: bytes, rate: int) -> list[int]:
         mp3, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1, sample_rate=rate
     )
     return list(decoded.samples)
-
-
-def mp3_duration(mp3: bytes) -> float:
-    """Seconds of audio a player decodes from ``mp3``."""
-    miniaudio = _miniaudio()
-    info = miniaudio.mp3_get_info(mp3)
-    return float(info.num_frames / info.sample_rate)
 
 
 _PROBE_AT = 4096
