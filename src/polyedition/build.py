@@ -544,28 +544,38 @@ def _run(
         }
         return replace(site, audio=known)
 
-    def documents_of(edition: Edition) -> None:
-        """HTML and PDF of an edition: they show its narration, so they follow its MP3."""
-        info = audio.get((edition.slug, edition.lang)) or manifest.audio_info(
-            edition.slug, edition.lang, output_dir
-        )
+    def page_of(edition: Edition) -> None:
+        """An article page states its narration's duration and size, so it follows its MP3."""
         if "html" in options.formats:
+            info = audio.get((edition.slug, edition.lang)) or manifest.audio_info(
+                edition.slug, edition.lang, output_dir
+            )
             submit(planner.html(edition, info), site_with_audio())
-        if "pdf" in options.formats:
-            submit(planner.pdf(edition, info), site_with_audio())
 
-    waiting: dict[tuple[str, str], Edition] = {}
+    # Longest jobs first: narrations, then PDFs (they only link the MP3, whose path is known
+    # in advance), then the shared pages; article pages follow their narration.
+    planned_audio: dict[tuple[str, str], AudioInfo] = {}
     for edition in selected:
         if "mp3" in options.formats:
-            submit(planner.mp3(edition), site)
-        waiting[(edition.slug, edition.lang)] = edition
+            job = planner.mp3(edition)
+            planned_audio[(edition.slug, edition.lang)] = AudioInfo(0.0, 0, *job.outputs)
+            submit(job, site)
+    for edition in selected:
+        if "pdf" in options.formats:
+            key = (edition.slug, edition.lang)
+            info = planned_audio.get(key) or manifest.audio_info(*key, output_dir)
+            pdf_site = replace(site, audio={key: info} if info else {})
+            submit(planner.pdf(edition, info), pdf_site)
     if "html" in options.formats:
         submit(planner.site_pages(), site)
-    # Documents whose narration is not being rebuilt can go now; the others wait for their MP3.
     narrating = {(job.slug, job.lang) for job in pending.values() if job.kind == "mp3"}
-    for key in list(waiting):
-        if key not in narrating:
-            documents_of(waiting.pop(key))
+    waiting: dict[tuple[str, str], Edition] = {}
+    for edition in selected:
+        key = (edition.slug, edition.lang)
+        if key in narrating:
+            waiting[key] = edition
+        else:
+            page_of(edition)
 
     failure: PolyeditionError | None = None
     while pending:
@@ -589,7 +599,7 @@ def _run(
                 )
                 follower = waiting.pop((job.slug, job.lang), None)
                 if follower is not None and failure is None:
-                    documents_of(follower)
+                    page_of(follower)
         if failure is not None:
             for future in pending:
                 future.cancel()
