@@ -536,13 +536,21 @@ def _run(
             return
         pending[pool.submit(run_job, job, job_site)] = job
 
-    def site_with_audio() -> Site:
+    # A job about one article gets that article's editions only: sending every job the whole
+    # site would make a build's cost grow with the square of the corpus.
+    grouped: dict[str, dict[tuple[str, str], Edition]] = {}
+    for key, edition in site.editions.items():
+        grouped.setdefault(key[0], {})[key] = edition
+    articles = {slug: Site(site.settings, editions) for slug, editions in grouped.items()}
+
+    def site_with_audio(slug: str) -> Site:
+        article = articles[slug]
         known = {
             key: info
-            for key in site.editions
+            for key in article.editions
             if (info := audio.get(key) or manifest.audio_info(*key, output_dir)) is not None
         }
-        return replace(site, audio=known)
+        return replace(article, audio=known)
 
     def page_of(edition: Edition) -> None:
         """An article page states its narration's duration and size, so it follows its MP3."""
@@ -550,7 +558,7 @@ def _run(
             info = audio.get((edition.slug, edition.lang)) or manifest.audio_info(
                 edition.slug, edition.lang, output_dir
             )
-            submit(planner.html(edition, info), site_with_audio())
+            submit(planner.html(edition, info), site_with_audio(edition.slug))
 
     # Longest jobs first: narrations, then PDFs (they only link the MP3, whose path is known
     # in advance), then the shared pages; article pages follow their narration.
@@ -559,12 +567,12 @@ def _run(
         if "mp3" in options.formats:
             job = planner.mp3(edition)
             planned_audio[(edition.slug, edition.lang)] = AudioInfo(0.0, 0, *job.outputs)
-            submit(job, site)
+            submit(job, articles[edition.slug])
     for edition in selected:
         if "pdf" in options.formats:
             key = (edition.slug, edition.lang)
             info = planned_audio.get(key) or manifest.audio_info(*key, output_dir)
-            pdf_site = replace(site, audio={key: info} if info else {})
+            pdf_site = replace(articles[edition.slug], audio={key: info} if info else {})
             submit(planner.pdf(edition, info), pdf_site)
     if "html" in options.formats:
         submit(planner.site_pages(), site)

@@ -24,7 +24,6 @@ from polyedition.errors import SpeechError
 from polyedition.fsutil import write_if_changed
 from polyedition.model import Edition
 from polyedition.render.id3 import ChapterMark, Tags, id3_tag
-from polyedition.render.listen import ListenInfo, listen_facts
 from polyedition.render.narration import Script, Utterance, narration_script, speakable
 from polyedition.render.vtt import Cue, cue_id, webvtt
 from polyedition.site import AudioInfo, Site, chapters_path, html_path, mp3_path, vtt_path
@@ -495,24 +494,15 @@ def encoder_delay(rate: int) -> int:
     return best
 
 
-def write_narration(narration: Narration, output_dir: Path, lang: str, slug: str) -> ListenInfo:
+def write_narration(narration: Narration, output_dir: Path, lang: str, slug: str) -> AudioInfo:
     """Write the MP3, captions and chapters under ``output_dir`` (atomically, only when their
-    bytes change) and return the AudioInfo for ``Site.audio``: the edition's page then states
-    the duration and size in its language."""
-    audio = AudioInfo(
+    bytes change) and return the AudioInfo for ``Site.audio``."""
+    info = AudioInfo(
         duration_seconds=narration.duration_seconds,
         size_bytes=len(narration.mp3),
         mp3=mp3_path(lang, slug),
         captions=vtt_path(lang, slug),
         chapters=chapters_path(lang, slug),
-    )
-    info = ListenInfo(
-        audio.duration_seconds,
-        audio.size_bytes,
-        audio.mp3,
-        audio.captions,
-        audio.chapters,
-        facts=listen_facts(audio, lang),
     )
     write_if_changed(output_dir / info.mp3, narration.mp3)
     write_if_changed(output_dir / info.captions, narration.captions_vtt.encode("utf-8"))

@@ -31,13 +31,6 @@ class ListenFacts:
     number formats for some languages (Chromium has none for Belarusian)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ListenInfo(AudioInfo):
-    """An edition's AudioInfo with what its "Listen to this article" block states."""
-
-    facts: ListenFacts
-
-
 def listen_facts(audio: AudioInfo, lang: str) -> ListenFacts:
     """The narration's duration and file size, formatted by Babel for ``lang``.
 
