@@ -256,3 +256,12 @@ def test_an_asset_whose_content_changed_replaces_its_old_hashed_copy(built: Sett
     assert after != before
     page = (built.output_dir / "en" / SLUG / "index.html").read_text(encoding="utf-8")
     assert next(iter(after)) in page
+
+
+def test_built_pages_state_their_narrations_duration_and_size(built: Settings) -> None:
+    page = (built.output_dir / "pl" / SLUG / "index.html").read_text(encoding="utf-8")
+    facts = re.search(r'<p class="listen-facts"><time datetime="PT\d+M\d*S?">(.+?)</time>', page)
+    assert facts, "the listen block of a built page must state the duration"
+    assert "min listen" not in facts.group(1)  # in Polish
+    assert re.search(r"MP3, \d+(,\d)? MB", page)  # formatted by Babel for Polish
+    assert 'data-speed-labels="0,75×|1×' in page

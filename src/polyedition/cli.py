@@ -167,13 +167,20 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import threading
 
-    from polyedition.build import build
+    from polyedition.build import build, default_executor
     from polyedition.console import PlainProgress
     from polyedition.serve import make_server, watch_and_rebuild
 
     options = _build_options(args, settings)
+    # One pool for the whole session: its workers keep WeasyPrint and the speech engine
+    # loaded, so a translator's saved fix is rebuilt without paying for the imports again.
+    executor = default_executor(options.jobs)
+
+    def rebuild() -> None:
+        build(settings, options, executor=executor, progress=PlainProgress())
+
     if not (settings.output_dir / "index.html").exists() or args.watch:
-        build(settings, options, progress=PlainProgress())
+        rebuild()
     server = make_server(settings.output_dir, args.port)
     host, port = server.server_address[:2]
     print(f"Serving {_show(settings.output_dir, settings)} at http://{host!s}:{port}/", flush=True)
@@ -183,15 +190,14 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.watch:
             print("Watching content/, locales/ and templates/ for changes (Ctrl+C to stop)")
-            watch_and_rebuild(
-                settings, lambda: build(settings, options, progress=PlainProgress()), stop
-            )
+            watch_and_rebuild(settings, rebuild, stop)
         else:
             thread.join()
     finally:
         stop.set()
         server.shutdown()
         server.server_close()
+        executor.shutdown(wait=False, cancel_futures=True)
     return EXIT_OK
 
 
