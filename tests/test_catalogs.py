@@ -267,3 +267,22 @@ def test_catalogs_in_the_repository_pass_gnu_msgfmt() -> None:
             [msgfmt, "-c", "-o", os.devnull, str(path)], capture_output=True, text=True, check=False
         )
         assert result.returncode == 0, f"{path}: {result.stderr}"
+
+
+def test_several_articles_each_get_their_own_domain(project: Settings) -> None:
+    source = (project.content_dir / SLUG / "article.md").read_text(encoding="utf-8")
+    second = project.content_dir / "second-story"
+    second.mkdir()
+    (second / "article.md").write_text(
+        source.replace(f'slug = "{SLUG}"', 'slug = "second-story"'), encoding="utf-8"
+    )
+    written = dict(extract(project))
+    assert written[pot_path(project, "second-story")] is True
+    update_catalogs(project, ["pl"])
+    assert po(project, "pl", "second-story").exists()
+    from polyedition.build import load_editions
+
+    editions = load_editions(project, ["pl"])
+    assert [edition.slug for edition in editions] == [SLUG, "second-story"]
+    assert len(editions[1].fallbacks) == len(editions[1].texts)  # not translated yet
+    assert editions[0].fallbacks == ()

@@ -174,12 +174,15 @@ def read_template(settings: Settings, domain: str) -> Catalog:
     return read_catalog(path, domain=domain)
 
 
-def init_catalogs(settings: Settings, lang: str, *, force: bool = False) -> list[Path]:
-    """Start the PO catalogs of a language from the POTs, with its Plural-Forms header."""
+def init_catalogs(
+    settings: Settings, lang: str, *, force: bool = False, only: Iterable[str] | None = None
+) -> list[Path]:
+    """Start the PO catalogs of a language from the POTs, with its Plural-Forms header
+    (every domain, or ``only`` those)."""
     settings.require_language(lang)
     lang_profile = profile(lang)
     written = []
-    for domain in domains(settings):
+    for domain in only if only is not None else domains(settings):
         template = read_template(settings, domain)
         path = po_path(settings, lang, domain)
         if path.exists() and not force:
@@ -347,7 +350,7 @@ def update_catalogs(settings: Settings, langs: Iterable[str]) -> list[UpdateResu
             template = read_template(settings, domain)
             path = po_path(settings, lang, domain)
             if not path.exists():
-                init_catalogs(settings, lang)
+                init_catalogs(settings, lang, only=[domain])
             catalog = read_catalog(path, locale=lang, domain=domain)
             merged, result = merge(template, catalog)
             written = write_catalog(path, merged)
