@@ -20,10 +20,10 @@ from polyedition.config import Settings
 from polyedition.errors import RenderError
 from polyedition.model import Edition, Role
 from polyedition.pofile import read_catalog, write_catalog
-from polyedition.render import fonts as pdf_fonts
 from polyedition.render.inline import plain_text
-from polyedition.render.pdf import print_html, render_pdf
-from polyedition.render.pdftags import Node, fill_text, marked_text, squeeze, structure
+from polyedition.render.pdf import fonts as pdf_fonts
+from polyedition.render.pdf.document import print_html, render_pdf
+from polyedition.render.pdf.tags import Node, fill_text, marked_text, squeeze, structure
 from polyedition.site import (
     AudioInfo,
     Site,
@@ -429,7 +429,7 @@ def test_a_missing_font_file_names_the_package_to_install(
     settings = copy_project(tmp_path)
     site = make_site(settings, ("en",))
     gone = pdf_fonts.FontFace("Noto Serif", 400, "normal", tmp_path / "gone.ttf", "fonts-noto-core")
-    monkeypatch.setattr("polyedition.render.pdf.PRINT_FONTS", (gone,))
+    monkeypatch.setattr("polyedition.render.pdf.document.PRINT_FONTS", (gone,))
     with pytest.raises(RenderError, match=r"en/belarus-prisoner-release.*gone\.ttf") as error:
         render_pdf(site, site.edition(SLUG, "en"))
     assert "apt-get install fonts-noto-core" in str(error.value)

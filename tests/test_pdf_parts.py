@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from polyedition.content import read_article
-from polyedition.render.fonts import PRINT_FONTS, describe_characters, uncovered
 from polyedition.render.inline import plain_text
-from polyedition.render.pdftags import ToUnicode, squeeze
-from polyedition.render.printhtml import insert_print_parts, printed_text
+from polyedition.render.pdf.fonts import PRINT_FONTS, describe_characters, uncovered
+from polyedition.render.pdf.printhtml import insert_print_parts, printed_text
+from polyedition.render.pdf.tags import ToUnicode, squeeze
 from projectkit import ARTICLE
 
 PANGRAMS = {

@@ -18,11 +18,11 @@ import pytest
 from fakes.editions import BELARUSIAN_UI, make_site, translated_project
 from fakes.static_server import serve
 from polyedition.cache import SpeechCache
-from polyedition.render.audio import narrate, write_narration
-from polyedition.render.html import write_html_site
-from polyedition.render.listen import listen_facts
-from polyedition.render.narration import BYLINE_ID
-from polyedition.render.vtt import CUE_ID_SEPARATOR
+from polyedition.render.audio.narrate import narrate, write_narration
+from polyedition.render.audio.script import BYLINE_ID
+from polyedition.render.audio.vtt import CUE_ID_SEPARATOR
+from polyedition.render.html.listen import listen_facts
+from polyedition.render.html.pages import write_html_site
 from polyedition.site import Site, html_path
 from projectkit import CHROMIUM, CHROMIUM_ARGS, SLUG, unavailable
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from polyedition.render.pdfua import LangPassage
+from polyedition.render.pdf.ua import LangPassage
 
 logger = logging.getLogger(__name__)
 

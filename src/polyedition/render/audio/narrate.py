@@ -23,9 +23,9 @@ from polyedition.cache import EncodedChapterCache, SpeechCache
 from polyedition.errors import SpeechError
 from polyedition.fsutil import write_if_changed
 from polyedition.model import Edition
-from polyedition.render.id3 import ChapterMark, Tags, id3_tag
-from polyedition.render.narration import Script, Utterance, narration_script, speakable
-from polyedition.render.vtt import Cue, cue_id, webvtt
+from polyedition.render.audio.id3 import ChapterMark, Tags, id3_tag
+from polyedition.render.audio.script import Script, Utterance, narration_script, speakable
+from polyedition.render.audio.vtt import Cue, cue_id, webvtt
 from polyedition.site import AudioInfo, Site, chapters_path, html_path, mp3_path, vtt_path
 from polyedition.speech.base import SAMPLE_WIDTH, EngineUnavailable, Synthesis
 from polyedition.speech.lexicon import Lexicon, load_lexicon
