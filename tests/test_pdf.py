@@ -371,6 +371,14 @@ def test_extracted_text_gives_back_every_paragraph_whole(
         assert words(plain_text(localized.text)) in flowing, localized.id
 
 
+def test_no_line_starts_with_a_spaced_dash(
+    each: Rendered, pdftotext: Callable[[Path], str]
+) -> None:
+    """The dash stays at the end of the line with the word before it (issue 14)."""
+    lines = pdftotext(each.path).splitlines()
+    assert [line for line in lines if re.match(r"\s*[–—](\s|$)", line)] == []
+
+
 def test_footer_says_page_n_of_m_in_the_edition_language(partly: Rendered) -> None:
     with partly.open() as pdf:
         pages = len(pdf.pages)
