@@ -205,6 +205,7 @@ def _cmd_voices(args: argparse.Namespace, settings: Settings) -> int:
     from polyedition.speech.espeak import EspeakEngine
     from polyedition.speech.lexicon import load_lexicon
     from polyedition.speech.registry import Engines
+    from polyedition.speech.stress import mark_stress, voice_stress
 
     if args.phonemes:
         # What eSpeak says, as written and through the lexicon: for writing lexicon entries.
@@ -214,6 +215,14 @@ def _cmd_voices(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{lang}  as written:       {espeak.phonemes(args.phonemes, lang)}")
             if applied.entries:
                 print(f"{lang}  with the lexicon: {espeak.phonemes(applied.text, lang)}")
+        return EXIT_OK
+    if args.stress:
+        # Where the voice stresses each word, through the lexicon: for reviewing a paragraph.
+        espeak = EspeakEngine()
+        for lang in _languages(args, settings):
+            lexicon = load_lexicon(settings.locales_dir, lang)
+            words = voice_stress(args.stress, lang, lexicon, espeak)
+            print(f"{lang}  {mark_stress(args.stress, words)}")
         return EXIT_OK
     engines = Engines()
     rows = [("lang", "engine", "voice", "description", "use")]
@@ -335,6 +344,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--phonemes",
         metavar="TEXT",
         help="print what eSpeak says for TEXT (its phoneme notation), to write lexicon entries",
+    )
+    voices.add_argument(
+        "--stress",
+        metavar="TEXT",
+        help="print TEXT with an accent (U+0301) on the vowel eSpeak stresses in each word of "
+        "two or more syllables, after the lexicon",
     )
     return parser
 
