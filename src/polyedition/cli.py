@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERNAL = 70
+"""A bug in polyedition (sysexits' EX_SOFTWARE), not in the user's input."""
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -147,6 +149,7 @@ def _build_options(args: argparse.Namespace, settings: Settings) -> BuildOptions
         jobs=args.jobs or os.cpu_count() or 1,
         clean=getattr(args, "clean", False),
         strict=getattr(args, "strict", False),
+        fail_fast=getattr(args, "fail_fast", False),
     )
 
 
@@ -156,8 +159,14 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
     with progress_reporter(args.quiet or args.json) as progress:
         report = build(settings, _build_options(args, settings), progress=progress)
-    if not args.quiet or args.json:
+    if not args.quiet or args.json or report.failures:
         print_summary(report, as_json=args.json)
+    if report.failures:
+        print(
+            f"{len(report.failures)} output(s) failed; their earlier files, if any, are kept",
+            file=sys.stderr,
+        )
+        return EXIT_FINDINGS
     if args.strict and report.problems:
         print(f"strict: {len(report.problems)} problem(s), see the warnings above", file=sys.stderr)
         return EXIT_FINDINGS
@@ -274,6 +283,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     parser.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="log everything and show the Python traceback of an internal error",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
@@ -324,6 +338,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 when any edition falls back to English or 'check' has findings",
     )
     build.add_argument("--json", action="store_true", help="print the summary as JSON")
+    build.add_argument(
+        "--fail-fast",
+        action="store_true",
+        help="stop at the first failed output (default: build every other output, then exit 1)",
+    )
     serve = command(
         "serve",
         _cmd_serve,
@@ -384,7 +403,8 @@ def build_options(sub: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    verbose = args.verbose or args.debug
+    level = logging.DEBUG if verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
     try:
         settings = load_settings(args.project)
@@ -396,3 +416,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as error:
+        # A traceback is for developers: the user gets one line and the way to see more.
+        if args.debug:
+            raise
+        print(
+            f"internal error: {type(error).__name__}: {error}; "
+            "run with --debug for the traceback and report it",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL

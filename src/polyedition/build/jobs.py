@@ -7,8 +7,8 @@ import os
 import resource
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
 
 from polyedition.errors import BuildError
 from polyedition.fsutil import write_if_changed
@@ -41,6 +41,8 @@ class Job:
 
 @dataclass(frozen=True, slots=True)
 class JobResult:
+    """What a job made: its files' bytes (until the build writes them) and figures about it."""
+
     job: Job
     sizes: tuple[int, ...]
     seconds: float
@@ -48,28 +50,46 @@ class JobResult:
     peak_rss_mb: float
     pid: int
     info: Mapping[str, float] = field(default_factory=dict)
+    contents: Mapping[PurePosixPath, bytes] = field(default_factory=dict, repr=False)
+    """Each output's bytes, as the worker returns them; empty once written."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobFailure:
+    """A job that did not produce its outputs, with the one-line reason to show the user."""
+
+    job: Job
+    message: str
 
 
 def run_job(job: Job, site: Site) -> JobResult:
-    """Render one job's outputs and write them atomically; runs in a worker process.
+    """Render one job's outputs into bytes; runs in a worker process and writes nothing.
 
+    The build writes the returned files (so a worker needs no access to ``output/``).
     Renderers are imported here, not at module level, so that a process only pays for the
     libraries (WeasyPrint, the speech engines) of the jobs it actually runs.
     """
     started = time.perf_counter()
     contents, info = _render(job, site)
-    output_dir = site.settings.output_dir
-    rewritten = sum(write_if_changed(output_dir / path, data) for path, data in contents.items())
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return JobResult(
         job,
         tuple(len(contents[path]) for path in job.outputs),
         time.perf_counter() - started,
-        rewritten,
+        0,
         usage.ru_maxrss / 1024,
         os.getpid(),
         info,
+        contents,
     )
+
+
+def write_outputs(result: JobResult, output_dir: Path) -> JobResult:
+    """Write a result's files atomically (unchanged files are not rewritten); drop the bytes."""
+    rewritten = sum(
+        write_if_changed(output_dir / path, data) for path, data in result.contents.items()
+    )
+    return replace(result, rewritten=rewritten, contents={})
 
 
 def _render(job: Job, site: Site) -> tuple[dict[PurePosixPath, bytes], dict[str, float]]:

@@ -10,11 +10,12 @@ import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from polyedition.build.executors import default_executor
-from polyedition.build.jobs import FORMATS, Job, JobResult, run_job
+from polyedition.build.jobs import FORMATS, Job, JobFailure, JobResult, run_job, write_outputs
 from polyedition.build.manifest import MANIFEST, Manifest
 from polyedition.build.plan import Planner, load_site
 from polyedition.catalogs import (
@@ -41,6 +42,8 @@ class BuildOptions:
     jobs: int = 1
     clean: bool = False
     strict: bool = False
+    fail_fast: bool = False
+    """Stop at the first failed job (by default every job whose inputs are sound still runs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,8 @@ class BuildReport:
     problems: tuple[str, ...]
     seconds: float
     audio: Mapping[tuple[str, str], AudioInfo]
+    failures: tuple[JobFailure, ...] = ()
+    """Jobs that failed; their earlier outputs (if any) are still in place."""
 
     @property
     def ran(self) -> int:
@@ -59,7 +64,7 @@ class BuildReport:
 
 Progress = Callable[[str, JobResult | Job, bool], None]
 """Called as ``progress(event, result_or_job, ran)``: ``"planned"`` for each job, ``"done"``
-when a job finishes (``ran`` False when it was fresh)."""
+when a job finishes (``ran`` False when it was fresh), ``"failed"`` when it fails."""
 
 
 @contextlib.contextmanager
@@ -136,7 +141,12 @@ def build(
                 pool=pool,
                 progress=progress,
             )
-            jobs = [result.job for result in report.results] + list(report.skipped)
+            # A failed job's earlier files stay, and so do their manifest entries.
+            jobs = [
+                *(result.job for result in report.results),
+                *report.skipped,
+                *(failure.job for failure in report.failures),
+            ]
             full = set(options.languages) == set(settings.languages) and set(
                 options.formats
             ) == set(FORMATS)
@@ -174,16 +184,33 @@ def _run(
     notify = progress or (lambda event, item, ran: None)
     results: list[JobResult] = []
     skipped: list[Job] = []
+    failures: list[JobFailure] = []
+    superseded: set[Job] = set()
     pending: dict[Future[JobResult], Job] = {}
     audio: dict[tuple[str, str], AudioInfo] = {}
 
-    def submit(job: Job, job_site: Site) -> None:
+    def submit(job: Job, job_site: Site) -> Job | None:
+        """Run ``job`` unless its outputs are fresh; the job when it was sent to the pool."""
         notify("planned", job, False)
         if manifest.fresh(job, output_dir):
             skipped.append(job)
             notify("done", job, False)
-            return
+            return None
         pending[pool.submit(run_job, job, job_site)] = job
+        return job
+
+    def _narration_failed(job: Job) -> None:
+        """Its page still follows (with the previous narration, if there is one). A PDF that
+        was sent off linking this narration is rendered again without the link when no
+        earlier MP3 exists to keep the link true."""
+        key = (job.slug, job.lang)
+        follower = waiting.pop(key, None)
+        if follower is not None:
+            page_of(follower)
+        linked = pdfs.get(key)
+        if linked is not None and manifest.audio_info(*key, output_dir) is None:
+            superseded.add(linked)
+            pdf_of(site.edition(*key), None)
 
     # A job about one article gets that article's editions only: sending every job the whole
     # site would make a build's cost grow with the square of the corpus.
@@ -217,12 +244,19 @@ def _run(
             job = planner.mp3(edition)
             planned_audio[(edition.slug, edition.lang)] = AudioInfo(0.0, 0, *job.outputs)
             submit(job, articles[edition.slug])
+
+    def pdf_of(edition: Edition, info: AudioInfo | None) -> Job | None:
+        key = (edition.slug, edition.lang)
+        pdf_site = replace(articles[edition.slug], audio={key: info} if info else {})
+        return submit(planner.pdf(edition, info), pdf_site)
+
+    pdfs: dict[tuple[str, str], Job] = {}
     for edition in selected:
         if "pdf" in options.formats:
             key = (edition.slug, edition.lang)
-            info = planned_audio.get(key) or manifest.audio_info(*key, output_dir)
-            pdf_site = replace(articles[edition.slug], audio={key: info} if info else {})
-            submit(planner.pdf(edition, info), pdf_site)
+            sent = pdf_of(edition, planned_audio.get(key) or manifest.audio_info(*key, output_dir))
+            if sent is not None and key in planned_audio:
+                pdfs[key] = sent
     if "html" in options.formats:
         submit(planner.site_pages(), site)
     narrating = {(job.slug, job.lang) for job in pending.values() if job.kind == "mp3"}
@@ -234,7 +268,7 @@ def _run(
         else:
             page_of(edition)
 
-    failure: PolyeditionError | None = None
+    first_failure: BaseException | None = None
     while pending:
         done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
         for future in done:
@@ -243,10 +277,18 @@ def _run(
                 continue
             try:
                 result = future.result()
-            except PolyeditionError as error:
-                failure = failure or error
-                logger.error("%s failed: %s", job.name, error)
+            except Exception as error:
+                first_failure = first_failure or error
+                failures.append(JobFailure(job, _one_line(error)))
+                logger.error("%s failed: %s", job.name, failures[-1].message)
+                logger.debug("%s failed", job.name, exc_info=error)
+                notify("failed", job, True)
+                if job.kind == "mp3":
+                    _narration_failed(job)
                 continue
+            if job in superseded:
+                continue  # a PDF that links a narration which failed and never existed
+            result = write_outputs(result, output_dir)
             manifest.record(result)
             results.append(result)
             notify("done", result, True)
@@ -255,13 +297,12 @@ def _run(
                     result.info["duration"], result.sizes[0], *job.outputs
                 )
                 follower = waiting.pop((job.slug, job.lang), None)
-                if follower is not None and failure is None:
+                if follower is not None:
                     page_of(follower)
-        if failure is not None:
+        if first_failure is not None and options.fail_fast:
             for future in pending:
                 future.cancel()
-    if failure is not None:
-        raise failure
+            raise first_failure
     return BuildReport(
         editions=tuple(selected),
         results=tuple(results),
@@ -269,4 +310,16 @@ def _run(
         problems=(),
         seconds=0.0,
         audio=audio,
+        failures=tuple(failures),
     )
+
+
+def _one_line(error: BaseException) -> str:
+    """A failure as the summary shows it: an expected error's message, or what went wrong."""
+    if isinstance(error, PolyeditionError):
+        return f"{error.category}: {error}"
+    if isinstance(error, BrokenProcessPool):
+        return "the worker process running it died (out of memory or killed)"
+    first = str(error).strip().splitlines()
+    detail = f": {first[0]}" if first else ""
+    return f"internal error ({type(error).__name__}{detail}); run with --debug for the traceback"
