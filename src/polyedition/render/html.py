@@ -23,6 +23,7 @@ from polyedition.render.assets import asset_path, asset_paths, site_assets, stal
 from polyedition.render.inline import plain_text
 from polyedition.render.jsonld import news_article, script_json
 from polyedition.render.listen import listen_facts
+from polyedition.render.narration import narration_script
 from polyedition.render.templating import (
     call_macro,
     gettext_callables,
@@ -232,6 +233,9 @@ def render_article(site: Site, edition: Edition) -> str:
         audio_url=site.url(audio.mp3) if audio else None,
         listen=listen_facts(audio, lang) if audio else None,
         jsonld=script_json(news_article(site, edition)),
+        narrated=frozenset(
+            utterance.id for utterance in narration_script(site, edition).utterances
+        ),
     )
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 from functools import cache
+from typing import cast
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markupsafe import Markup
 
@@ -40,6 +42,26 @@ def inline_html(source: str) -> Markup:
     return Markup(_parser().renderInline(source))
 
 
+def inline_tokens(source: str) -> list[Token]:
+    """The inline tokens of ``source``, flat (open and close tokens mark nesting)."""
+    blocks = _parser().parseInline(source)
+    return list(blocks[0].children or []) if blocks else []
+
+
+def render_tokens(tokens: list[Token]) -> Markup:
+    """HTML of inline tokens, as :func:`inline_html` renders them."""
+    parser = _parser()
+    renderer = cast(RendererHTML, parser.renderer)  # markdown-it's default renderer
+    return Markup(renderer.renderInline(tokens, parser.options, {}))
+
+
+def token_text(token: Token) -> str:
+    """What one inline token contributes to :func:`plain_text` (not counting its children)."""
+    if token.type in _TEXT_TOKENS:
+        return token.content
+    return " " if token.type in _BREAK_TOKENS else ""
+
+
 def plain_text(source: str) -> str:
     """The words of inline Markdown without markup, for titles, meta tags and JSON-LD.
 
@@ -52,10 +74,7 @@ def plain_text(source: str) -> str:
 def _texts(tokens: list[Token]) -> list[str]:
     parts: list[str] = []
     for token in tokens:
-        if token.type in _TEXT_TOKENS:
-            parts.append(token.content)
-        elif token.type in _BREAK_TOKENS:
-            parts.append(" ")
+        parts.append(token_text(token))
         if token.children:
             parts.extend(_texts(token.children))
     return parts
