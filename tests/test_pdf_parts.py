@@ -67,6 +67,16 @@ def test_printed_text_skips_what_print_hides_and_finds_other_languages() -> None
     ]
 
 
+def test_printed_text_names_a_read_along_sentence_by_its_segment() -> None:
+    html = (
+        '<html lang="en"><body><main><p id="lead-p1"><span id="lead-p1.1">One.</span> '
+        '<span id="lead-p1.2">Two <span lang="be">два</span>.</span></p></main></body></html>'
+    )
+    printed = printed_text(html, "en")
+    assert {place for place, _ in printed.runs} == {"lead-p1"}
+    assert [p.place for p in printed.passages] == ["lead-p1"]
+
+
 def test_print_parts_need_a_main_element() -> None:
     with pytest.raises(ValueError, match="<main>"):
         insert_print_parts("<body><p>x</p></body>", body_start="", title_end="", main_end="")

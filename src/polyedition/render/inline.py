@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import re
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markupsafe import Markup
 
@@ -68,6 +69,28 @@ def inline_html(source: str) -> Markup:
     return Markup(parser.renderer.render(tokens, parser.options, env))
 
 
+def inline_tokens(source: str) -> list[Token]:
+    """The inline tokens of ``source``, flat (open and close tokens mark nesting)."""
+    blocks = _parser().parseInline(source)
+    return list(blocks[0].children or []) if blocks else []
+
+
+def render_tokens(tokens: list[Token]) -> Markup:
+    """HTML of inline tokens, typeset as :func:`inline_html` renders them (the tokens' text is
+    typeset in place)."""
+    _typeset_tokens(tokens)
+    parser = _parser()
+    renderer = cast(RendererHTML, parser.renderer)  # markdown-it's default renderer
+    return Markup(renderer.renderInline(tokens, parser.options, {}))
+
+
+def token_text(token: Token) -> str:
+    """What one inline token contributes to :func:`plain_text` (not counting its children)."""
+    if token.type in _TEXT_TOKENS:
+        return token.content
+    return " " if token.type in _BREAK_TOKENS else ""
+
+
 def plain_text(source: str) -> str:
     """The typeset words of inline Markdown without markup, for titles, meta tags and JSON-LD.
 
@@ -97,10 +120,7 @@ def _typeset_tokens(tokens: list[Token]) -> None:
 def _texts(tokens: list[Token]) -> list[str]:
     parts: list[str] = []
     for token in tokens:
-        if token.type in _TEXT_TOKENS:
-            parts.append(token.content)
-        elif token.type in _BREAK_TOKENS:
-            parts.append(" ")
+        parts.append(token_text(token))
         if token.children:
             parts.extend(_texts(token.children))
     return parts

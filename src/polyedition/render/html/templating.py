@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from polyedition.errors import RenderError
 from polyedition.model import FaqItem, Paragraph, Table
+from polyedition.render.html.readalong import sentence_html
 from polyedition.render.inline import inline_html, typeset
 
 logger = logging.getLogger(__name__)
@@ -126,6 +127,7 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     # with variables would call gettext the old way and fail.
     env.newstyle_gettext = True  # type: ignore[attr-defined]
     env.filters["inline"] = lambda source: inline_html(str(source))
+    env.filters["sentences"] = lambda source, element_id: sentence_html(str(source), element_id)
     env.filters["with_lang"] = with_lang
     env.tests["paragraph"] = lambda block: isinstance(block, Paragraph)
     env.tests["faq"] = lambda block: isinstance(block, FaqItem)
