@@ -210,10 +210,42 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _voice_table(settings: Settings, lang: str) -> list[str]:
+    """One language's voices, engine by engine, with each voice's licence and which narrate."""
+    from polyedition.languages import profile
+    from polyedition.speech.registry import Engines
+
+    engines = Engines(voices_dir=settings.voices_dir)
+    choices = engines.choices(settings, lang)
+    chosen = {(c.engine.name, c.voice.split("+")[0]): n for n, c in enumerate(choices)}
+    narrated = ", then ".join(choice.label for choice in choices)
+    lines = [f"{lang}  {profile(lang).english_name}: narrated by {narrated}"]
+    rows = [("engine", "voice", "quality", "Hz", "source", "use")]
+    licences: dict[int, str] = {}
+    for name in engines.names:
+        voices = engines.get(name).voices(lang)
+        if not voices:
+            rows.append((name, "-", "", "", "no voice for this language", ""))
+        for number, voice in enumerate(voices):
+            rank = chosen.get((name, voice.name))
+            use = "" if rank is None else "in use" if rank == 0 else "fallback"
+            rate = str(voice.sample_rate or "")
+            rows.append((name, voice.name, voice.quality, rate, voice.source, use))
+            following = voices[number + 1] if number + 1 < len(voices) else None
+            if voice.licence and (following is None or following.licence != voice.licence):
+                licences[len(rows) - 1] = voice.licence
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for index, row in enumerate(rows):
+        cells = zip(row, widths, strict=True)
+        lines.append(("  " + "  ".join(cell.ljust(width) for cell, width in cells)).rstrip())
+        if index in licences:
+            lines.append(" " * (4 + widths[0]) + f"licence: {licences[index]}")
+    return lines
+
+
 def _cmd_voices(args: argparse.Namespace, settings: Settings) -> int:
     from polyedition.speech.espeak import EspeakEngine
     from polyedition.speech.lexicon import load_lexicon
-    from polyedition.speech.registry import Engines
     from polyedition.speech.stress import mark_stress, voice_stress
 
     if args.phonemes:
@@ -233,26 +265,8 @@ def _cmd_voices(args: argparse.Namespace, settings: Settings) -> int:
             words = voice_stress(args.stress, lang, lexicon, espeak)
             print(f"{lang}  {mark_stress(args.stress, words)}")
         return EXIT_OK
-    engines = Engines()
-    rows = [("lang", "engine", "voice", "description", "use")]
     for lang in _languages(args, settings):
-        chosen = {
-            (c.engine.name, c.voice.split("+")[0]): n
-            for n, c in enumerate(engines.choices(settings, lang))
-        }
-        for name in engines.names:
-            voices = engines.get(name).voices(lang)
-            if not voices:
-                rows.append((lang, name, "-", "no voice for this language", ""))
-            for voice in voices:
-                rank = chosen.get((name, voice.name))
-                use = "" if rank is None else "in use" if rank == 0 else "fallback"
-                rows.append((lang, name, voice.name, voice.description, use))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
+        print("\n".join(_voice_table(settings, lang)))
     return EXIT_OK
 
 

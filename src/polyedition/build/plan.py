@@ -102,7 +102,10 @@ class Planner:
             self.ui[lang],
             self.narration_templates,
             lexicons,
-            library_versions("espeakng-loader", "lameenc", "mutagen", "gTTS", "miniaudio"),
+            library_versions(
+                "espeakng-loader", "lameenc", "mutagen", "gTTS", "miniaudio", "piper-tts"
+            ),
+            self.piper_voices(lang, source),
         )
         outputs = (
             mp3_path(lang, edition.slug),
@@ -110,6 +113,14 @@ class Planner:
             chapters_path(lang, edition.slug),
         )
         return Job("mp3", edition.slug, lang, key, outputs)
+
+    def piper_voices(self, *langs: str) -> object:
+        """The Piper voices on this machine, when one of ``langs`` may narrate with Piper."""
+        if all("piper" not in self.settings.narration_for(lang).engines for lang in langs):
+            return None
+        from polyedition.speech.piper_voices import voices_key
+
+        return voices_key(self.settings.voices_dir)
 
     def html(self, edition: Edition, audio: AudioInfo | None) -> Job:
         key = digest(

@@ -159,7 +159,7 @@ def _library(*, phoneme_events: bool = False) -> Iterator[tuple[ctypes.CDLL, int
 @cache
 def _info() -> tuple[str, tuple[Voice, ...]]:
     """The library's version and its voices for the five languages (read once)."""
-    with _library() as (lib, _):
+    with _library() as (lib, sample_rate):
         version = lib.espeak_Info(None).decode()
         listed = lib.espeak_ListVoices(None)
         voices: list[Voice] = []
@@ -172,7 +172,10 @@ def _info() -> tuple[str, tuple[Voice, ...]]:
             for lang in languages:
                 code = lang.split("-")[0]
                 if code in LANGUAGES:
-                    voices.append(Voice(name, code, (entry.name or b"").decode()))
+                    description = (entry.name or b"").decode()
+                    voices.append(
+                        Voice(name, code, description, sample_rate=sample_rate, **_ESPEAK_VOICE)
+                    )
                     break
             index += 1
     return version, tuple(voices)
@@ -191,6 +194,13 @@ def _languages_of(pointer: int | None) -> list[str]:
         name = ctypes.string_at(pointer + offset + 1)
         names.append(name.decode())
         offset += 2 + len(name)
+
+
+_ESPEAK_VOICE = {
+    "quality": "formant",
+    "source": "package espeakng-loader",
+    "licence": "may be published: eSpeak NG's rule-based voices use no recorded speech",
+}
 
 
 class EspeakEngine:
@@ -214,6 +224,9 @@ class EspeakEngine:
         found = [voice for voice in _info()[1] if voice.lang == lang]
         found.sort(key=lambda voice: (voice.name != default, voice.name))
         return tuple(found)
+
+    def voice_id(self, lang: str, voice: str) -> str:
+        return voice  # the voice files come with the library, whose version is in version()
 
     def synthesize(self, text: str, lang: str, voice: str, rate: int | None) -> Synthesis:
         capture, sample_rate = _run(text, lang, voice, rate, phoneme_events=False)

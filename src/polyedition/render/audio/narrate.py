@@ -104,7 +104,7 @@ def narrate(
     Raises SpeechError naming the language and the segment when no configured engine can say
     a segment, and ConfigError when the settings ask for an engine that lacks the language.
     """
-    engines = engines or Engines()
+    engines = engines or Engines(voices_dir=site.settings.voices_dir)
     script = narration_script(site, edition)
     counts = _Counts()
     spoken = _speak_script(site, script, cache, engines, counts)
@@ -216,7 +216,7 @@ def _speak(
     key = SpeechCache.key(
         engine=engine.name,
         version=engine.version(),
-        voice=choice.voice,
+        voice=engine.voice_id(utterance.lang, choice.voice),
         rate=choice.rate,
         lexicon=used.values(),
         text=utterance.text,
