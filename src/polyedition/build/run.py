@@ -24,6 +24,7 @@ from polyedition.catalogs import (
 )
 from polyedition.config import Settings
 from polyedition.errors import BuildError, PolyeditionError
+from polyedition.languages import profile
 from polyedition.model import Edition
 from polyedition.site import (
     AudioInfo,
@@ -155,7 +156,12 @@ def build(
             if owned:
                 pool.shutdown(wait=True, cancel_futures=True)
             manifest.save()
+    withheld = [f for lang in options.languages for f in site.withheld.get(lang, ())]
     problems = [
+        f"{finding}; published in {profile(settings.source_language).english_name} instead"
+        for finding in withheld
+    ]
+    problems += [
         f"{e.lang}/{e.slug}: {len(e.fallbacks)} segment(s) fall back to {e.source_lang} "
         f"({e.stats.percent:.1f}% translated)"
         for e in selected
@@ -164,7 +170,11 @@ def build(
     if options.strict:
         from polyedition.checks import run_checks
 
-        problems += [str(finding) for finding in run_checks(settings, options.languages)]
+        problems += [
+            str(finding)
+            for finding in run_checks(settings, options.languages)
+            if finding not in withheld
+        ]
     for problem in problems:
         logger.warning(problem)
     return replace(report, problems=tuple(problems), seconds=time.perf_counter() - started)
