@@ -190,18 +190,20 @@ def prune_store(root: Path, *, keep: Iterable[str], used_since: float) -> CacheU
     and was last used before the time ``used_since``; what is left, and what went."""
     kept = set(keep)
     entries = size = removed = removed_size = 0
-    for path in sorted(root.rglob("*")) if root.is_dir() else []:
-        if not _ENTRY_NAME.match(path.name) or not path.is_file():
+    emptied: set[Path] = set()
+    for path in root.rglob("*") if root.is_dir() else []:
+        if not _ENTRY_NAME.match(path.name):
             continue
         stat = path.stat()
         if path.relative_to(root).as_posix() not in kept and stat.st_mtime < used_since:
             path.unlink(missing_ok=True)
+            emptied.add(path.parent)
             removed += 1
             removed_size += stat.st_size
         else:
             entries += 1
             size += stat.st_size
-    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
+    for folder in emptied:
         with contextlib.suppress(OSError):
-            folder.rmdir()  # only empty ones go
+            folder.rmdir()  # only an empty one goes
     return CacheUsage(entries, size, removed, removed_size)
