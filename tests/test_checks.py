@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Message
+from babel.messages.catalog import Catalog, Message
 
-from polyedition.checks import check_message, run_checks
+from polyedition.catalogs import message_key
+from polyedition.checks import check_message, run_checks, withhold_broken
 from polyedition.glossary import Term, load_glossary, matches_inflected
 from polyedition.pofile import read_catalog, write_catalog
 from projectkit import SLUG, copy_project, po, pseudo_translate_catalog
@@ -162,3 +163,42 @@ def test_a_malformed_catalog_is_one_syntax_finding(tmp_path: Path) -> None:
 def test_slug_domain_name_is_the_article(tmp_path: Path) -> None:
     settings = copy_project(tmp_path)
     assert po(settings, "be").name == f"{SLUG}.po"
+
+
+def test_only_translations_that_would_break_a_page_are_withheld() -> None:
+    catalog = Catalog(locale="pl")
+    catalog.add("By %(author)s", "Autor: %(autor)s")
+    catalog.add("See *this*", "Zobacz to")
+    catalog.add(("%(num)d min", "%(num)d min"), ("%(num)d minuta", "", ""))
+    catalog.add("Lukashenko spoke", "Lukashenko spoke")  # a copy: ugly, but publishable
+    catalog.add("Maria Kolesnikova", "Maria Kolesnikova")  # off-glossary: publishable
+    catalog.add("Summary", "Podsumowanie", flags=["fuzzy"])  # never published anyway
+    path = Path("ui.po")
+    withheld = withhold_broken(path, catalog, "pl", "en")
+    assert {(f.check, f.message.split(" (")[-1]) for f in withheld} == {
+        ("placeholders", "'By %(author)s')"),
+        ("markup", "'See *this*')"),
+        ("untranslated", "'%(num)d min')"),
+    }
+    assert [message_key(m) for m in catalog if m.id] == [
+        "Lukashenko spoke",
+        "Maria Kolesnikova",
+        "Summary",
+    ]
+
+
+def test_a_plural_message_with_too_few_forms_in_the_file_is_reported_as_such(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "ui.po"
+    path.write_text(
+        'msgid ""\nmsgstr ""\n"Language: pl\\n"\n'
+        '"Plural-Forms: nplurals=3; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && '
+        '(n%100<10 || n%100>=20) ? 1 : 2);\\n"\n\n'
+        'msgid "%(num)d min"\nmsgid_plural "%(num)d min"\n'
+        'msgstr[0] "%(num)d minuta"\nmsgstr[1] "%(num)d minuty"\n',
+        encoding="utf-8",
+    )
+    catalog = read_catalog(path, locale="pl")
+    [finding] = withhold_broken(path, catalog, "pl", "en")
+    assert (finding.line, finding.check) == (6, "plural-forms")

@@ -44,6 +44,8 @@ def test_the_repository_settings_load() -> None:
             3,
         ),
         ("[tool.polyedition.narration.be]\nrate = 10", "rate must be words per minute", 3),
+        ("cache-keep-days = -1", "cache-keep-days must be a number, 0 or more", 2),
+        ("cache-keep-builds = 2.5", "cache-keep-builds must be a whole number of builds", 2),
     ],
 )
 def test_bad_settings_name_the_key_and_line(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import os
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from polyedition.config import Settings
@@ -37,6 +41,8 @@ class ContentStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.used: set[str] = set()
+        """Keys read or written through this store, so that the build can record them."""
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / key
@@ -57,10 +63,14 @@ class ContentStore:
             logger.warning("%s: corrupt cache entry, making it again", path)
             path.unlink(missing_ok=True)
             return None
+        self.used.add(key)
+        with contextlib.suppress(OSError):  # the time of last use is what pruning goes by
+            os.utime(path)
         return payload
 
     def write(self, key: str, payload: bytes) -> None:
         write_bytes_atomic(self.path(key), _MAGIC + hashlib.sha256(payload).digest() + payload)
+        self.used.add(key)
 
 
 class SpeechCache:
@@ -111,6 +121,21 @@ class SpeechCache:
             self.store.path(key).unlink(missing_ok=True)
             return None
 
+    def used_entries(self) -> list[str]:
+        """The entries this cache served or stored, as paths relative to its root (sorted)."""
+        return sorted(
+            [
+                *(
+                    self.store.path(key).relative_to(self.store.root).as_posix()
+                    for key in self.store.used
+                ),
+                *(
+                    self.chapters.store.path(key).relative_to(self.store.root).as_posix()
+                    for key in self.chapters.store.used
+                ),
+            ]
+        )
+
     def put(self, key: str, synthesis: Synthesis) -> None:
         meta = {
             "sample_rate": synthesis.sample_rate,
@@ -145,3 +170,40 @@ class EncodedChapterCache:
 
     def put(self, key: str, frames: bytes) -> None:
         self.store.write(key, frames)
+
+
+_ENTRY_NAME = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class CacheUsage:
+    """How many entries a cache holds and their total size, after pruning."""
+
+    entries: int
+    size: int
+    removed: int = 0
+    removed_size: int = 0
+
+
+def prune_store(root: Path, *, keep: Iterable[str], used_since: float) -> CacheUsage:
+    """Remove every entry under ``root`` that is not in ``keep`` (paths relative to ``root``)
+    and was last used before the time ``used_since``; what is left, and what went."""
+    kept = set(keep)
+    entries = size = removed = removed_size = 0
+    emptied: set[Path] = set()
+    for path in root.rglob("*") if root.is_dir() else []:
+        if not _ENTRY_NAME.match(path.name):
+            continue
+        stat = path.stat()
+        if path.relative_to(root).as_posix() not in kept and stat.st_mtime < used_since:
+            path.unlink(missing_ok=True)
+            emptied.add(path.parent)
+            removed += 1
+            removed_size += stat.st_size
+        else:
+            entries += 1
+            size += stat.st_size
+    for folder in emptied:
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only an empty one goes
+    return CacheUsage(entries, size, removed, removed_size)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
@@ -24,6 +25,9 @@ from polyedition.fsutil import write_if_changed
 from polyedition.languages import profile
 from polyedition.model import Article, count_words
 from polyedition.pofile import header_fields, read_catalog, write_catalog
+
+if TYPE_CHECKING:
+    from polyedition.checks import Finding
 
 logger = logging.getLogger(__name__)
 
@@ -441,6 +445,23 @@ def load_catalog(settings: Settings, lang: str, domain: str) -> Catalog | None:
     return read_catalog(path, locale=lang, domain=domain)
 
 
+def publishable_catalog(
+    settings: Settings, lang: str, domain: str
+) -> tuple[Catalog | None, list[Finding]]:
+    """``load_catalog`` without the translations that would break rendering (wrong
+    placeholders, inline markup or plural forms): those messages fall back to the source.
+
+    Returns the catalog and the findings of what was withheld, for the build to report.
+    """
+    from polyedition.checks import withhold_broken  # checks builds on this module
+
+    catalog = load_catalog(settings, lang, domain)
+    if catalog is None:
+        return None, []
+    path = po_path(settings, lang, domain)
+    return catalog, withhold_broken(path, catalog, lang, settings.source_language)
+
+
 def verify_ui_template(settings: Settings) -> None:
     """Fail when a template uses an interface string that ``ui.pot`` does not have yet.
 
@@ -461,8 +482,9 @@ def verify_ui_template(settings: Settings) -> None:
 
 
 def ui_translations(settings: Settings, lang: str) -> Translations:
-    """gettext translations of interface strings for ``lang`` (fuzzy entries are not used)."""
-    catalog = load_catalog(settings, lang, UI_DOMAIN)
+    """gettext translations of interface strings for ``lang`` (fuzzy entries, and those that
+    would break rendering, are not used)."""
+    catalog, _ = publishable_catalog(settings, lang, UI_DOMAIN)
     if catalog is None:
         return Translations()
     buffer = io.BytesIO()

@@ -28,6 +28,24 @@ logger = logging.getLogger(__name__)
 IGNORE_SAME_FLAG = "ignore-same"
 """Weblate's flag for a message whose translation may equal its source (a name, a number)."""
 
+CHECKS: dict[str, str] = {
+    "missing": "a language has no catalog for a domain",
+    "header": "the PO header's charset, Language or Plural-Forms is wrong",
+    "syntax": "the file is not valid gettext (GNU msgfmt would reject it)",
+    "fuzzy": "a translation waits for review against its new source",
+    "plural-forms": "a plural message has the wrong number of forms",
+    "untranslated": "a message, or one of its plural forms, is empty",
+    "untranslated-copy": "a translation is a copy of the English source",
+    "placeholders": "a translation lost or invented a placeholder",
+    "markup": "a translation's inline Markdown differs from the source's",
+    "glossary": "a glossary term is not in its approved form",
+}
+"""Every kind of finding ``check`` reports, by the name it prints in brackets."""
+
+RENDER_BREAKING = frozenset({"plural-forms", "placeholders", "markup"})
+"""Findings that make a translation unpublishable: it would crash or garble a page. The build
+publishes the source text for such a message instead, marked like any fallback."""
+
 _PLACEHOLDER = re.compile(
     r"%\((\w+)\)[#0\- +]*\d*(?:\.\d+)?[sdifrxXeEgGc]|%[sdif]|\{\w*(?:[!:][^{}]*)?\}"
 )
@@ -149,23 +167,67 @@ def check_message(
                 )
 
 
-def check_catalog(
-    path: Path, catalog: Catalog, lang: str, source_lang: str, glossary: list[Term]
-) -> list[Finding]:
-    """Findings for every message of a parsed catalog (its header is checked before parsing)."""
-    findings = []
-    for message in catalog:
-        if not message.id:
+def _breaks_rendering(check: str, message: Message) -> bool:
+    """Whether a finding makes the translation unpublishable (see ``RENDER_BREAKING``).
+
+    A plural message with only some forms empty counts too: gettext would show the English for
+    those forms as if it were the translation, without a ``lang`` mark.
+    """
+    return check in RENDER_BREAKING or (check == "untranslated" and any(_strings(message)))
+
+
+def withhold_broken(path: Path, catalog: Catalog, lang: str, source_lang: str) -> list[Finding]:
+    """Remove every translation that would break rendering from ``catalog`` (read from
+    ``path``), so that its message falls back to the source like an untranslated one.
+
+    Returns the findings that caused each removal; fuzzy messages are never published, so they
+    are left alone.
+    """
+    withheld: list[Finding] = []
+    for message in list(catalog):
+        if not message.id or message.fuzzy:
             continue
+        breaking = [
+            finding
+            for finding in _message_findings(path, message, catalog, lang, source_lang, glossary=[])
+            if _breaks_rendering(finding.check, message)
+        ]
+        if breaking:
+            withheld.extend(breaking)
+            catalog.delete(message.id, context=message.context)
+    return withheld
+
+
+def _message_findings(
+    path: Path,
+    message: Message,
+    catalog: Catalog,
+    lang: str,
+    source_lang: str,
+    *,
+    glossary: list[Term],
+) -> list[Finding]:
+    return [
+        Finding(path, _entry_line(message), check, f"{text} ({_label(message)})")
         for check, text in check_message(
             message,
             lang,
             source_lang=source_lang,
             num_plurals=catalog.num_plurals,
             glossary=glossary,
-        ):
-            findings.append(
-                Finding(path, _entry_line(message), check, f"{text} ({_label(message)})")
+        )
+    ]
+
+
+def check_catalog(
+    path: Path, catalog: Catalog, lang: str, source_lang: str, glossary: list[Term]
+) -> list[Finding]:
+    """Findings for every message of a parsed catalog (its header is checked before parsing)."""
+    findings = []
+    for message in catalog:
+        if message.id:
+            findings.extend(
+                _message_findings(path, message, catalog, lang, source_lang, glossary=glossary)
             )
     return findings
 
@@ -196,11 +258,15 @@ def run_checks(settings: Settings, langs: Iterable[str]) -> list[Finding]:
                     )
                 )
                 continue
-            header = [
-                Finding(path, header_line(path, problem.split()[0]), "header", problem)
-                for problem in header_problems(header_fields(path), lang)
-            ]
-            findings.extend(header)
+            try:
+                fields = header_fields(path)
+            except UnicodeDecodeError:
+                fields = None  # read_catalog reports the encoding, with its byte offset
+            if fields is not None:
+                findings.extend(
+                    Finding(path, header_line(path, problem.split()[0]), "header", problem)
+                    for problem in header_problems(fields, lang)
+                )
             try:
                 catalog = read_catalog(path, locale=lang, domain=domain)
             except CatalogError as error:

@@ -173,6 +173,15 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _cmd_clean(args: argparse.Namespace, settings: Settings) -> int:
+    from polyedition.build.clean import clean
+
+    both = not (args.cache or args.output)
+    for path in clean(settings, cache=args.cache or both, output=args.output or both):
+        print(f"{_show(path, settings)}: emptied")
+    return EXIT_OK
+
+
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import threading
 
@@ -356,6 +365,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-fast",
         action="store_true",
         help="stop at the first failed output (default: build every other output, then exit 1)",
+    )
+    clean = command(
+        "clean",
+        _cmd_clean,
+        "Delete the speech cache and/or the built outputs (default: both).",
+    )
+    clean.add_argument(
+        "--cache", action="store_true", help="delete the speech cache (.cache/speech)"
+    )
+    clean.add_argument(
+        "--output", action="store_true", help="delete output/ and the build manifest"
     )
     serve = command(
         "serve",

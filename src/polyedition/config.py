@@ -69,6 +69,11 @@ class Settings:
     """Piper voices (``*.onnx`` with ``*.onnx.json``) besides those installed as packages."""
     narration: tuple[tuple[str, NarrationSettings], ...] = ()
     """(language, settings) pairs for the languages with narration settings of their own."""
+    cache_keep_builds: int = 5
+    """A cache entry no current output needs is kept while one of the last this many builds
+    used it …"""
+    cache_keep_days: float = 30.0
+    """… or while it was used within this many days; after both, the build removes it."""
 
     def require_language(self, code: str) -> str:
         """Return ``code`` if the project publishes in it, else raise a ConfigError."""
@@ -115,7 +120,8 @@ _PATH_KEYS = {
     "cache-dir": "cache_dir",
     "voices-dir": "voices_dir",
 }
-_TOP_KEYS = {"source-language", "languages", "base-url", "narration", *_PATH_KEYS}
+_CACHE_KEYS = {"cache-keep-builds": "cache_keep_builds", "cache-keep-days": "cache_keep_days"}
+_TOP_KEYS = {"source-language", "languages", "base-url", "narration", *_PATH_KEYS, *_CACHE_KEYS}
 _NARRATION_KEYS = {"engines", "voice", "rate"}
 
 
@@ -187,6 +193,14 @@ def _parse(raw: Mapping[str, Any], project_dir: Path, pyproject: Path, source: s
             values[attr] = folder if folder.is_absolute() else project_dir / folder
         elif attr != "voices_dir":  # the voices folder is the user's, not the project's
             values[attr] = project_dir / getattr(_DEFAULTS, attr)
+
+    for key, attr in _CACHE_KEYS.items():
+        value = raw.get(key, getattr(_DEFAULTS, attr))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise fail(f"tool.polyedition.{key} must be a number, 0 or more", key)
+        if attr == "cache_keep_builds" and not isinstance(value, int):
+            raise fail(f"tool.polyedition.{key} must be a whole number of builds", key)
+        values[attr] = value
 
     narration_raw = raw.get("narration", {})
     if not isinstance(narration_raw, dict):

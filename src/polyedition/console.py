@@ -180,6 +180,7 @@ def print_summary(report: BuildReport, *, as_json: bool) -> None:
                         for failure in report.failures
                     ],
                     "problems": list(report.problems),
+                    "cache": _cache_json(report),
                 },
                 indent=2,
                 ensure_ascii=False,
@@ -210,3 +211,25 @@ def print_summary(report: BuildReport, *, as_json: bool) -> None:
     print(
         f"{report.ran} job(s) run, {len(report.skipped)} fresh{failed}, in {report.seconds:.1f} s",
     )
+    if report.cache is not None:
+        pruned = (
+            f", {report.cache.removed} unused removed ({human_size(report.cache.removed_size)})"
+            if report.cache.removed
+            else ""
+        )
+        print(
+            f"speech cache: {human_size(report.cache.size)} in {report.cache.entries} "
+            f"entries{pruned}"
+        )
+
+
+def _cache_json(report: BuildReport) -> dict[str, int] | None:
+    cache = report.cache
+    if cache is None:
+        return None
+    return {
+        "entries": cache.entries,
+        "size": cache.size,
+        "removed": cache.removed,
+        "removed_size": cache.removed_size,
+    }

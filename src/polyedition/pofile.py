@@ -27,13 +27,15 @@ def _unescape(body: str) -> str:
     return body.replace('\\"', '"').replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\")
 
 
-def lint_po(text: str, path: Path) -> None:
+def lint_po(text: str, path: Path) -> dict[tuple[str | None, str], int]:
     """Raise CatalogError at the first line GNU msgfmt would reject (syntax and duplicates).
 
     Babel's reader accepts an unterminated string or a duplicate message silently; a
     translator must hear about both, with the line, before a build uses the catalog.
+    Returns how many ``msgstr[N]`` forms each plural message has, by (msgctxt, msgid).
     """
     entries: dict[tuple[str | None, str], int] = {}
+    plural_forms: dict[tuple[str | None, str], int] = {}
     context: str | None = None
     msgid: str | None = None
     entry_line = 0
@@ -72,6 +74,8 @@ def lint_po(text: str, path: Path) -> None:
                 hint="remove one of the two entries",
             )
         entries[key] = entry_line
+        if plural_indexes:
+            plural_forms[key] = len(plural_indexes)
         context = msgid = last_keyword = None
         seen.clear()
         plural_indexes = []
@@ -134,6 +138,7 @@ def lint_po(text: str, path: Path) -> None:
         elif current == "msgctxt":
             context = (context or "") + value
     finish(len(text.splitlines()) + 1)
+    return plural_forms
 
 
 def header_fields(path: Path) -> dict[str, str]:
@@ -167,7 +172,7 @@ def read_catalog(path: Path, *, locale: str | None = None, domain: str | None = 
             path=path,
             hint="save the file as UTF-8, as Poedit and Weblate do",
         ) from exc
-    lint_po(text, path)
+    plural_forms = lint_po(text, path)
     try:
         catalog = read_po(io.StringIO(text), locale=locale, domain=domain, abort_invalid=True)
     except Exception as exc:  # Babel raises PoFileError and ValueError for bad values
@@ -175,6 +180,15 @@ def read_catalog(path: Path, *, locale: str | None = None, domain: str | None = 
         raise CatalogError(f"cannot parse catalog: {exc}", path=path, line=line) from exc
     for message in [*catalog, *catalog.obsolete.values()]:
         _restore_previous_id(message)
+    for message in catalog:
+        # Babel pads missing plural forms with empty strings: keep the file's count, so that
+        # ``check`` reports a wrong number of forms as such, as msgfmt -c does.
+        forms = message.string
+        if not isinstance(message.id, tuple) or not isinstance(forms, tuple):
+            continue
+        count = plural_forms.get((message.context, message.id[0]))
+        if count is not None and count < len(forms):
+            message.string = forms[:count]
     return catalog
 
 

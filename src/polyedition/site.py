@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from babel.support import Translations
 
@@ -14,6 +15,9 @@ from polyedition.catalogs import ui_translations
 from polyedition.config import Settings
 from polyedition.languages import LanguageProfile, profile
 from polyedition.model import Edition
+
+if TYPE_CHECKING:
+    from polyedition.checks import Finding
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +68,9 @@ class Site:
     """(slug, lang) → Edition, in article then language order."""
     audio: Mapping[tuple[str, str], AudioInfo] = field(default_factory=dict)
     """(slug, lang) → the edition's narration, for the editions that have one."""
+    withheld: Mapping[str, tuple[Finding, ...]] = field(default_factory=dict)
+    """lang → the translations left out because they would break rendering (the source is
+    shown instead), as ``check`` reports them."""
 
     def __getstate__(self) -> dict[str, object]:
         # Sent to worker processes: caches are rebuilt there, not pickled.

@@ -52,6 +52,8 @@ class JobResult:
     info: Mapping[str, float] = field(default_factory=dict)
     contents: Mapping[PurePosixPath, bytes] = field(default_factory=dict, repr=False)
     """Each output's bytes, as the worker returns them; empty once written."""
+    cache_entries: tuple[str, ...] = field(default=(), repr=False)
+    """The speech cache entries the outputs were made from (paths under ``.cache/speech``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +72,7 @@ def run_job(job: Job, site: Site) -> JobResult:
     libraries (WeasyPrint, the speech engines) of the jobs it actually runs.
     """
     started = time.perf_counter()
-    contents, info = _render(job, site)
+    contents, info, cache_entries = _render(job, site)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return JobResult(
         job,
@@ -81,6 +83,7 @@ def run_job(job: Job, site: Site) -> JobResult:
         os.getpid(),
         info,
         contents,
+        tuple(cache_entries),
     )
 
 
@@ -92,13 +95,14 @@ def write_outputs(result: JobResult, output_dir: Path) -> JobResult:
     return replace(result, rewritten=rewritten, contents={})
 
 
-def _render(job: Job, site: Site) -> tuple[dict[PurePosixPath, bytes], dict[str, float]]:
+def _render(job: Job, site: Site) -> tuple[dict[PurePosixPath, bytes], dict[str, float], list[str]]:
     if job.kind == "mp3":
         from polyedition.cache import SpeechCache
         from polyedition.render.audio import narrate
 
         edition = site.edition(job.slug, job.lang)
-        narration = narrate(site, edition, SpeechCache(site.settings.cache_dir / "speech"))
+        cache = SpeechCache.for_settings(site.settings)
+        narration = narrate(site, edition, cache)
         mp3, captions, chapters = job.outputs
         return (
             {
@@ -111,16 +115,17 @@ def _render(job: Job, site: Site) -> tuple[dict[PurePosixPath, bytes], dict[str,
                 "synthesized": narration.synthesized,
                 "cached": narration.cached,
             },
+            cache.used_entries(),
         )
     if job.kind == "html":
         from polyedition.render.html import render_article
 
         page = render_article(site, site.edition(job.slug, job.lang))
-        return {job.outputs[0]: page.encode("utf-8")}, {}
+        return {job.outputs[0]: page.encode("utf-8")}, {}, []
     if job.kind == "pdf":
         from polyedition.render.pdf import render_pdf
 
-        return {job.outputs[0]: render_pdf(site, site.edition(job.slug, job.lang))}, {}
+        return {job.outputs[0]: render_pdf(site, site.edition(job.slug, job.lang))}, {}, []
     if job.kind == SITE:
         from polyedition.render.html import render_chooser, render_edition_index, site_assets
 
@@ -130,5 +135,5 @@ def _render(job: Job, site: Site) -> tuple[dict[PurePosixPath, bytes], dict[str,
         for lang in site.languages:
             files[PurePosixPath(lang, "index.html")] = render_edition_index(site, lang).encode()
         files.update(site_assets(site.settings))
-        return files, {}
+        return files, {}, []
     raise BuildError(f"unknown job kind {job.kind!r}")

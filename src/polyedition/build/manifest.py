@@ -61,7 +61,15 @@ class Manifest:
             self.audio[f"{result.job.slug}/{result.job.lang}"] = {
                 "duration": result.info["duration"],
                 "size": result.sizes[0],
+                "cache": list(result.cache_entries),
             }
+
+    def cache_entries(self) -> set[str] | None:
+        """The speech cache entries that the narrations in ``output/`` were made from; None
+        when a narration was recorded by a version that did not list them."""
+        if any("cache" not in audio for audio in self.audio.values()):
+            return None
+        return {entry for audio in self.audio.values() for entry in audio["cache"]}
 
     def audio_info(self, slug: str, lang: str, output_dir: Path) -> AudioInfo | None:
         entry = self.audio.get(f"{slug}/{lang}")

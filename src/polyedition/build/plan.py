@@ -10,9 +10,10 @@ from polyedition.build.jobs import SITE, Job
 from polyedition.catalogs import (
     UI_DOMAIN,
     load_articles,
-    load_catalog,
     po_path,
+    publishable_catalog,
 )
+from polyedition.checks import Finding
 from polyedition.config import Settings
 from polyedition.fingerprint import (
     code_digest,
@@ -39,22 +40,42 @@ logger = logging.getLogger(__name__)
 
 def load_editions(settings: Settings, languages: Iterable[str]) -> list[Edition]:
     """Localize every article into every requested language, in (article, language) order."""
+    return _localize_all(settings, languages)[0]
+
+
+def _localize_all(
+    settings: Settings, languages: Iterable[str]
+) -> tuple[list[Edition], dict[str, list[Finding]]]:
+    """The editions, and per language the translations withheld because they would break a
+    page (their messages fall back to the source)."""
     articles: list[Article] = load_articles(settings)
     langs = list(languages)
-    catalogs = {
-        lang: {a.slug: load_catalog(settings, lang, a.slug) for a in articles} for lang in langs
-    }
-    return [
-        localize(article, catalogs[lang][article.slug], lang, settings.source_language)
+    withheld: dict[str, list[Finding]] = {lang: [] for lang in langs}
+    catalogs = {}
+    for lang in langs:
+        for article in articles:
+            catalog, findings = publishable_catalog(settings, lang, article.slug)
+            catalogs[(lang, article.slug)] = catalog
+            withheld[lang] += findings
+    editions = [
+        localize(article, catalogs[(lang, article.slug)], lang, settings.source_language)
         for article in articles
         for lang in langs
     ]
+    return editions, withheld
 
 
 def load_site(settings: Settings) -> Site:
     """Every edition of every article in every configured language."""
-    editions = load_editions(settings, settings.languages)
-    return Site(settings, {(e.slug, e.lang): e for e in editions})
+    editions, withheld = _localize_all(settings, settings.languages)
+    for lang in settings.languages:
+        # Pages load their interface strings where they render; the findings are told here once.
+        withheld[lang] += publishable_catalog(settings, lang, UI_DOMAIN)[1]
+    return Site(
+        settings,
+        {(e.slug, e.lang): e for e in editions},
+        withheld={lang: tuple(findings) for lang, findings in withheld.items() if findings},
+    )
 
 
 class Planner:

@@ -6,7 +6,6 @@ import contextlib
 import fcntl
 import logging
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -14,16 +13,19 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from polyedition.build.clean import clean_output, prune_cache
 from polyedition.build.executors import default_executor
 from polyedition.build.jobs import FORMATS, Job, JobFailure, JobResult, run_job, write_outputs
 from polyedition.build.manifest import MANIFEST, Manifest
 from polyedition.build.plan import Planner, load_site
+from polyedition.cache import CacheUsage
 from polyedition.catalogs import (
     compile_catalogs,
     verify_ui_template,
 )
 from polyedition.config import Settings
 from polyedition.errors import BuildError, PolyeditionError
+from polyedition.languages import profile
 from polyedition.model import Edition
 from polyedition.site import (
     AudioInfo,
@@ -55,6 +57,8 @@ class BuildReport:
     seconds: float
     audio: Mapping[tuple[str, str], AudioInfo]
     failures: tuple[JobFailure, ...] = ()
+    cache: CacheUsage | None = None
+    """The speech cache after the build (and its pruning)."""
     """Jobs that failed; their earlier outputs (if any) are still in place."""
 
     @property
@@ -110,6 +114,7 @@ def build(
 ) -> BuildReport:
     """Build the requested editions and formats; see the module docstring."""
     started = time.perf_counter()
+    started_at = time.time()
     for fmt in options.formats:
         if fmt not in FORMATS:
             raise BuildError(f"unknown format {fmt!r}", hint=f"formats: {', '.join(FORMATS)}")
@@ -120,12 +125,7 @@ def build(
         output_dir = settings.output_dir
         manifest_path = settings.cache_dir / MANIFEST
         if options.clean:
-            for child in output_dir.glob("*"):
-                if child.is_dir():
-                    shutil.rmtree(child)
-                elif child.name != "README.md":
-                    child.unlink()
-            manifest_path.unlink(missing_ok=True)
+            clean_output(settings)
         output_dir.mkdir(parents=True, exist_ok=True)
         _remove_partial_files(output_dir)
         manifest = Manifest(manifest_path)
@@ -155,7 +155,13 @@ def build(
             if owned:
                 pool.shutdown(wait=True, cancel_futures=True)
             manifest.save()
+        cache = prune_cache(settings, manifest, started_at)
+    withheld = [f for lang in options.languages for f in site.withheld.get(lang, ())]
     problems = [
+        f"{finding}; published in {profile(settings.source_language).english_name} instead"
+        for finding in withheld
+    ]
+    problems += [
         f"{e.lang}/{e.slug}: {len(e.fallbacks)} segment(s) fall back to {e.source_lang} "
         f"({e.stats.percent:.1f}% translated)"
         for e in selected
@@ -164,10 +170,16 @@ def build(
     if options.strict:
         from polyedition.checks import run_checks
 
-        problems += [str(finding) for finding in run_checks(settings, options.languages)]
+        problems += [
+            str(finding)
+            for finding in run_checks(settings, options.languages)
+            if finding not in withheld
+        ]
     for problem in problems:
         logger.warning(problem)
-    return replace(report, problems=tuple(problems), seconds=time.perf_counter() - started)
+    return replace(
+        report, problems=tuple(problems), seconds=time.perf_counter() - started, cache=cache
+    )
 
 
 def _run(

@@ -1,0 +1,99 @@
+"""Housekeeping: ``polyedition clean``, and pruning the speech cache after each build."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import shutil
+import time
+from pathlib import Path
+
+from polyedition.build.manifest import MANIFEST, Manifest
+from polyedition.cache import CacheUsage, SpeechCache, prune_store
+from polyedition.config import Settings
+from polyedition.fsutil import write_bytes_atomic
+
+logger = logging.getLogger(__name__)
+
+BUILDS = "cache-builds.json"
+"""When the recent builds started (wall clock), to tell how many builds ago an entry was used."""
+
+
+def clean_output(settings: Settings) -> None:
+    """Empty ``output/`` (its README.md stays) and forget the manifest: everything is rebuilt."""
+    output_dir = settings.output_dir
+    for child in output_dir.glob("*") if output_dir.is_dir() else []:
+        if child.is_dir():
+            shutil.rmtree(child)
+        elif child.name != "README.md":
+            child.unlink()
+    (settings.cache_dir / MANIFEST).unlink(missing_ok=True)
+
+
+def clean_cache(settings: Settings) -> None:
+    """Delete the speech cache (synthesized segments and encoded chapters)."""
+    shutil.rmtree(SpeechCache.for_settings(settings).store.root, ignore_errors=True)
+    (settings.cache_dir / BUILDS).unlink(missing_ok=True)
+
+
+def cache_usage(settings: Settings) -> CacheUsage:
+    """The speech cache's entries and size, removing nothing."""
+    return prune_store(SpeechCache.for_settings(settings).store.root, keep=(), used_since=-math.inf)
+
+
+def prune_cache(settings: Settings, manifest: Manifest, started: float) -> CacheUsage:
+    """After a build that started at ``started`` (``time.time()``): remove the speech cache
+    entries that no output in the manifest was made from and that neither one of the last
+    ``cache-keep-builds`` builds nor the last ``cache-keep-days`` days used."""
+    starts = _record_build(settings, started)
+    needed = manifest.cache_entries()
+    if needed is None:
+        logger.debug("the manifest predates cache records: the cache is not pruned this time")
+        return cache_usage(settings)
+    keep_builds = settings.cache_keep_builds
+    if keep_builds == 0:
+        by_builds = math.inf
+    elif len(starts) < keep_builds:
+        by_builds = -math.inf
+    else:
+        by_builds = starts[-keep_builds]
+    by_days = time.time() - settings.cache_keep_days * 86400
+    usage = prune_store(
+        SpeechCache.for_settings(settings).store.root,
+        keep=needed,
+        used_since=min(by_builds, by_days),
+    )
+    if usage.removed:
+        logger.info("removed %d unused speech cache entries", usage.removed)
+    return usage
+
+
+def _record_build(settings: Settings, started: float) -> list[float]:
+    """Add a build's start to the record of recent builds; the recent starts, oldest first."""
+    path = settings.cache_dir / BUILDS
+    try:
+        starts = [float(value) for value in json.loads(path.read_text(encoding="utf-8"))]
+    except FileNotFoundError:
+        starts = []
+    except (ValueError, TypeError) as exc:
+        logger.warning("%s is unreadable (%s); counting builds from now", path, exc)
+        starts = []
+    starts = [*starts, started][-max(settings.cache_keep_builds, 1) :]
+    write_bytes_atomic(path, json.dumps(starts).encode("utf-8"))
+    return starts
+
+
+def clean(settings: Settings, *, cache: bool, output: bool) -> list[Path]:
+    """``polyedition clean``: what was emptied."""
+    from polyedition.build.run import build_lock
+
+    emptied = []
+    with build_lock(settings):
+        if output:
+            clean_output(settings)
+            emptied.append(settings.output_dir)
+        if cache:
+            clean_cache(settings)
+            emptied.append(SpeechCache.for_settings(settings).store.root)
+    return emptied

@@ -1,0 +1,112 @@
+"""The speech cache does not grow forever, and pruning never costs the current outputs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from polyedition.build import BuildOptions, build
+from polyedition.config import Settings, load_settings
+from polyedition.pofile import read_catalog, write_catalog
+from projectkit import copy_project, po
+
+pytestmark = pytest.mark.slow
+
+LANG = "pl"
+NARRATION = BuildOptions(languages=(LANG,), formats=("mp3",), jobs=1)
+
+
+def keep(settings: Settings, *, builds: int, days: float) -> Settings:
+    """The project with the given cache policy in its [tool.polyedition] table."""
+    pyproject = settings.project_dir / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8").replace(
+        "[tool.polyedition]\n",
+        f"[tool.polyedition]\ncache-keep-builds = {builds}\ncache-keep-days = {days}\n",
+        1,
+    )
+    pyproject.write_text(text, encoding="utf-8")
+    return load_settings(settings.project_dir)
+
+
+def retranslate(settings: Settings, context: str) -> None:
+    path = po(settings, LANG)
+    catalog = read_catalog(path, locale=LANG)
+    message = next(m for m in catalog if m.context == context)
+    message.string = f"{message.string} Nowe zdanie."
+    write_catalog(path, catalog)
+
+
+def entries(settings: Settings) -> set[Path]:
+    return {path for path in (settings.cache_dir / "speech").rglob("*") if path.is_file()}
+
+
+def synthesized(settings: Settings, options: BuildOptions) -> tuple[int, int]:
+    """Build; the segments synthesized and the cache entries removed."""
+    report = build(settings, options)
+    assert not report.failures
+    assert report.cache is not None
+    [narration] = [result for result in report.results if result.job.kind == "mp3"]
+    return int(narration.info["synthesized"]), report.cache.removed
+
+
+def test_aggressive_pruning_removes_what_no_output_needs_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    settings = keep(copy_project(tmp_path), builds=0, days=0)
+    made, removed = synthesized(settings, NARRATION)
+    assert made > 50 and removed == 0
+    before = entries(settings)
+
+    retranslate(settings, "summary-p1")
+    made, removed = synthesized(settings, NARRATION)
+    assert made == 1
+    # The old narration of that paragraph and its chapter's old encoding are gone.
+    assert removed == 2
+    assert len(entries(settings)) == len(before)
+
+    clean_rebuild = BuildOptions(languages=(LANG,), formats=("mp3",), jobs=1, clean=True)
+    made, removed = synthesized(settings, clean_rebuild)
+    assert (made, removed) == (0, 0)
+
+
+def test_by_default_an_entry_unused_by_the_outputs_is_kept_for_a_while(tmp_path: Path) -> None:
+    settings = copy_project(tmp_path)
+    synthesized(settings, NARRATION)
+    before = entries(settings)
+    retranslate(settings, "summary-p1")
+    made, removed = synthesized(settings, NARRATION)
+    assert (made, removed) == (1, 0)
+    assert before < entries(settings)
+
+
+def polyedition(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "polyedition", "--project", str(project), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_summary_shows_the_cache_size_and_clean_empties_what_it_is_asked_to(
+    tmp_path: Path,
+) -> None:
+    settings = copy_project(tmp_path)
+    built = polyedition(tmp_path, "build", "--lang", LANG, "--format", "mp3")
+    assert built.returncode == 0, built.stderr
+    size = sum(path.stat().st_size for path in entries(settings))
+    [line] = [line for line in built.stdout.splitlines() if line.startswith("speech cache:")]
+    assert f"in {len(entries(settings))} entries" in line
+    assert line.split()[2] == f"{size / 1024 / 1024:.1f}"
+
+    cleaned = polyedition(tmp_path, "clean", "--cache")
+    assert cleaned.returncode == 0, cleaned.stderr
+    assert not entries(settings)
+    assert (settings.output_dir / LANG).is_dir()
+
+    cleaned = polyedition(tmp_path, "clean", "--output")
+    assert cleaned.returncode == 0, cleaned.stderr
+    assert not (settings.output_dir / LANG).exists()
