@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from polyedition.config import Settings
@@ -26,6 +27,25 @@ def content_key(parts: object) -> str:
     """
     canonical = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+_recorders: list[set[Path]] = []
+
+
+@contextlib.contextmanager
+def recording_use() -> Iterator[set[Path]]:
+    """Collect the path of every entry read or written in this process inside the block."""
+    used: set[Path] = set()
+    _recorders.append(used)
+    try:
+        yield used
+    finally:
+        _recorders.remove(used)
+
+
+def _note_use(path: Path) -> None:
+    for used in _recorders:
+        used.add(path)
 
 
 class ContentStore:
@@ -57,10 +77,12 @@ class ContentStore:
             logger.warning("%s: corrupt cache entry, making it again", path)
             path.unlink(missing_ok=True)
             return None
+        _note_use(path)
         return payload
 
     def write(self, key: str, payload: bytes) -> None:
         write_bytes_atomic(self.path(key), _MAGIC + hashlib.sha256(payload).digest() + payload)
+        _note_use(self.path(key))
 
 
 class SpeechCache:

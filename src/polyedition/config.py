@@ -45,6 +45,8 @@ class Settings:
     cache_dir: Path = Path(".cache")
     narration: tuple[tuple[str, NarrationSettings], ...] = ()
     """(language, settings) pairs for the languages with narration settings of their own."""
+    scheduler: str | None = None
+    """A Dask scheduler to build on (``tcp://host:8786``, or ``local:N``); None: this machine."""
 
     def require_language(self, code: str) -> str:
         """Return ``code`` if the project publishes in it, else raise a ConfigError."""
@@ -78,7 +80,7 @@ _PATH_KEYS = {
     "output-dir": "output_dir",
     "cache-dir": "cache_dir",
 }
-_TOP_KEYS = {"source-language", "languages", "base-url", "narration", *_PATH_KEYS}
+_TOP_KEYS = {"source-language", "languages", "base-url", "narration", "scheduler", *_PATH_KEYS}
 _NARRATION_KEYS = {"engines", "voice", "rate"}
 
 
@@ -150,6 +152,14 @@ def _parse(raw: Mapping[str, Any], project_dir: Path, pyproject: Path, source: s
             values[attr] = folder if folder.is_absolute() else project_dir / folder
         else:
             values[attr] = project_dir / getattr(_DEFAULTS, attr)
+
+    scheduler = raw.get("scheduler")
+    if scheduler is not None and (not isinstance(scheduler, str) or not scheduler.strip()):
+        raise fail(
+            "tool.polyedition.scheduler must be a Dask scheduler address or 'local:N'",
+            "scheduler",
+        )
+    values["scheduler"] = scheduler
 
     narration_raw = raw.get("narration", {})
     if not isinstance(narration_raw, dict):

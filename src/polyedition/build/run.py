@@ -44,6 +44,8 @@ class BuildOptions:
     strict: bool = False
     fail_fast: bool = False
     """Stop at the first failed job (by default every job whose inputs are sound still runs)."""
+    scheduler: str | None = None
+    """A Dask scheduler's address, or ``local:N``, to run the jobs on (default: local processes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,31 +132,29 @@ def build(
         _remove_partial_files(output_dir)
         manifest = Manifest(manifest_path)
         selected = [e for e in site.editions.values() if e.lang in options.languages]
-        owned = executor is None
-        pool = executor or default_executor(options.jobs)
-        try:
-            report = _run(
-                site=site,
-                selected=selected,
-                options=options,
-                manifest=manifest,
-                pool=pool,
-                progress=progress,
-            )
-            # A failed job's earlier files stay, and so do their manifest entries.
-            jobs = [
-                *(result.job for result in report.results),
-                *report.skipped,
-                *(failure.job for failure in report.failures),
-            ]
-            full = set(options.languages) == set(settings.languages) and set(
-                options.formats
-            ) == set(FORMATS)
-            manifest.prune(jobs, output_dir, everything=full)
-        finally:
-            if owned:
-                pool.shutdown(wait=True, cancel_futures=True)
-            manifest.save()
+        with contextlib.ExitStack() as stack:
+            pool = executor or stack.enter_context(_executor(options, settings))
+            try:
+                report = _run(
+                    site=site,
+                    selected=selected,
+                    options=options,
+                    manifest=manifest,
+                    pool=pool,
+                    progress=progress,
+                )
+                # A failed job's earlier files stay, and so do their manifest entries.
+                jobs = [
+                    *(result.job for result in report.results),
+                    *report.skipped,
+                    *(failure.job for failure in report.failures),
+                ]
+                full = set(options.languages) == set(settings.languages) and set(
+                    options.formats
+                ) == set(FORMATS)
+                manifest.prune(jobs, output_dir, everything=full)
+            finally:
+                manifest.save()
     problems = [
         f"{e.lang}/{e.slug}: {len(e.fallbacks)} segment(s) fall back to {e.source_lang} "
         f"({e.stats.percent:.1f}% translated)"
@@ -168,6 +168,22 @@ def build(
     for problem in problems:
         logger.warning(problem)
     return replace(report, problems=tuple(problems), seconds=time.perf_counter() - started)
+
+
+@contextlib.contextmanager
+def _executor(options: BuildOptions, settings: Settings) -> Iterator[Executor]:
+    """The build's own pool: a Dask cluster's with ``scheduler``, else local processes."""
+    if options.scheduler:
+        from polyedition.build.cluster import cluster_executor
+
+        with cluster_executor(options.scheduler, settings) as cluster:
+            yield cluster
+        return
+    pool = default_executor(options.jobs)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run(
@@ -288,7 +304,7 @@ def _run(
                 continue
             if job in superseded:
                 continue  # a PDF that links a narration which failed and never existed
-            result = write_outputs(result, output_dir)
+            result = write_outputs(result, output_dir, site.settings.cache_dir)
             manifest.record(result)
             results.append(result)
             notify("done", result, True)
