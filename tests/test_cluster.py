@@ -196,3 +196,90 @@ def test_without_dask_the_error_names_the_extra_to_install(
     with pytest.raises(ConfigError, match="not installed") as caught:
         build(settings, BuildOptions(languages=("pl",), formats=("html",), scheduler="local:1"))
     assert caught.value.hint == "pip install 'polyedition[dask]'"
+
+
+def test_losing_the_scheduler_is_one_line_and_the_next_build_finishes(tmp_path: Path) -> None:
+    settings = copy_project(tmp_path / "project")
+    scheduler_file = tmp_path / "scheduler.json"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_scheduler",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--host",
+            "127.0.0.1",
+            "--scheduler-file",
+            str(scheduler_file),
+        ],
+        **quiet,  # type: ignore[call-overload]
+    )
+    worker = None
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_worker",
+                "--scheduler-file",
+                str(scheduler_file),
+                "--nthreads",
+                "1",
+                "--no-dashboard",
+            ],
+            **quiet,  # type: ignore[call-overload]
+        )
+        import json
+
+        address = json.loads(scheduler_file.read_text(encoding="utf-8"))["address"]
+        with distributed.Client(address) as client:
+            client.wait_for_workers(1, timeout=60)
+        build_run = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "polyedition",
+                "--project",
+                str(settings.project_dir),
+                "-q",
+                "build",
+                "--lang",
+                "be",
+                "--lang",
+                "pl",
+                "--format",
+                "html",
+                "--format",
+                "mp3",
+                "--scheduler",
+                address,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not list(settings.output_dir.rglob("*.html")):
+            time.sleep(0.05)
+        scheduler.kill()
+        _, err = build_run.communicate(timeout=180)
+    finally:
+        for process in (worker, scheduler):
+            if process is not None:
+                process.kill()
+                process.wait(timeout=30)
+    assert build_run.returncode != 0
+    lines = err.strip().splitlines()
+    assert lines[-1].startswith("build: lost the Dask scheduler at tcp://127.0.0.1:"), err
+    assert "Traceback" not in err
+    assert not list(settings.output_dir.rglob(".*.tmp"))
+    for mp3 in settings.output_dir.rglob("*.mp3"):
+        assert len(mp3.read_bytes()) > 100_000  # whatever was written is whole
+    again = build(settings, BuildOptions(languages=LANGUAGES, formats=FORMATS, jobs=2))
+    assert again.failures == ()

@@ -38,6 +38,8 @@ ENGINE_LIBRARIES = ("espeakng-loader", "piper-tts", "lameenc", "weasyprint", "pi
 WORKER_ROOT_ENV = "POLYEDITION_WORKER_DIR"
 """Where a worker keeps unpacked bundles and its cache (default: the system's temp folder)."""
 RETRIES = 2
+WORKER_WAIT = 30
+"""Seconds to wait for the first worker to join the scheduler."""
 
 
 def worker_fingerprint() -> dict[str, Any]:
@@ -177,7 +179,7 @@ class ClusterExecutor(Executor):
     @property
     def lost(self) -> bool:
         """Whether the scheduler has gone away."""
-        return str(self.client.status) not in {"running", "connecting"}
+        return str(self.client.status) != "running"
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._pool.shutdown(wait=wait and not self.lost)
@@ -199,8 +201,12 @@ def cluster_executor(address: str, settings: Settings) -> Iterator[ClusterExecut
     """An executor on the Dask scheduler at ``address``, or on ``local:N`` worker processes."""
     distributed = _distributed()
     if not logger.isEnabledFor(logging.DEBUG):
-        # Dask's own INFO lines (scheduler start, comms closing) are not the user's business.
-        logging.getLogger("distributed").setLevel(logging.WARNING)
+        # Dask's own log (scheduler start, comms closing, the tracebacks of a lost connection)
+        # is for --verbose; the build reports what it means for the user's outputs in one line.
+        # Dask sets levels on some of its children (and tornado's) when imported: quiet them all.
+        for name in list(logging.root.manager.loggerDict):
+            if name.split(".")[0] in {"distributed", "tornado"}:
+                logging.getLogger(name).setLevel(logging.CRITICAL)
     cluster = None
     try:
         if address.startswith(LOCAL_PREFIX):
@@ -255,9 +261,15 @@ def _local_workers(address: str) -> int:
 def check_workers(client: Any) -> None:
     """Refuse the build when a worker would make different outputs than this machine."""
     mine = worker_fingerprint()
+    try:
+        client.wait_for_workers(1, timeout=WORKER_WAIT)
+    except TimeoutError:
+        raise BuildError(
+            f"the Dask scheduler at {client.scheduler.address} has no workers "
+            f"(waited {WORKER_WAIT} s)",
+            hint="start one with 'dask worker ADDRESS' on each node",
+        ) from None
     reports: Mapping[str, Mapping[str, Any]] = client.run(worker_fingerprint)
-    if not reports:
-        raise BuildError(f"the Dask scheduler at {client.scheduler.address} has no workers")
     for worker, theirs in sorted(reports.items()):
         differences = _differences(mine, theirs)
         if differences:

@@ -286,7 +286,14 @@ def _run(
 
     first_failure: BaseException | None = None
     while pending:
-        done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+        done, _ = wait(list(pending), timeout=1.0, return_when=FIRST_COMPLETED)
+        if not done and getattr(pool, "lost", False):
+            # The pool's machines are gone (a Dask scheduler that went away): its jobs will
+            # never finish. What finished is written; the caller reports the loss.
+            for future, job in pending.items():
+                future.cancel()
+                failures.append(JobFailure(job, "not run: the cluster went away"))
+            pending.clear()
         for future in done:
             job = pending.pop(future)
             if future.cancelled():
