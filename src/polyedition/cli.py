@@ -150,6 +150,7 @@ def _build_options(args: argparse.Namespace, settings: Settings) -> BuildOptions
         clean=getattr(args, "clean", False),
         strict=getattr(args, "strict", False),
         fail_fast=getattr(args, "fail_fast", False),
+        scheduler=getattr(args, "scheduler", None) or settings.scheduler,
     )
 
 
@@ -361,6 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 when any edition falls back to English or 'check' has findings",
     )
     build.add_argument("--json", action="store_true", help="print the summary as JSON")
+    build.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the jobs on the Dask cluster at ADDRESS (tcp://host:8786), or on N local "
+        "Dask worker processes with local:N; needs pip install 'polyedition[dask]'",
+    )
     build.add_argument(
         "--fail-fast",
         action="store_true",

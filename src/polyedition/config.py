@@ -74,6 +74,8 @@ class Settings:
     used it …"""
     cache_keep_days: float = 30.0
     """… or while it was used within this many days; after both, the build removes it."""
+    scheduler: str | None = None
+    """A Dask scheduler to build on (``tcp://host:8786``, or ``local:N``); None: this machine."""
 
     def require_language(self, code: str) -> str:
         """Return ``code`` if the project publishes in it, else raise a ConfigError."""
@@ -121,7 +123,15 @@ _PATH_KEYS = {
     "voices-dir": "voices_dir",
 }
 _CACHE_KEYS = {"cache-keep-builds": "cache_keep_builds", "cache-keep-days": "cache_keep_days"}
-_TOP_KEYS = {"source-language", "languages", "base-url", "narration", *_PATH_KEYS, *_CACHE_KEYS}
+_TOP_KEYS = {
+    "source-language",
+    "languages",
+    "base-url",
+    "narration",
+    "scheduler",
+    *_PATH_KEYS,
+    *_CACHE_KEYS,
+}
 _NARRATION_KEYS = {"engines", "voice", "rate"}
 
 
@@ -201,6 +211,13 @@ def _parse(raw: Mapping[str, Any], project_dir: Path, pyproject: Path, source: s
         if attr == "cache_keep_builds" and not isinstance(value, int):
             raise fail(f"tool.polyedition.{key} must be a whole number of builds", key)
         values[attr] = value
+    scheduler = raw.get("scheduler")
+    if scheduler is not None and (not isinstance(scheduler, str) or not scheduler.strip()):
+        raise fail(
+            "tool.polyedition.scheduler must be a Dask scheduler address or 'local:N'",
+            "scheduler",
+        )
+    values["scheduler"] = scheduler
 
     narration_raw = raw.get("narration", {})
     if not isinstance(narration_raw, dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -73,8 +74,9 @@ class Site:
     shown instead), as ``check`` reports them."""
 
     def __getstate__(self) -> dict[str, object]:
-        # Sent to worker processes: caches are rebuilt there, not pickled.
-        return {k: v for k, v in self.__dict__.items() if k in {"settings", "editions", "audio"}}
+        # Sent to worker processes: the fields go, caches are rebuilt there, not pickled.
+        fields = {f.name for f in dataclasses.fields(self)}
+        return {k: v for k, v in self.__dict__.items() if k in fields}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from polyedition.errors import BuildError
-from polyedition.fsutil import write_if_changed
+from polyedition.fsutil import write_bytes_atomic, write_if_changed
 from polyedition.site import (
     Site,
 )
@@ -54,6 +54,9 @@ class JobResult:
     """Each output's bytes, as the worker returns them; empty once written."""
     cache_entries: tuple[str, ...] = field(default=(), repr=False)
     """The speech cache entries the outputs were made from (paths under ``.cache/speech``)."""
+    cache_files: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    """Cache files a cluster worker used (path under the cache folder → bytes), for the
+    client's cache; empty for local workers, which share the client's cache."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +90,17 @@ def run_job(job: Job, site: Site) -> JobResult:
     )
 
 
-def write_outputs(result: JobResult, output_dir: Path) -> JobResult:
-    """Write a result's files atomically (unchanged files are not rewritten); drop the bytes."""
+def write_outputs(result: JobResult, output_dir: Path, cache_dir: Path) -> JobResult:
+    """Write a result's files atomically (unchanged files are not rewritten) and keep the cache
+    entries a cluster worker made; drop the bytes."""
     rewritten = sum(
         write_if_changed(output_dir / path, data) for path, data in result.contents.items()
     )
-    return replace(result, rewritten=rewritten, contents={})
+    for name, data in result.cache_files.items():
+        entry = cache_dir / PurePosixPath(name)
+        if not entry.exists():
+            write_bytes_atomic(entry, data)
+    return replace(result, rewritten=rewritten, contents={}, cache_files={})
 
 
 def _render(job: Job, site: Site) -> tuple[dict[PurePosixPath, bytes], dict[str, float], list[str]]:

@@ -46,6 +46,8 @@ class BuildOptions:
     strict: bool = False
     fail_fast: bool = False
     """Stop at the first failed job (by default every job whose inputs are sound still runs)."""
+    scheduler: str | None = None
+    """A Dask scheduler's address, or ``local:N``, to run the jobs on (default: local processes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,31 +132,29 @@ def build(
         _remove_partial_files(output_dir)
         manifest = Manifest(manifest_path)
         selected = [e for e in site.editions.values() if e.lang in options.languages]
-        owned = executor is None
-        pool = executor or default_executor(options.jobs)
-        try:
-            report = _run(
-                site=site,
-                selected=selected,
-                options=options,
-                manifest=manifest,
-                pool=pool,
-                progress=progress,
-            )
-            # A failed job's earlier files stay, and so do their manifest entries.
-            jobs = [
-                *(result.job for result in report.results),
-                *report.skipped,
-                *(failure.job for failure in report.failures),
-            ]
-            full = set(options.languages) == set(settings.languages) and set(
-                options.formats
-            ) == set(FORMATS)
-            manifest.prune(jobs, output_dir, everything=full)
-        finally:
-            if owned:
-                pool.shutdown(wait=True, cancel_futures=True)
-            manifest.save()
+        with contextlib.ExitStack() as stack:
+            pool = executor or stack.enter_context(_executor(options, settings))
+            try:
+                report = _run(
+                    site=site,
+                    selected=selected,
+                    options=options,
+                    manifest=manifest,
+                    pool=pool,
+                    progress=progress,
+                )
+                # A failed job's earlier files stay, and so do their manifest entries.
+                jobs = [
+                    *(result.job for result in report.results),
+                    *report.skipped,
+                    *(failure.job for failure in report.failures),
+                ]
+                full = set(options.languages) == set(settings.languages) and set(
+                    options.formats
+                ) == set(FORMATS)
+                manifest.prune(jobs, output_dir, everything=full)
+            finally:
+                manifest.save()
         cache = prune_cache(settings, manifest, started_at)
     withheld = [f for lang in options.languages for f in site.withheld.get(lang, ())]
     problems = [
@@ -180,6 +180,22 @@ def build(
     return replace(
         report, problems=tuple(problems), seconds=time.perf_counter() - started, cache=cache
     )
+
+
+@contextlib.contextmanager
+def _executor(options: BuildOptions, settings: Settings) -> Iterator[Executor]:
+    """The build's own pool: a Dask cluster's with ``scheduler``, else local processes."""
+    if options.scheduler:
+        from polyedition.build.cluster import cluster_executor
+
+        with cluster_executor(options.scheduler, settings) as cluster:
+            yield cluster
+        return
+    pool = default_executor(options.jobs)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run(
@@ -282,7 +298,14 @@ def _run(
 
     first_failure: BaseException | None = None
     while pending:
-        done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+        done, _ = wait(list(pending), timeout=1.0, return_when=FIRST_COMPLETED)
+        if not done and getattr(pool, "lost", False):
+            # The pool's machines are gone (a Dask scheduler that went away): its jobs will
+            # never finish. What finished is written; the caller reports the loss.
+            for future, job in pending.items():
+                future.cancel()
+                failures.append(JobFailure(job, "not run: the cluster went away"))
+            pending.clear()
         for future in done:
             job = pending.pop(future)
             if future.cancelled():
@@ -300,7 +323,7 @@ def _run(
                 continue
             if job in superseded:
                 continue  # a PDF that links a narration which failed and never existed
-            result = write_outputs(result, output_dir)
+            result = write_outputs(result, output_dir, site.settings.cache_dir)
             manifest.record(result)
             results.append(result)
             notify("done", result, True)
