@@ -33,7 +33,7 @@ from polyedition.site import (
     pdf_path,
     vtt_path,
 )
-from projectkit import SLUG, copy_project, po, pseudo, unavailable
+from projectkit import SLUG, copy_project, copy_theme_ui, override, po, pseudo, unavailable
 
 LANGUAGES = ("en", "be", "ru", "pl", "lt")
 FALLBACK_IDS = frozenset(
@@ -139,7 +139,7 @@ def partly(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     extract(settings)
     update_catalogs(settings, ["pl"])
     translate_catalog(po(settings, "pl"), "pl", skip=FALLBACK_IDS)
-    translate_catalog(po(settings, "pl", "ui"), "pl")
+    translate_catalog(copy_theme_ui(settings, "pl"), "pl")
     site = make_site(settings)
     edition = site.edition(SLUG, "pl")
     data = render_pdf(site, edition)
@@ -443,7 +443,7 @@ def test_rendering_writes_nothing_and_a_failure_leaves_the_earlier_pdf(tmp_path:
     earlier.parent.mkdir(parents=True)
     earlier.write_bytes(b"%PDF- earlier")
     render_pdf(site, edition)
-    (settings.templates_dir / "assets" / "print.css").unlink()
+    override(settings, "assets/print.css").write_bytes(b"\xff not UTF-8")
     with pytest.raises(RenderError, match="print stylesheet"):
         render_pdf(site, edition)
     assert [path for path in settings.output_dir.rglob("*") if path.is_file()] == [earlier]

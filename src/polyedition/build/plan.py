@@ -7,12 +7,7 @@ from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 from polyedition.build.jobs import SITE, Job
-from polyedition.catalogs import (
-    UI_DOMAIN,
-    load_articles,
-    load_catalog,
-    po_path,
-)
+from polyedition.catalogs import load_articles, load_catalog, ui_catalog_files
 from polyedition.config import Settings
 from polyedition.fingerprint import (
     code_digest,
@@ -33,6 +28,7 @@ from polyedition.site import (
     pdf_path,
     vtt_path,
 )
+from polyedition.theme import template_dirs
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +60,12 @@ class Planner:
         self.site = site
         settings = site.settings
         self.settings = settings
-        self.templates = tree_digest(settings.templates_dir)
-        self.narration_templates = tree_digest(settings.templates_dir / "narration")
+        # The theme's files and the project's overrides, in lookup order.
+        folders = template_dirs(settings)
+        self.templates = digest([tree_digest(folder) for folder in folders])
+        self.narration_templates = digest([tree_digest(folder / "narration") for folder in folders])
         self.ui = {
-            lang: files_digest([po_path(settings, lang, UI_DOMAIN)], settings.locales_dir)
+            lang: digest([files_digest([po], po.parent) for po in ui_catalog_files(settings, lang)])
             for lang in settings.languages
         }
         self.editions = {key: edition_digest(edition) for key, edition in site.editions.items()}

@@ -32,6 +32,7 @@ from polyedition.render.pdf.fonts import (
 from polyedition.render.pdf.printhtml import PrintedText, insert_print_parts, printed_text
 from polyedition.render.pdf.ua import DocumentInfo, finish
 from polyedition.site import Site, article_dir, html_path
+from polyedition.theme import template_file
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def print_html(site: Site, edition: Edition) -> str:
     except ValueError as exc:
         raise RenderError(
             f"{lang}/{slug}: cannot print the article page: {exc}",
-            path=site.settings.templates_dir / "article.html",
+            path=template_file(site.settings, "article.html"),
             lang=lang,
         ) from exc
 
@@ -174,10 +175,10 @@ def page_counter_style(lang: str) -> str:
 def _stylesheets(site: Site, lang: str, font_config: Any, counter_style: Any) -> list[Any]:
     from weasyprint import CSS  # type: ignore[import-untyped]
 
-    path = site.settings.templates_dir / PRINT_STYLESHEET
+    path = template_file(site.settings, str(PRINT_STYLESHEET))
     try:
         print_css = path.read_text(encoding="utf-8")
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise RenderError(f"cannot read the print stylesheet: {exc}", path=path) from exc
     generated = "\n".join((font_face_css(PRINT_FONTS), page_counter_style(lang)))
     return [
