@@ -423,16 +423,16 @@ def test_a_character_without_glyph_fails_naming_edition_and_characters(tmp_path:
     assert "#faq-q3" in text
 
 
-def test_a_missing_font_file_names_the_package_to_install(
+def test_a_missing_font_file_says_how_to_repair_the_installation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = copy_project(tmp_path)
     site = make_site(settings, ("en",))
-    gone = pdf_fonts.FontFace("Noto Serif", 400, "normal", tmp_path / "gone.ttf", "fonts-noto-core")
+    gone = pdf_fonts.FontFace("Noto Serif", 400, "normal", tmp_path / "gone.ttf")
     monkeypatch.setattr("polyedition.render.pdf.document.PRINT_FONTS", (gone,))
     with pytest.raises(RenderError, match=r"en/belarus-prisoner-release.*gone\.ttf") as error:
         render_pdf(site, site.edition(SLUG, "en"))
-    assert "apt-get install fonts-noto-core" in str(error.value)
+    assert "pip install --force-reinstall polyedition" in str(error.value)
 
 
 def test_rendering_writes_nothing_and_a_failure_leaves_the_earlier_pdf(tmp_path: Path) -> None:

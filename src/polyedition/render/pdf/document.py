@@ -22,8 +22,8 @@ from polyedition import __version__
 from polyedition.errors import RenderError
 from polyedition.model import Edition
 from polyedition.render.pdf.fonts import (
-    NOTO_PACKAGE,
     PRINT_FONTS,
+    SUBSET_SCRIPT,
     describe_characters,
     font_face_css,
     missing_font_files,
@@ -139,12 +139,11 @@ def _link(url: str) -> Markup:
 def _require_fonts(edition: Edition, label: str) -> None:
     missing = missing_font_files(PRINT_FONTS)
     if missing:
-        packages = sorted({face.package for face in missing})
         raise RenderError(
             f"{label}: PDF font file(s) missing: {', '.join(str(f.path) for f in missing)}",
             lang=edition.lang,
-            hint=f"install the Debian package(s) {', '.join(packages)} "
-            f"(apt-get install {' '.join(packages)})",
+            hint="polyedition is installed incompletely: reinstall it "
+            f"(pip install --force-reinstall polyedition), or run {SUBSET_SCRIPT} in its source",
         )
 
 
@@ -157,8 +156,7 @@ def _require_glyphs(edition: Edition, label: str, printed: PrintedText) -> None:
             f"character(s): {describe_characters(missing)}",
             lang=edition.lang,
             hint="replace the characters in the translation (check the segments named), or "
-            f"extend polyedition.render.pdf.fonts with a font that has them ({NOTO_PACKAGE} "
-            "ships many)",
+            f"add them to the packaged fonts ({SUBSET_SCRIPT})",
         )
 
 
