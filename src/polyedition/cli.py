@@ -51,7 +51,7 @@ def _cmd_new(args: argparse.Namespace) -> int:
     languages = [code.strip() for code in args.languages.split(",") if code.strip()]
     written = create_project(args.folder, languages)
     for path in written:
-        print(f"{path}: created")
+        print(f"{args.folder / path}: created")
     print(f"Next: cd {args.folder} && polyedition build")
     return EXIT_OK
 

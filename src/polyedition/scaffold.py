@@ -28,7 +28,8 @@ _FILES = {
 
 def create_project(folder: Path, languages: Sequence[str]) -> list[Path]:
     """Write a new project into ``folder`` (missing or empty) and start the catalogs of every
-    language; returns the files written. English is the source language and comes first."""
+    language; returns the files written, relative to ``folder``. English is the source
+    language and comes first."""
     for code in languages:
         if code not in PROFILES:
             raise ConfigError(
@@ -53,4 +54,5 @@ def create_project(folder: Path, languages: Sequence[str]) -> list[Path]:
     written.extend(path for path, _ in extract(settings))
     for code in chosen:
         written.extend(init_catalogs(settings, code))
-    return written
+    root = folder.resolve()
+    return [path.resolve().relative_to(root) for path in written]
