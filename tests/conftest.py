@@ -17,7 +17,7 @@ from polyedition.content import read_article
 from polyedition.model import Article
 from polyedition.pofile import read_catalog, write_catalog
 from polyedition.site import Site
-from projectkit import ARTICLE, REPO, SLUG, copy_project, po
+from projectkit import ARTICLE, REPO, SLUG, copy_project, po, project_ui_po
 
 
 @pytest.fixture(scope="session")
@@ -46,8 +46,9 @@ def project_copy(tmp_path: Path) -> Settings:
 
 
 def set_translations(settings: Settings, lang: str, domain: str, strings: dict[Any, Any]) -> None:
-    """Translate messages of a PO file: article messages by msgctxt, ``ui`` ones by msgid."""
-    path = po(settings, lang, domain)
+    """Translate messages of a PO file: article messages by msgctxt, ``ui`` ones by msgid
+    (in the project's own ``ui.po``, which overrides the theme's translations)."""
+    path = project_ui_po(settings, lang) if domain == "ui" else po(settings, lang, domain)
     catalog = read_catalog(path, locale=lang)
     for key, string in strings.items():
         if domain == SLUG:

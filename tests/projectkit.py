@@ -12,6 +12,7 @@ import pytest
 
 from polyedition.config import Settings, load_settings
 from polyedition.pofile import read_catalog, write_catalog
+from polyedition.theme import theme_locales, theme_templates
 
 REPO = Path(__file__).resolve().parent.parent
 ARTICLE = REPO / "content" / "belarus-prisoner-release" / "article.md"
@@ -41,8 +42,9 @@ def unavailable(message: str) -> NoReturn:
 
 
 def copy_project(destination: Path) -> Settings:
-    """A private copy of the publication project (content, locales, templates, settings)."""
-    for name in ("content", "locales", "templates"):
+    """A private copy of the publication project (content, locales, settings); like any
+    project but polyedition's own source tree, it uses the installed theme."""
+    for name in ("content", "locales"):
         shutil.copytree(REPO / name, destination / name, ignore=shutil.ignore_patterns("*.mo"))
     shutil.copy(REPO / "pyproject.toml", destination / "pyproject.toml")
     return load_settings(destination)
@@ -80,3 +82,35 @@ def pseudo_translate_catalog(path: Path, lang: str) -> None:
 
 def po(settings: Settings, lang: str, domain: str = SLUG) -> Path:
     return settings.locales_dir / lang / "LC_MESSAGES" / f"{domain}.po"
+
+
+def override(settings: Settings, name: str) -> Path:
+    """Copy a theme template or asset into the project's templates folder, where it overrides
+    the theme's; returns the project's copy for the test to change."""
+    target = settings.templates_dir / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(theme_templates() / name, target)
+    return target
+
+
+def project_ui_po(settings: Settings, lang: str) -> Path:
+    """The project's own ``ui.po`` for ``lang``, started with the theme's header and no
+    messages when the project has none (its translations override the theme's)."""
+    path = po(settings, lang, "ui")
+    if not path.exists():
+        theme = read_catalog(theme_locales() / lang / "LC_MESSAGES" / "ui.po", locale=lang)
+        for message in list(theme):
+            if message.id:
+                theme.delete(message.id, context=message.context)
+        theme.obsolete.clear()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_catalog(path, theme)
+    return path
+
+
+def copy_theme_ui(settings: Settings, lang: str) -> Path:
+    """Give the project a full copy of the theme's ``ui.po`` for ``lang`` as its own."""
+    path = po(settings, lang, "ui")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(theme_locales() / lang / "LC_MESSAGES" / "ui.po", path)
+    return path

@@ -17,14 +17,25 @@ from polyedition.catalogs import (
     init_catalogs,
     mo_path,
     pot_path,
+    source_date,
+    ui_template,
     ui_translations,
     update_catalogs,
 )
 from polyedition.config import Settings
 from polyedition.content import read_article
 from polyedition.errors import CatalogError
-from polyedition.pofile import read_catalog
-from projectkit import SLUG, copy_project, po, pseudo_translate_catalog, unavailable
+from polyedition.pofile import read_catalog, write_catalog
+from polyedition.theme import theme_locales
+from projectkit import (
+    SLUG,
+    copy_project,
+    copy_theme_ui,
+    override,
+    po,
+    pseudo_translate_catalog,
+    unavailable,
+)
 
 KOLESNIKOVA_P1 = "kolesnikova-p1"
 
@@ -56,6 +67,7 @@ def test_extraction_is_stable_and_ignores_a_date_only_change(
     project: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1765584000")
+    _add_interface_string(project, "A string of this newsroom's own")
     extract(project)
     before = {domain: pot_path(project, domain).read_bytes() for domain in (SLUG, UI_DOMAIN)}
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
@@ -79,13 +91,60 @@ def test_extract_rewrites_the_pot_when_the_article_changes(project: Settings) ->
     source = _article_md(project).read_text(encoding="utf-8")
     _article_md(project).write_text(source.replace("pivotal moment", "turning point"), "utf-8")
     written = dict(extract(project))
-    assert written[pot_path(project, SLUG)] is True
-    assert written[pot_path(project, UI_DOMAIN)] is False
+    assert written == {pot_path(project, SLUG): True}  # no templates of its own: no ui.pot
 
 
-def test_ui_strings_are_extracted_from_templates_with_comments(project: Settings) -> None:
+def _add_interface_string(project: Settings, text: str) -> Path:
+    """Override the theme's base.html with one that shows a new interface string."""
+    base = override(project, "base.html")
+    html = base.read_text(encoding="utf-8")
+    base.write_text(html.replace("</body>", f'<p>{{{{ _("{text}") }}}}</p>\n</body>'), "utf-8")
+    return base
+
+
+def test_a_project_extracts_only_its_own_templates_new_strings(project: Settings) -> None:
+    _add_interface_string(project, "Subscribe to our newsletter")
     extract(project)
     template = read_catalog(pot_path(project, UI_DOMAIN))
+    assert [(m.id, m.locations) for m in template if m.id] == [
+        ("Subscribe to our newsletter", [("templates/base.html", _line_of(project, "Subscribe"))])
+    ]
+    assert pot_path(project, UI_DOMAIN) == project.locales_dir / "templates" / "ui.pot"
+    init_catalogs(project, "be", force=True)
+    assert po(project, "be", UI_DOMAIN).exists()
+
+
+def _line_of(project: Settings, text: str) -> int:
+    lines = (project.templates_dir / "base.html").read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, start=1) if text in line)
+
+
+def test_a_projects_interface_translation_overrides_the_themes(project: Settings) -> None:
+    theme = ui_translations(project, "pl")
+    assert theme.gettext("Listen to this article") != "Listen to this article"
+    path = copy_theme_ui(project, "pl")
+    catalog = read_catalog(path, locale="pl")
+    listen = catalog.get("Listen to this article")
+    assert listen is not None
+    listen.string = "Posłuchaj tekstu"
+    sections = catalog.get("Sections")
+    assert sections is not None
+    sections.string = ""  # untranslated by the project: the theme's translation shows
+    write_catalog(path, catalog)
+    merged = ui_translations(project, "pl")
+    assert merged.gettext("Listen to this article") == "Posłuchaj tekstu"
+    assert merged.gettext("Sections") == theme.gettext("Sections") != "Sections"
+
+
+def test_the_themes_ui_pot_is_current_and_carries_comments(repo_settings: Settings) -> None:
+    """Run in polyedition's own source tree, extraction reads the theme's templates."""
+    assert pot_path(repo_settings, UI_DOMAIN) == theme_locales() / "templates" / "ui.pot"
+    template = ui_template(repo_settings, source_date())
+    committed = read_catalog(pot_path(repo_settings, UI_DOMAIN))
+    assert [(m.id, m.context) for m in template] == [(m.id, m.context) for m in committed]
+    assert template.get("By %(author)s. Published on %(date)s.").locations[0][0] == (
+        "templates/narration/byline.txt"
+    )
     reading = template.get("%(num)d min read")
     assert reading is not None
     assert reading.pluralizable
@@ -103,7 +162,7 @@ def test_init_writes_the_plural_forms_of_the_language(
     for path in project.locales_dir.glob(f"{lang}/LC_MESSAGES/*.po"):
         path.unlink()
     written = init_catalogs(project, lang)
-    assert {p.name for p in written} == {f"{SLUG}.po", "ui.po"}
+    assert {p.name for p in written} == {f"{SLUG}.po"}  # the theme translates the interface
     catalog = read_catalog(po(project, lang))
     headers = dict(catalog.mime_headers)
     assert headers["Plural-Forms"].startswith(f"nplurals={nplurals};")
@@ -238,7 +297,7 @@ EXPECTED_FORM = {
 
 @pytest.mark.parametrize("lang", sorted(EXPECTED_FORM))
 def test_reading_time_uses_the_plural_form_of_the_language(project: Settings, lang: str) -> None:
-    path = po(project, lang, UI_DOMAIN)
+    path = copy_theme_ui(project, lang)
     catalog = read_catalog(path, locale=lang)
     message = catalog.get("%(num)d min read")
     assert message is not None
@@ -261,6 +320,7 @@ def test_catalogs_in_the_repository_pass_gnu_msgfmt() -> None:
         unavailable("GNU msgfmt is missing: apt-get install gettext")
     repo_locales = Path(__file__).resolve().parent.parent / "locales"
     files = sorted(repo_locales.glob("*/LC_MESSAGES/*.po"))
+    files += sorted(theme_locales().glob("*/LC_MESSAGES/*.po"))
     assert len(files) >= 10
     for path in files:
         result = subprocess.run(

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from polyedition.cli import build_parser, main
-from projectkit import SLUG, copy_project, po
+from projectkit import SLUG, copy_project, copy_theme_ui, override, po
 
-COMMANDS = ["extract", "init", "update", "compile", "stats", "check", "build"]
+COMMANDS = ["new", "extract", "init", "update", "compile", "stats", "check", "build"]
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -87,11 +87,11 @@ def test_a_front_matter_error_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_check_exits_1_on_findings_and_0_when_clean(tmp_path: Path) -> None:
-    copy_project(tmp_path)
+    settings = copy_project(tmp_path)
     findings = run("--project", str(tmp_path), "check", "--lang", "en")
     assert findings.returncode == 0, findings.stdout
     translations = run("--project", str(tmp_path), "check", "--lang", "lt")
-    bad = tmp_path / "locales" / "lt" / "LC_MESSAGES" / "ui.po"
+    bad = copy_theme_ui(settings, "lt")  # the project translates the interface itself
     bad.write_text(bad.read_text(encoding="utf-8").replace("nplurals=3", "nplurals=2"), "utf-8")
     result = run("--project", str(tmp_path), "check", "--lang", "lt")
     assert result.returncode == 1
@@ -102,7 +102,7 @@ def test_check_exits_1_on_findings_and_0_when_clean(tmp_path: Path) -> None:
 
 def test_a_template_string_missing_from_ui_pot_is_an_error(tmp_path: Path) -> None:
     settings = copy_project(tmp_path)
-    template = settings.templates_dir / "base.html"
+    template = override(settings, "base.html")
     template.write_text(
         template.read_text(encoding="utf-8").replace(
             "</body>", '<p>{{ _("A brand new interface string") }}</p>\n</body>'

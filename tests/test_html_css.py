@@ -7,6 +7,7 @@ import re
 import pytest
 
 from polyedition.config import Settings
+from polyedition.theme import theme_templates
 
 TEXT = 4.5
 NON_TEXT = 3.0
@@ -51,7 +52,7 @@ def custom_properties(block: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def css(repo_settings: Settings) -> str:
-    return (repo_settings.templates_dir / "assets" / "site.css").read_text(encoding="utf-8")
+    return (theme_templates() / "assets" / "site.css").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +107,7 @@ def test_font_stacks_use_system_fonts_that_cover_cyrillic_and_lithuanian(css: st
 
 
 def test_no_asset_loads_anything_from_another_server(repo_settings: Settings) -> None:
-    for path in (repo_settings.templates_dir / "assets").iterdir():
+    for path in (theme_templates() / "assets").iterdir():
         if path.suffix not in {".css", ".js"}:
             continue
         source = path.read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ from polyedition.errors import RenderError
 from polyedition.render.html.pages import render_article, render_chooser, render_localized
 from polyedition.render.html.templating import environment, gettext_callables
 from polyedition.site import Site
-from projectkit import SLUG
+from projectkit import SLUG, override
 
 Translate = Callable[[Settings, str, str, dict[Any, Any]], None]
 
@@ -89,9 +89,10 @@ def test_an_interface_translation_with_markup_characters_stays_text(
 def test_untranslated_interface_text_is_marked_english_and_translated_text_is_not(
     project_copy: Settings, translate: Translate, parse_html: Callable[[str], Any]
 ) -> None:
-    translate(
-        project_copy, "pl", "ui", {"Skip to main content": "Przejdź do treści", "All languages": ""}
-    )
+    base = override(project_copy, "base.html")  # a string of the project's, untranslated
+    html = base.read_text(encoding="utf-8")
+    base.write_text(html.replace('_("All languages")', '_("Every language")'), "utf-8")
+    translate(project_copy, "pl", "ui", {"Skip to main content": "Przejdź do treści"})
     site = site_of(project_copy)
     page = parse_html(render_article(site, site.edition(SLUG, "pl")))
     skip = page.find("a", class_="skip-link")
@@ -99,7 +100,7 @@ def test_untranslated_interface_text_is_marked_english_and_translated_text_is_no
     assert skip.find_all(lang=True) == []
     footer_link = page.find("footer").find_all("a")[0]
     assert footer_link.find("span").attrs["lang"] == "en"
-    assert footer_link.text() == "All languages"
+    assert footer_link.text() == "Every language"
     original = parse_html(render_article(site, site.edition(SLUG, "en")))
     assert original.find("body").find_all("span", lang="en") == []
 
@@ -128,7 +129,7 @@ def test_reading_time_takes_the_plural_form_of_the_editions_language(
 
 def test_plain_text_templates_are_not_html_escaped(project_copy: Settings) -> None:
     narration = project_copy.templates_dir / "narration"
-    narration.mkdir(exist_ok=True)
+    narration.mkdir(parents=True, exist_ok=True)
     (narration / "probe.txt").write_text('{{ _("By %(author)s", author=who) }}\n', encoding="utf-8")
     (narration / "probe.html").write_text(
         '{{ _("By %(author)s", author=who) }}\n', encoding="utf-8"
@@ -150,7 +151,7 @@ def replace_line(path: Path, number: int, text: str) -> None:
 
 
 def test_a_template_syntax_error_names_the_template_and_line(project_copy: Settings) -> None:
-    article = project_copy.templates_dir / "article.html"
+    article = override(project_copy, "article.html")
     replace_line(article, 5, "{% if %}")
     site = site_of(project_copy)
     with pytest.raises(RenderError) as caught:
@@ -161,7 +162,7 @@ def test_a_template_syntax_error_names_the_template_and_line(project_copy: Setti
 
 
 def test_an_undefined_variable_names_the_template_and_line(project_copy: Settings) -> None:
-    macros = project_copy.templates_dir / "macros" / "switcher.html"
+    macros = override(project_copy, "macros/switcher.html")
     lines = macros.read_text(encoding="utf-8").splitlines()
     number = next(i for i, line in enumerate(lines, start=1) if "<ul" in line)
     replace_line(macros, number, "{{ no_such_variable }}")
@@ -174,11 +175,13 @@ def test_an_undefined_variable_names_the_template_and_line(project_copy: Setting
 
 
 def test_a_missing_asset_is_a_render_error_saying_where_it_belongs(project_copy: Settings) -> None:
-    (project_copy.templates_dir / "assets" / "site.css").unlink()
+    base = override(project_copy, "base.html")
+    html = base.read_text(encoding="utf-8")
+    base.write_text(html.replace("asset('site.css')", "asset('missing.css')"), "utf-8")
     site = site_of(project_copy)
     with pytest.raises(RenderError) as caught:
         render_article(site, site.edition(SLUG, "en"))
-    assert caught.value.path == project_copy.templates_dir / "assets" / "site.css"
+    assert caught.value.path == project_copy.templates_dir / "assets" / "missing.css"
 
 
 def test_rendering_the_same_edition_twice_gives_the_same_bytes(real_site: Site) -> None:

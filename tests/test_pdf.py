@@ -33,7 +33,7 @@ from polyedition.site import (
     pdf_path,
     vtt_path,
 )
-from projectkit import SLUG, copy_project, po, pseudo, unavailable
+from projectkit import SLUG, copy_project, copy_theme_ui, override, po, pseudo, unavailable
 
 LANGUAGES = ("en", "be", "ru", "pl", "lt")
 FALLBACK_IDS = frozenset(
@@ -139,7 +139,7 @@ def partly(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     extract(settings)
     update_catalogs(settings, ["pl"])
     translate_catalog(po(settings, "pl"), "pl", skip=FALLBACK_IDS)
-    translate_catalog(po(settings, "pl", "ui"), "pl")
+    translate_catalog(copy_theme_ui(settings, "pl"), "pl")
     site = make_site(settings)
     edition = site.edition(SLUG, "pl")
     data = render_pdf(site, edition)
@@ -431,16 +431,16 @@ def test_a_character_without_glyph_fails_naming_edition_and_characters(tmp_path:
     assert "(in #faq-q3)" in text  # the segment a translator finds, not its sentence
 
 
-def test_a_missing_font_file_names_the_package_to_install(
+def test_a_missing_font_file_says_how_to_repair_the_installation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = copy_project(tmp_path)
     site = make_site(settings, ("en",))
-    gone = pdf_fonts.FontFace("Noto Serif", 400, "normal", tmp_path / "gone.ttf", "fonts-noto-core")
+    gone = pdf_fonts.FontFace("Noto Serif", 400, "normal", tmp_path / "gone.ttf")
     monkeypatch.setattr("polyedition.render.pdf.document.PRINT_FONTS", (gone,))
     with pytest.raises(RenderError, match=r"en/belarus-prisoner-release.*gone\.ttf") as error:
         render_pdf(site, site.edition(SLUG, "en"))
-    assert "apt-get install fonts-noto-core" in str(error.value)
+    assert "pip install --force-reinstall polyedition" in str(error.value)
 
 
 def test_rendering_writes_nothing_and_a_failure_leaves_the_earlier_pdf(tmp_path: Path) -> None:
@@ -451,7 +451,7 @@ def test_rendering_writes_nothing_and_a_failure_leaves_the_earlier_pdf(tmp_path:
     earlier.parent.mkdir(parents=True)
     earlier.write_bytes(b"%PDF- earlier")
     render_pdf(site, edition)
-    (settings.templates_dir / "assets" / "print.css").unlink()
+    override(settings, "assets/print.css").write_bytes(b"\xff not UTF-8")
     with pytest.raises(RenderError, match="print stylesheet"):
         render_pdf(site, edition)
     assert [path for path in settings.output_dir.rglob("*") if path.is_file()] == [earlier]

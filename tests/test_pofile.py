@@ -9,6 +9,7 @@ import pytest
 from polyedition.catalogs import load_catalog
 from polyedition.errors import CatalogError
 from polyedition.pofile import read_catalog
+from polyedition.theme import theme_locales
 from projectkit import SLUG, copy_project, po
 
 HEADER = """msgid ""
@@ -94,6 +95,8 @@ def test_bad_header_is_an_error_naming_the_header_line(
 def test_the_repository_catalogs_parse_strictly() -> None:
     locales = Path(__file__).resolve().parent.parent / "locales"
     paths = sorted(locales.glob("*/LC_MESSAGES/*.po")) + sorted(locales.glob("templates/*.pot"))
+    theme = theme_locales()
+    paths += sorted(theme.glob("*/LC_MESSAGES/*.po")) + sorted(theme.glob("templates/*.pot"))
     assert paths
     for path in paths:
         read_catalog(path)

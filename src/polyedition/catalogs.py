@@ -25,6 +25,12 @@ from polyedition.fsutil import write_if_changed
 from polyedition.languages import profile
 from polyedition.model import Article, count_words
 from polyedition.pofile import header_fields, read_catalog, write_catalog
+from polyedition.theme import (
+    is_theme_source,
+    theme_dir,
+    theme_locales,
+    theme_templates,
+)
 
 if TYPE_CHECKING:
     from polyedition.checks import Finding
@@ -51,12 +57,42 @@ def source_date() -> dt.datetime:
     return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
 
 
+def _locales(settings: Settings, domain: str) -> Path:
+    """The folder of a domain's catalogs: the theme's ``ui`` ones only in polyedition's source."""
+    if domain == UI_DOMAIN and is_theme_source(settings):
+        return theme_locales()
+    return settings.locales_dir
+
+
 def pot_path(settings: Settings, domain: str) -> Path:
-    return settings.locales_dir / "templates" / f"{domain}.pot"
+    return _locales(settings, domain) / "templates" / f"{domain}.pot"
 
 
 def po_path(settings: Settings, lang: str, domain: str) -> Path:
-    return settings.locales_dir / lang / "LC_MESSAGES" / f"{domain}.po"
+    return _locales(settings, domain) / lang / "LC_MESSAGES" / f"{domain}.po"
+
+
+def theme_po_path(lang: str) -> Path:
+    """The theme's interface catalog for ``lang``, which a project's own ``ui.po`` overrides."""
+    return theme_locales() / lang / "LC_MESSAGES" / f"{UI_DOMAIN}.po"
+
+
+def theme_pot_path() -> Path:
+    return theme_locales() / "templates" / f"{UI_DOMAIN}.pot"
+
+
+def has_ui_domain(settings: Settings) -> bool:
+    """Whether the project has interface catalogs of its own to translate.
+
+    In polyedition's source tree these are the theme's; in any other project they exist once
+    ``extract`` has found strings in the project's own templates that the theme lacks, or once
+    a translator has started a ``ui.po`` to change some of the theme's translations.
+    """
+    return (
+        is_theme_source(settings)
+        or pot_path(settings, UI_DOMAIN).exists()
+        or any(po_path(settings, lang, UI_DOMAIN).exists() for lang in settings.languages)
+    )
 
 
 def load_articles(settings: Settings) -> list[Article]:
@@ -73,8 +109,9 @@ def load_articles(settings: Settings) -> list[Article]:
 
 
 def domains(settings: Settings) -> list[str]:
-    """Catalog domains of the project: one per article, then ``ui``."""
-    return [article.slug for article in load_articles(settings)] + [UI_DOMAIN]
+    """Catalog domains of the project: one per article, then ``ui`` if it has its own."""
+    ui = [UI_DOMAIN] if has_ui_domain(settings) else []
+    return [article.slug for article in load_articles(settings)] + ui
 
 
 def message_key(message: Message) -> str:
@@ -116,12 +153,26 @@ def article_template(settings: Settings, article: Article, created: dt.datetime)
     return catalog
 
 
+def _ui_root(settings: Settings) -> Path:
+    """The folder that holds the templates whose strings are the project's ``ui`` domain."""
+    return theme_dir() if is_theme_source(settings) else settings.project_dir
+
+
 def ui_template(settings: Settings, created: dt.datetime) -> Catalog:
-    """The POT of interface strings, extracted from ``templates/`` with Babel's Jinja2 extractor."""
+    """The POT of interface strings, extracted with Babel's Jinja2 extractor.
+
+    In polyedition's source tree: every string of the theme's templates. In a project: the
+    strings of its own templates that the theme's ``ui.pot`` does not have (the theme
+    translates the rest). Locations are relative to the folder holding ``templates/``.
+    """
     catalog = _new_template(settings, UI_DOMAIN, created)
-    templates = settings.templates_dir
+    root = _ui_root(settings)
+    if is_theme_source(settings):
+        templates, theme = theme_templates(), None
+    else:
+        templates, theme = settings.templates_dir, read_catalog(theme_pot_path())
     if not templates.is_dir():
-        raise CatalogError("templates folder does not exist", path=templates)
+        return catalog
     method_map = [(pattern, "jinja2") for pattern in TEMPLATE_PATTERNS]
     options_map = {pattern: dict(JINJA_OPTIONS) for pattern in TEMPLATE_PATTERNS}
     try:
@@ -141,7 +192,9 @@ def ui_template(settings: Settings, created: dt.datetime) -> Catalog:
     for filename, lineno, message, comments, context in sorted(
         extracted, key=lambda item: (item[0], item[1])
     ):
-        location = (_relative(settings, templates / filename), lineno)
+        if theme is not None and theme.get(message, context=context) is not None:
+            continue
+        location = ((templates / filename).relative_to(root).as_posix(), lineno)
         existing = catalog.get(message, context=context)
         if existing is not None:
             existing.locations.append(location)
@@ -161,7 +214,9 @@ def extract(settings: Settings) -> list[tuple[Path, bool]]:
         (article.slug, article_template(settings, article, created))
         for article in load_articles(settings)
     ]
-    templates.append((UI_DOMAIN, ui_template(settings, created)))
+    ui = ui_template(settings, created)
+    if len(ui) or has_ui_domain(settings):
+        templates.append((UI_DOMAIN, ui))
     results = []
     for domain, catalog in templates:
         path = pot_path(settings, domain)
@@ -356,12 +411,27 @@ def update_catalogs(settings: Settings, langs: Iterable[str]) -> list[UpdateResu
             if not path.exists():
                 init_catalogs(settings, lang, only=[domain])
             catalog = read_catalog(path, locale=lang, domain=domain)
+            if domain == UI_DOMAIN and not is_theme_source(settings):
+                template = _with_theme_overrides(template, catalog)
             merged, result = merge(template, catalog)
             written = write_catalog(path, merged)
             results.append(
                 UpdateResult(path, result.kept, result.fuzzy, result.new, result.obsolete, written)
             )
     return results
+
+
+def _with_theme_overrides(template: Catalog, catalog: Catalog) -> Catalog:
+    """A project's ``ui`` template plus the theme's messages its ``ui.po`` translates anew, so
+    that ``update`` keeps those overrides instead of making them obsolete."""
+    theme = read_catalog(theme_pot_path())
+    for message in catalog:
+        if not message.id or template.get(message.id, context=message.context) is not None:
+            continue
+        source = theme.get(message.id, context=message.context)
+        if source is not None:
+            template[source.id] = source  # keyed by id and context, like Catalog.add
+    return template
 
 
 def mo_path(po: Path) -> Path:
@@ -432,7 +502,10 @@ def header_line(path: Path, name: str) -> int:
 
 def load_catalog(settings: Settings, lang: str, domain: str) -> Catalog | None:
     """Read and validate a language's PO for a domain; None when the language has none yet."""
-    path = po_path(settings, lang, domain)
+    return _read_po(po_path(settings, lang, domain), lang, domain)
+
+
+def _read_po(path: Path, lang: str, domain: str) -> Catalog | None:
     if not path.exists():
         return None
     try:
@@ -453,38 +526,75 @@ def publishable_catalog(
 
     Returns the catalog and the findings of what was withheld, for the build to report.
     """
+    return publishable_po(po_path(settings, lang, domain), lang, domain, settings.source_language)
+
+
+def publishable_po(
+    path: Path, lang: str, domain: str, source_language: str
+) -> tuple[Catalog | None, list[Finding]]:
+    """One PO file, read as :func:`publishable_catalog` reads a language's catalog."""
     from polyedition.checks import withhold_broken  # checks builds on this module
 
-    catalog = load_catalog(settings, lang, domain)
+    catalog = _read_po(path, lang, domain)
     if catalog is None:
         return None, []
-    path = po_path(settings, lang, domain)
-    return catalog, withhold_broken(path, catalog, lang, settings.source_language)
+    return catalog, withhold_broken(path, catalog, lang, source_language)
 
 
 def verify_ui_template(settings: Settings) -> None:
     """Fail when a template uses an interface string that ``ui.pot`` does not have yet.
 
     Such a string would silently stay English in every edition; the fix is to re-extract.
+    Strings the theme already has are the theme's to extract.
     """
     current = ui_template(settings, source_date())
-    template = read_template(settings, UI_DOMAIN)
+    if not len(current):
+        return
+    exists = pot_path(settings, UI_DOMAIN).exists()
+    template = read_template(settings, UI_DOMAIN) if exists else Catalog()
     for message in current:
         if message.id and template.get(message.id, context=message.context) is None:
             where, line = message.locations[0] if message.locations else (None, None)
             raise CatalogError(
                 f"template string {message_key(message)!r} is missing from "
                 f"{_relative(settings, pot_path(settings, UI_DOMAIN))}",
-                path=settings.project_dir / where if where else None,
+                path=_ui_root(settings) / where if where else None,
                 line=line,
                 hint="run 'polyedition extract', then 'polyedition update' for the translators",
             )
 
 
+def ui_catalog_files(settings: Settings, lang: str) -> list[Path]:
+    """The interface catalogs of ``lang`` that exist, the theme's first, the project's last."""
+    paths = dict.fromkeys((theme_po_path(lang), po_path(settings, lang, UI_DOMAIN)))
+    return [path for path in paths if path.is_file()]
+
+
 def ui_translations(settings: Settings, lang: str) -> Translations:
     """gettext translations of interface strings for ``lang`` (fuzzy entries, and those that
-    would break rendering, are not used)."""
-    catalog, _ = publishable_catalog(settings, lang, UI_DOMAIN)
+    would break rendering, are not used).
+
+    A message the project's own ``ui.po`` translates takes that translation; any other takes
+    the theme's (and one neither translates stays English).
+    """
+    translations = Translations()
+    for path in ui_catalog_files(settings, lang):
+        layer = _translations(publishable_po(path, lang, UI_DOMAIN, settings.source_language)[0])
+        layer.add_fallback(translations)
+        translations = layer
+    return translations
+
+
+def ui_withheld(settings: Settings, lang: str) -> list[Finding]:
+    """What :func:`ui_translations` leaves out of each interface catalog, as ``check`` says it."""
+    return [
+        finding
+        for path in ui_catalog_files(settings, lang)
+        for finding in publishable_po(path, lang, UI_DOMAIN, settings.source_language)[1]
+    ]
+
+
+def _translations(catalog: Catalog | None) -> Translations:
     if catalog is None:
         return Translations()
     buffer = io.BytesIO()

@@ -47,6 +47,17 @@ def _languages(
     return list(settings.target_languages if targets_only else settings.languages)
 
 
+def _cmd_new(args: argparse.Namespace) -> int:
+    from polyedition.scaffold import create_project
+
+    languages = [code.strip() for code in args.languages.split(",") if code.strip()]
+    written = create_project(args.folder, languages)
+    for path in written:
+        print(f"{args.folder / path}: created")
+    print(f"Next: cd {args.folder} && polyedition build")
+    return EXIT_OK
+
+
 def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     from polyedition.catalogs import extract
 
@@ -319,6 +330,20 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
+    new = commands.add_parser(
+        "new",
+        help="Start a new publication: settings, an example article, its catalogs, a README.",
+        description="Start a new publication: settings, an example article, its catalogs, "
+        "a README. 'cd DIR && polyedition build' then works at once.",
+    )
+    new.set_defaults(project_handler=_cmd_new)
+    new.add_argument("folder", type=Path, metavar="DIR", help="a new or empty folder")
+    new.add_argument(
+        "--languages",
+        default="en,be,ru,pl,lt",
+        metavar="L,L",
+        help="comma-separated languages (default: en,be,ru,pl,lt; English is the source)",
+    )
     command(
         "extract",
         _cmd_extract,
@@ -448,6 +473,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = logging.DEBUG if verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
     try:
+        if hasattr(args, "project_handler"):  # ``new`` makes a project instead of reading one
+            project_handler: Callable[[argparse.Namespace], int] = args.project_handler
+            return project_handler(args)
         settings = load_settings(args.project)
         handler: Handler = args.handler
         return handler(args, settings)

@@ -13,6 +13,7 @@ from typing import Any
 
 from polyedition.config import Settings
 from polyedition.errors import PolyeditionError
+from polyedition.theme import is_theme_source, theme_dir
 
 logger = logging.getLogger(__name__)
 
@@ -97,11 +98,10 @@ def watch_and_rebuild(
     """Call ``rebuild`` after every batch of saved source files until ``stop`` is set."""
     from watchfiles import watch
 
-    folders = [
-        folder
-        for folder in (settings.content_dir, settings.locales_dir, settings.templates_dir)
-        if folder.is_dir()
-    ]
+    sources = [settings.content_dir, settings.locales_dir, settings.templates_dir]
+    if is_theme_source(settings):
+        sources.append(theme_dir())
+    folders = [folder for folder in sources if folder.is_dir()]
     for changes in watch(*folders, stop_event=stop, debounce=300):
         changed = sorted({path for _, path in changes if is_source_change(path)})
         if not changed:

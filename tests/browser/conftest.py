@@ -66,7 +66,7 @@ def browser(unavailable: Callable[[str], NoReturn]) -> Iterator[Any]:
     except ImportError:
         unavailable(install_hint("Playwright", "pip install playwright axe-playwright-python"))
     if not CHROMIUM.exists():
-        unavailable(install_hint(f"Chromium ({CHROMIUM})", "sudo scripts/install-system-deps"))
+        unavailable(install_hint(f"Chromium ({CHROMIUM})", "sudo scripts/install-test-deps"))
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium

@@ -16,7 +16,7 @@ from polyedition.catalogs import extract
 from polyedition.config import NarrationSettings, Settings
 from polyedition.pofile import read_catalog, write_catalog
 from polyedition.site import Site
-from projectkit import SLUG, copy_project, po
+from projectkit import SLUG, copy_project, po, project_ui_po
 
 BELARUSIAN = {
     "title": "Беларусь вызваліла 123 палітвязні, сярод іх Марыя Калеснікава і Алесь Бяляцкі",
@@ -55,7 +55,15 @@ LITHUANIAN = {
 
 def translate(settings: Settings, lang: str, texts: Mapping[str, str], domain: str = SLUG) -> None:
     """Set the given messages of a PO file (by segment id, or by msgid for ``ui``); an empty
-    text leaves the message untranslated."""
+    text leaves the message untranslated. ``ui`` messages go into the project's own ``ui.po``,
+    which overrides the theme's translations."""
+    if domain == "ui":
+        path = project_ui_po(settings, lang)
+        catalog = read_catalog(path, locale=lang)
+        for msgid, string in texts.items():
+            catalog.add(msgid, string=string)
+        write_catalog(path, catalog)
+        return
     path = po(settings, lang, domain)
     catalog = read_catalog(path, locale=lang)
     for message in catalog:
@@ -71,8 +79,6 @@ def translated_project(root: Path) -> Settings:
     for those segments, Lithuanian with only its two, and the Belarusian interface strings."""
     settings = copy_project(root)
     extract(settings)
-    for lang in ("be", "lt"):
-        update_ui(settings, lang)
     translate(settings, "be", {**BELARUSIAN, **dict.fromkeys(BELARUSIAN_FALLBACKS, "")})
     translate(settings, "be", BELARUSIAN_UI, domain="ui")
     # Lithuanian: only the segments above, the rest in English (keeps gTTS stand-in tests small).
@@ -84,15 +90,6 @@ def _all_messages(settings: Settings, lang: str) -> dict[str, str]:
     """Every segment id of the article's catalog, mapped to "" (untranslated)."""
     catalog = read_catalog(po(settings, lang, SLUG), locale=lang)
     return {message.context: "" for message in catalog if message.id and message.context}
-
-
-def update_ui(settings: Settings, lang: str) -> None:
-    """Bring a language's ui.po up to the freshly extracted ui.pot (as ``update`` would)."""
-    from polyedition.catalogs import merge, read_template
-
-    path = po(settings, lang, "ui")
-    merged, _ = merge(read_template(settings, "ui"), read_catalog(path, locale=lang))
-    write_catalog(path, merged)
 
 
 def with_narration(settings: Settings, **languages: NarrationSettings) -> Settings:

@@ -8,10 +8,10 @@ from pathlib import PurePosixPath
 
 from polyedition.build.jobs import SITE, Job
 from polyedition.catalogs import (
-    UI_DOMAIN,
     load_articles,
-    po_path,
     publishable_catalog,
+    ui_catalog_files,
+    ui_withheld,
 )
 from polyedition.checks import Finding
 from polyedition.config import Settings
@@ -34,6 +34,7 @@ from polyedition.site import (
     pdf_path,
     vtt_path,
 )
+from polyedition.theme import template_dirs
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def load_site(settings: Settings) -> Site:
     editions, withheld = _localize_all(settings, settings.languages)
     for lang in settings.languages:
         # Pages load their interface strings where they render; the findings are told here once.
-        withheld[lang] += publishable_catalog(settings, lang, UI_DOMAIN)[1]
+        withheld[lang] += ui_withheld(settings, lang)
     return Site(
         settings,
         {(e.slug, e.lang): e for e in editions},
@@ -85,10 +86,12 @@ class Planner:
         self.site = site
         settings = site.settings
         self.settings = settings
-        self.templates = tree_digest(settings.templates_dir)
-        self.narration_templates = tree_digest(settings.templates_dir / "narration")
+        # The theme's files and the project's overrides, in lookup order.
+        folders = template_dirs(settings)
+        self.templates = digest([tree_digest(folder) for folder in folders])
+        self.narration_templates = digest([tree_digest(folder / "narration") for folder in folders])
         self.ui = {
-            lang: files_digest([po_path(settings, lang, UI_DOMAIN)], settings.locales_dir)
+            lang: digest([files_digest([po], po.parent) for po in ui_catalog_files(settings, lang)])
             for lang in settings.languages
         }
         self.editions = {key: edition_digest(edition) for key, edition in site.editions.items()}

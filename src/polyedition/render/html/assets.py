@@ -1,4 +1,4 @@
-"""Self-hosted static files: ``templates/assets/`` published under content-hashed names."""
+"""Self-hosted static files: the theme's and the project's ``assets/``, under hashed names."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 
 from polyedition.config import Settings
 from polyedition.errors import RenderError
+from polyedition.theme import template_dirs
 
 logger = logging.getLogger(__name__)
 
@@ -35,15 +36,16 @@ def hashed_name(name: str, data: bytes) -> PurePosixPath:
 
 
 def _sources(settings: Settings) -> list[tuple[str, bytes]]:
-    folder = settings.templates_dir / ASSETS
-    if not folder.is_dir():
-        return []
-    files = sorted(
-        path
-        for path in folder.rglob("*")
-        if path.is_file() and not any(part.startswith(".") for part in path.parts)
-    )
-    return [(path.relative_to(folder).as_posix(), path.read_bytes()) for path in files]
+    """Every asset by name; a project's file overrides the theme's of the same name."""
+    found: dict[str, Path] = {}
+    for templates in reversed(template_dirs(settings)):
+        folder = templates / ASSETS
+        if not folder.is_dir():
+            continue
+        for path in folder.rglob("*"):
+            if path.is_file() and not any(part.startswith(".") for part in path.parts):
+                found[path.relative_to(folder).as_posix()] = path
+    return [(name, found[name].read_bytes()) for name in sorted(found)]
 
 
 def asset_paths(settings: Settings) -> dict[str, PurePosixPath]:

@@ -1,9 +1,10 @@
-"""The Jinja2 environment for `templates/`: autoescape, StrictUndefined, escaped `ui` gettext."""
+"""The Jinja2 environment for the templates: autoescape, StrictUndefined, escaped `ui` gettext."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -18,6 +19,7 @@ from polyedition.errors import RenderError
 from polyedition.model import FaqItem, Paragraph, Table
 from polyedition.render.html.readalong import sentence_html
 from polyedition.render.inline import inline_html, typeset
+from polyedition.theme import theme_templates
 
 logger = logging.getLogger(__name__)
 
@@ -109,9 +111,10 @@ def with_lang(context: jinja2.runtime.Context, value: Any) -> Any:
 
 @cache
 def environment(templates_dir: Path) -> jinja2.Environment:
-    """The one Environment per templates folder (templates are reloaded when they change)."""
+    """The one Environment per project templates folder (templates are reloaded when they
+    change): a template there overrides the theme's of the same name."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir),
+        loader=_OverridableLoader(_search_path(templates_dir)),
         autoescape=jinja2.select_autoescape(
             disabled_extensions=_VERBATIM_EXTENSIONS, default_for_string=True, default=True
         ),
@@ -133,6 +136,33 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     env.tests["faq"] = lambda block: isinstance(block, FaqItem)
     env.tests["table"] = lambda block: isinstance(block, Table)
     return env
+
+
+def _search_path(templates_dir: Path) -> list[Path]:
+    return list(dict.fromkeys((templates_dir, theme_templates())))
+
+
+class _OverridableLoader(jinja2.FileSystemLoader):
+    """The project's templates, then the theme's; a loaded template is stale when its file
+    changes and also when an override appears or goes away (``serve --watch``)."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+
+        def still_current() -> bool:
+            return self._resolve(template) == filename and bool(uptodate())
+
+        return source, filename, still_current
+
+    def _resolve(self, template: str) -> str | None:
+        pieces = jinja2.loaders.split_template_path(template)
+        for folder in self.searchpath:
+            path = Path(folder, *pieces)
+            if path.is_file():
+                return os.path.normpath(path)
+        return None
 
 
 def render_template(templates_dir: Path, name: str, context: Mapping[str, Any]) -> str:
@@ -178,12 +208,12 @@ def _template_errors(templates_dir: Path, name: str) -> Iterator[None]:
 
 def _template_frame(exc: BaseException, templates_dir: Path) -> tuple[Path, int] | None:
     """The innermost traceback frame inside a template (Jinja rewrites frames to template lines)."""
-    root = templates_dir.resolve()
+    roots = [folder.resolve() for folder in _search_path(templates_dir)]
     found = None
     tb = exc.__traceback__
     while tb is not None:
         filename = Path(tb.tb_frame.f_code.co_filename)
-        if filename.is_absolute() and filename.resolve().is_relative_to(root):
+        if filename.is_absolute() and any(filename.resolve().is_relative_to(r) for r in roots):
             found = (filename, tb.tb_lineno)
         tb = tb.tb_next
     return found

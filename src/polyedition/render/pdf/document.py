@@ -22,8 +22,8 @@ from polyedition import __version__
 from polyedition.errors import RenderError
 from polyedition.model import Edition
 from polyedition.render.pdf.fonts import (
-    NOTO_PACKAGE,
     PRINT_FONTS,
+    SUBSET_SCRIPT,
     describe_characters,
     font_face_css,
     missing_font_files,
@@ -32,6 +32,7 @@ from polyedition.render.pdf.fonts import (
 from polyedition.render.pdf.printhtml import PrintedText, insert_print_parts, printed_text
 from polyedition.render.pdf.ua import DocumentInfo, finish
 from polyedition.site import Site, article_dir, html_path
+from polyedition.theme import template_file
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def print_html(site: Site, edition: Edition) -> str:
     except ValueError as exc:
         raise RenderError(
             f"{lang}/{slug}: cannot print the article page: {exc}",
-            path=site.settings.templates_dir / "article.html",
+            path=template_file(site.settings, "article.html"),
             lang=lang,
         ) from exc
 
@@ -138,12 +139,11 @@ def _link(url: str) -> Markup:
 def _require_fonts(edition: Edition, label: str) -> None:
     missing = missing_font_files(PRINT_FONTS)
     if missing:
-        packages = sorted({face.package for face in missing})
         raise RenderError(
             f"{label}: PDF font file(s) missing: {', '.join(str(f.path) for f in missing)}",
             lang=edition.lang,
-            hint=f"install the Debian package(s) {', '.join(packages)} "
-            f"(apt-get install {' '.join(packages)})",
+            hint="polyedition is installed incompletely: reinstall it "
+            f"(pip install --force-reinstall polyedition), or run {SUBSET_SCRIPT} in its source",
         )
 
 
@@ -156,8 +156,7 @@ def _require_glyphs(edition: Edition, label: str, printed: PrintedText) -> None:
             f"character(s): {describe_characters(missing)}",
             lang=edition.lang,
             hint="replace the characters in the translation (check the segments named), or "
-            f"extend polyedition.render.pdf.fonts with a font that has them ({NOTO_PACKAGE} "
-            "ships many)",
+            f"add them to the packaged fonts ({SUBSET_SCRIPT})",
         )
 
 
@@ -174,10 +173,10 @@ def page_counter_style(lang: str) -> str:
 def _stylesheets(site: Site, lang: str, font_config: Any, counter_style: Any) -> list[Any]:
     from weasyprint import CSS  # type: ignore[import-untyped]
 
-    path = site.settings.templates_dir / PRINT_STYLESHEET
+    path = template_file(site.settings, str(PRINT_STYLESHEET))
     try:
         print_css = path.read_text(encoding="utf-8")
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise RenderError(f"cannot read the print stylesheet: {exc}", path=path) from exc
     generated = "\n".join((font_face_css(PRINT_FONTS), page_counter_style(lang)))
     return [

@@ -2,9 +2,10 @@
 
 The PDF names its font files instead of asking fontconfig for a family, so that every machine
 embeds the same glyphs and the coverage check below tests exactly the fonts that will be used.
-Noto Serif (body) and Noto Sans (headings, table, page margins) come from Debian's
-``fonts-noto-core``; both cover Latin with Polish and Lithuanian diacritics, Cyrillic with
-Belarusian ``ў``/``і``, and the quotation marks and dashes of all five languages.
+Noto Serif (body) and Noto Sans (headings, table, page margins) ship inside the package
+(``polyedition/theme/fonts/``, SIL OFL 1.1), subset by ``scripts/subset-fonts`` from Debian's
+``fonts-noto-core`` to Latin with Polish and Lithuanian diacritics, Cyrillic with Belarusian
+``ў``/``і``, and the punctuation, quotation marks and currency signs of all five languages.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from polyedition.theme import fonts_dir
+
 logger = logging.getLogger(__name__)
 
-NOTO_DIR = Path("/usr/share/fonts/truetype/noto")
-NOTO_PACKAGE = "fonts-noto-core"
+SUBSET_SCRIPT = "scripts/subset-fonts"
+"""Regenerates the packaged fonts from Debian's fonts-noto-core (in polyedition's source)."""
 SERIF = "Noto Serif"
 SANS = "Noto Sans"
 
@@ -32,8 +35,6 @@ class FontFace:
     weight: int
     style: str
     path: Path
-    package: str
-    """The Debian package that installs ``path``."""
 
     @property
     def label(self) -> str:
@@ -41,7 +42,7 @@ class FontFace:
 
 
 def _noto(family: str, weight: int, style: str, file_stem: str) -> FontFace:
-    return FontFace(family, weight, style, NOTO_DIR / f"{file_stem}.ttf", NOTO_PACKAGE)
+    return FontFace(family, weight, style, fonts_dir() / f"{file_stem}.ttf")
 
 
 PRINT_FONTS: tuple[FontFace, ...] = (
