@@ -245,10 +245,13 @@ class Planner:
             self.editions[(edition.slug, lang)],
             self.settings.narration_for(lang),
             self.settings.narration_for(source),
+            self.settings.pauses,
             self.ui[lang],
             self.narration_templates,
             lexicons,
-            library_versions("espeakng-loader", "lameenc", "mutagen", "gTTS", "miniaudio"),
+            library_versions(
+                "espeakng-loader", "lameenc", "mutagen", "gTTS", "miniaudio", "pyloudnorm", "scipy"
+            ),
         )
         outputs = (
             mp3_path(lang, edition.slug),
