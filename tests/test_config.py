@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from polyedition.config import load_settings
+from polyedition.config import Pauses, load_settings
 from polyedition.errors import ConfigError
 
 
@@ -46,6 +46,17 @@ def test_the_repository_settings_load() -> None:
         ("[tool.polyedition.narration.be]\nrate = 10", "rate must be words per minute", 3),
         ("cache-keep-days = -1", "cache-keep-days must be a number, 0 or more", 2),
         ("cache-keep-builds = 2.5", "cache-keep-builds must be a whole number of builds", 2),
+        (
+            "[tool.polyedition.narration]\npauses = {breath = 0.2}",
+            "unknown pause tool.polyedition.narration.pauses.breath",
+            3,
+        ),
+        (
+            "[tool.polyedition.narration]\npauses = {sentence = 0.01}",
+            "pauses.sentence must be between 0.1 and 5.0 seconds",
+            3,
+        ),
+        ("[tool.polyedition.narration]\npauses = 0.5", "pauses must be a table of seconds", 3),
     ],
 )
 def test_bad_settings_name_the_key_and_line(
@@ -65,6 +76,15 @@ def test_narration_settings_per_language(tmp_path: Path) -> None:
     )
     assert settings.narration_for("pl").engines == ("gtts", "espeak")
     assert settings.narration_for("pl").rate == 160
+    assert settings.narration_for("be").engines == ("espeak",)
+
+
+def test_pauses_are_configured_once_for_every_engine_and_language(tmp_path: Path) -> None:
+    settings = load_settings(
+        _project(tmp_path, "[tool.polyedition.narration]\npauses = {sentence = 0.3, section = 2}")
+    )
+    assert (settings.pauses.sentence, settings.pauses.section) == (0.3, 2.0)
+    assert settings.pauses.paragraph == Pauses().paragraph
     assert settings.narration_for("be").engines == ("espeak",)
 
 

@@ -8,12 +8,15 @@ import pytest
 
 from fakes.editions import BELARUSIAN, BELARUSIAN_FALLBACKS, make_site, translated_project
 from polyedition.build import load_site
+from polyedition.config import Pauses
 from polyedition.model import FaqItem, Paragraph, Table
-from polyedition.render.audio import script as narration
 from polyedition.render.audio.script import BYLINE_ID, Script, narration_script, speakable
 from polyedition.site import Site
 from polyedition.theme import theme_locales
 from projectkit import SLUG, copy_project, override
+
+PAUSES = Pauses()
+"""The default pauses (the project configures none)."""
 
 
 @pytest.fixture(scope="module")
@@ -68,11 +71,11 @@ def test_the_table_is_read_row_by_row_as_label_then_details(english: Script) -> 
 
 def test_pauses_set_headings_and_sections_apart(english: Script) -> None:
     by_id = {u.id: u for u in english.utterances}
-    assert by_id["us-sanctions"].pause == narration.PAUSE_HEADING
-    assert by_id["us-sanctions-p1"].pause == narration.PAUSE_PARAGRAPH
-    assert by_id["us-sanctions-p2"].pause == narration.PAUSE_SECTION  # the section's last
-    assert by_id["faq-q1"].pause == narration.PAUSE_QUESTION
-    assert narration.PAUSE_QUESTION < narration.PAUSE_HEADING < narration.PAUSE_SECTION
+    assert by_id["us-sanctions"].pause == PAUSES.heading
+    assert by_id["us-sanctions-p1"].pause == PAUSES.paragraph
+    assert by_id["us-sanctions-p2"].pause == PAUSES.section  # the section's last
+    assert by_id["faq-q1"].pause == PAUSES.question
+    assert PAUSES.question < PAUSES.heading < PAUSES.section
 
 
 def test_a_chapter_per_section_titled_in_the_editions_language(

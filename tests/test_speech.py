@@ -261,6 +261,7 @@ def test_cache_keys_change_with_every_input() -> None:
         "rate": None,
         "lexicon": [("Калеснікава", "[[kal;'Es;n;ikava]]")],
         "text": "Марыя Калеснікава.",
+        "mastering": "-16.0 LUFS",
     }
     keys = {SpeechCache.key(**base)}  # type: ignore[arg-type]
     for name, other in [
@@ -270,9 +271,10 @@ def test_cache_keys_change_with_every_input() -> None:
         ("rate", 150),
         ("lexicon", []),
         ("text", "Марыя Калеснікава!"),
+        ("mastering", "-14.0 LUFS"),
     ]:
         keys.add(SpeechCache.key(**{**base, name: other}))  # type: ignore[arg-type]
-    assert len(keys) == 7
+    assert len(keys) == 8
 
 
 def test_cache_round_trips_a_synthesis(tmp_path: Path) -> None:

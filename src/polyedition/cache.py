@@ -94,8 +94,12 @@ class SpeechCache:
         rate: int | None,
         lexicon: Iterable[tuple[str, str]],
         text: str,
+        mastering: str,
     ) -> str:
-        """The key of one synthesis: change any part and the text is synthesized again."""
+        """The key of one synthesis: change any part and the text is synthesized again.
+
+        ``mastering`` names the loudness recipe applied before the speech is stored.
+        """
         return content_key(
             {
                 "engine": engine,
@@ -104,6 +108,7 @@ class SpeechCache:
                 "rate": rate,
                 "lexicon": sorted(lexicon),
                 "text": text,
+                "mastering": mastering,
             }
         )
 

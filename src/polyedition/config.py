@@ -8,7 +8,7 @@ import re
 import sys
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,31 @@ class NarrationSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class Pauses:
+    """Seconds of silence after each kind of utterance, from the end of its speech to the start
+    of the next (the same whichever engine speaks): a heading is followed by a clear pause, a
+    table row by a short one; a section ends with the longest."""
+
+    sentence: float = 0.4
+    """Between two sentences of one paragraph."""
+    title: float = 0.9
+    byline: float = 1.2
+    heading: float = 0.8
+    paragraph: float = 0.6
+    question: float = 0.5
+    caption: float = 0.6
+    label: float = 0.15
+    """After a table row's label, before its details."""
+    row: float = 0.45
+    section: float = 1.3
+    """After a section's last utterance (instead of its own pause)."""
+
+
+PAUSE_RANGE = (0.1, 5.0)
+"""Allowed pause lengths in seconds: shorter would eat into the guards kept around speech."""
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the build needs to know about a project, validated once."""
 
@@ -76,6 +101,8 @@ class Settings:
     """… or while it was used within this many days; after both, the build removes it."""
     scheduler: str | None = None
     """A Dask scheduler to build on (``tcp://host:8786``, or ``local:N``); None: this machine."""
+    pauses: Pauses = Pauses()
+    """``[tool.polyedition.narration] pauses = {sentence = 0.4, …}``; unset kinds keep defaults."""
 
     def require_language(self, code: str) -> str:
         """Return ``code`` if the project publishes in it, else raise a ConfigError."""
@@ -223,7 +250,10 @@ def _parse(raw: Mapping[str, Any], project_dir: Path, pyproject: Path, source: s
     if not isinstance(narration_raw, dict):
         raise fail("tool.polyedition.narration must be a table of languages", "narration")
     narration: dict[str, NarrationSettings] = {}
+    values["pauses"] = _parse_pauses(narration_raw.get("pauses", {}), fail)
     for code, options in narration_raw.items():
+        if code == "pauses":
+            continue
         if code not in languages:
             raise fail(f"tool.polyedition.narration.{code}: language not configured", code)
         narration[code] = _parse_narration(code, options, fail)
@@ -275,6 +305,22 @@ def _rate(options: Mapping[str, Any], where: str, fail: Any) -> int | None:
     if rate is not None and (not isinstance(rate, int) or not 80 <= rate <= 450):
         raise fail(f"{where}.rate must be words per minute between 80 and 450", "rate")
     return rate
+
+
+def _parse_pauses(options: Any, fail: Any) -> Pauses:
+    where = "tool.polyedition.narration.pauses"
+    if not isinstance(options, dict):
+        raise fail(f"{where} must be a table of seconds (sentence = 0.4, …)", "pauses")
+    known = [field.name for field in fields(Pauses)]
+    low, high = PAUSE_RANGE
+    for kind, seconds in options.items():
+        if kind not in known:
+            raise fail(f"unknown pause {where}.{kind}", "pauses", hint=f"known: {', '.join(known)}")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise fail(f"{where}.{kind} must be a number of seconds", "pauses")
+        if not low <= seconds <= high:
+            raise fail(f"{where}.{kind} must be between {low} and {high} seconds", "pauses")
+    return Pauses(**{kind: float(seconds) for kind, seconds in options.items()})
 
 
 def _line_of(source: str, key: str) -> int | None:

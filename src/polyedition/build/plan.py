@@ -123,11 +123,19 @@ class Planner:
             self.editions[(edition.slug, lang)],
             self.settings.narration_for(lang),
             self.settings.narration_for(source),
+            self.settings.pauses,
             self.ui[lang],
             self.narration_templates,
             lexicons,
             library_versions(
-                "espeakng-loader", "lameenc", "mutagen", "gTTS", "miniaudio", "piper-tts"
+                "espeakng-loader",
+                "lameenc",
+                "mutagen",
+                "gTTS",
+                "miniaudio",
+                "piper-tts",
+                "pyloudnorm",
+                "scipy",
             ),
             self.piper_voices(lang, source),
         )

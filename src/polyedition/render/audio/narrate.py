@@ -1,12 +1,13 @@
 """The audio edition: an Edition narrated into one MP3 with ID3 chapters, captions and chapters.
 
 Each utterance of the speech script is synthesized on its own and cached by everything that
-determines it; the PCM of all utterances is joined (resampled to one rate when engines differ)
-and cut into chapters, one per section. Each chapter is encoded on its own and its MPEG frames
-cached by its samples and the encoder settings, so that a changed paragraph encodes one chapter
-again; the chapters' frames are concatenated. Each piece decodes to a whole number of frames
-with the encoder delay (measured) at its start and padding at its end: every time is placed
-by the exact decoded length of the pieces before it plus that delay.
+determines it, once mastered to the target loudness (``mastering``); the PCM of all utterances
+is joined (resampled to one rate when engines differ), each trimmed to its speech and followed
+by its configured pause, and cut into chapters, one per section. Each chapter is encoded on its
+own and its MPEG frames cached by its samples and the encoder settings, so that a changed
+paragraph encodes one chapter again; the chapters' frames are concatenated. Each piece decodes
+to a whole number of frames with the encoder delay (measured) at its start and padding at its
+end: every time is placed by the exact decoded length of the pieces before it plus that delay.
 """
 
 from __future__ import annotations
@@ -24,6 +25,16 @@ from polyedition.errors import SpeechError
 from polyedition.fsutil import write_if_changed
 from polyedition.model import Edition
 from polyedition.render.audio.id3 import ChapterMark, Tags, id3_tag
+from polyedition.render.audio.mastering import (
+    PUBLISHED_CEILING_DBTP,
+    Paced,
+    master,
+    pace,
+    pcm_of,
+    recipe,
+    samples_of,
+    true_peak_dbtp,
+)
 from polyedition.render.audio.script import Script, Utterance, narration_script, speakable
 from polyedition.render.audio.vtt import Cue, cue_id, webvtt
 from polyedition.site import AudioInfo, Site, chapters_path, html_path, mp3_path, vtt_path
@@ -109,7 +120,7 @@ def narrate(
     counts = _Counts()
     spoken = _speak_script(site, script, cache, engines, counts)
     rate = max(item.synthesis.sample_rate for item in spoken)
-    pcm, timeline = _join(spoken, rate)
+    pcm, timeline = _join(spoken, rate, site.settings.pauses.sentence)
     delay = encoder_delay(rate)
     started = time.perf_counter()
     pieces = [
@@ -220,6 +231,7 @@ def _speak(
         rate=choice.rate,
         lexicon=used.values(),
         text=utterance.text,
+        mastering=recipe(),
     )
     synthesis = cache.get(key)
     if synthesis is None:
@@ -241,6 +253,7 @@ def _speak(
                 lang=utterance.lang,
                 hint="check the segment's text and the lexicon entries it uses",
             )
+        synthesis = master(synthesis)
         cache.put(key, synthesis)
         counts.synthesized += 1
     else:
@@ -251,23 +264,39 @@ def _speak(
 @dataclass(frozen=True, slots=True)
 class _Slot:
     start: int
-    """First sample of the utterance in the joined PCM."""
+    """The utterance's first sample of speech in the joined PCM."""
     scale: float
     """Joined-rate samples per engine sample (1.0 unless resampled)."""
-    samples: int
+    paced: Paced
+
+    @property
+    def samples(self) -> int:
+        return self.paced.speech
+
+    def offset(self, sample: float) -> float:
+        """Joined-rate samples from the start of speech to the engine's ``sample``."""
+        return self.paced.position(sample * self.scale)
 
 
-def _join(spoken: list[_Spoken], rate: int) -> tuple[bytes, list[_Slot]]:
-    """Concatenate the utterances' PCM at ``rate``, each followed by its pause."""
-    pcm = bytearray()
-    slots = []
+def _join(spoken: list[_Spoken], rate: int, sentence_pause: float) -> tuple[bytes, list[_Slot]]:
+    """Concatenate the utterances' speech at ``rate``: from the end of one utterance's speech to
+    the start of the next one's, exactly its pause (the guards kept around speech count in it)."""
+    paced = []
     for item in spoken:
         audio = resample(item.synthesis.pcm, item.synthesis.sample_rate, rate)
-        samples = len(audio) // SAMPLE_WIDTH
-        scale = samples / item.synthesis.samples
-        slots.append(_Slot(len(pcm) // SAMPLE_WIDTH, scale, samples))
-        pcm += audio
-        pcm += bytes(SAMPLE_WIDTH * round(item.utterance.pause * rate))
+        scale = len(audio) / SAMPLE_WIDTH / item.synthesis.samples
+        boundaries = [
+            round(item.synthesis.sample_at(offset) * scale) for offset, _ in item.sentences[1:]
+        ]
+        paced.append((scale, pace(samples_of(audio), rate, boundaries, sentence_pause)))
+    pcm = bytearray()
+    slots = []
+    for index, (item, (scale, utterance)) in enumerate(zip(spoken, paced, strict=True)):
+        slots.append(_Slot(len(pcm) // SAMPLE_WIDTH + utterance.lead, scale, utterance))
+        pcm += utterance.pcm
+        following = paced[index + 1][1].lead if index + 1 < len(paced) else 0
+        silence = round(item.utterance.pause * rate) - utterance.trail - following
+        pcm += bytes(SAMPLE_WIDTH * max(0, silence))
     return bytes(pcm), slots
 
 
@@ -289,15 +318,33 @@ def _encode_chapter(pcm: bytes, rate: int, store: EncodedChapterCache, counts: _
         sample_rate=rate,
         bitrate=BITRATE_KBPS,
         quality=LAME_QUALITY,
-        encoder=f"lameenc {_lameenc_version()}",
+        encoder=f"lameenc {_lameenc_version()}, under {PUBLISHED_CEILING_DBTP} dBTP",
     )
     frames = store.get(key)
     if frames is None:
-        frames = encode_mp3(pcm, rate)
+        frames = _encode_under_ceiling(pcm, rate)
         store.put(key, frames)
         counts.encoded += 1
     else:
         counts.reused += 1
+    return frames
+
+
+def _encode_under_ceiling(pcm: bytes, rate: int) -> bytes:
+    """The chapter encoded, and encoded again a little quieter while its decoded true peak is
+    over ``PUBLISHED_CEILING_DBTP`` (the encoder's low-pass and quantization raise the peaks
+    of limited speech by up to 2.5 dB; this takes back a few tenths of a decibel at most)."""
+    frames = encode_mp3(pcm, rate)
+    for _ in range(3):
+        decoded = _miniaudio().decode(
+            frames, output_format=_miniaudio().SampleFormat.SIGNED16, nchannels=1, sample_rate=rate
+        )
+        peak = true_peak_dbtp(samples_of(bytes(decoded.samples)))
+        if peak <= PUBLISHED_CEILING_DBTP:
+            break
+        logger.debug("chapter peaks at %.2f dBTP once encoded; lowering it", peak)
+        pcm = pcm_of(samples_of(pcm) * 10 ** ((PUBLISHED_CEILING_DBTP - 0.05 - peak) / 20))
+        frames = encode_mp3(pcm, rate)
     return frames
 
 
@@ -336,7 +383,7 @@ def _timed(
     for item, slot, origin in zip(spoken, slots, origins, strict=True):
 
         def seconds(sample: float, slot: _Slot = slot, origin: int = origin) -> float:
-            return (origin + sample * slot.scale) / rate
+            return (origin + slot.offset(sample)) / rate
 
         utterance = item.utterance
         start, end = seconds(0), seconds(item.synthesis.samples)

@@ -10,6 +10,7 @@ from typing import Any
 
 from babel.dates import format_date
 
+from polyedition.config import Pauses
 from polyedition.model import Edition, FaqItem, LocalizedText, Paragraph, Section, Table
 from polyedition.render.inline import plain_text
 from polyedition.site import Site
@@ -20,18 +21,6 @@ logger = logging.getLogger(__name__)
 BYLINE_TEMPLATE = "narration/byline.txt"
 BYLINE_ID = "byline"
 """The element id the spoken byline points at (the page's byline paragraph)."""
-
-# Seconds of silence after each kind of utterance: a heading is followed by a clear pause,
-# a table row by a short one; a section ends with the longest.
-PAUSE_TITLE = 0.9
-PAUSE_BYLINE = 1.2
-PAUSE_HEADING = 0.8
-PAUSE_PARAGRAPH = 0.6
-PAUSE_QUESTION = 0.5
-PAUSE_CAPTION = 0.6
-PAUSE_LABEL = 0.15
-PAUSE_ROW = 0.45
-PAUSE_SECTION = 1.3
 
 _PHONEME_BRACKETS = re.compile(r"\[\[|\]\]")
 _DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
@@ -92,14 +81,15 @@ def narration_script(site: Site, edition: Edition) -> Script:
         for section in sections
     )
     first = sections[0].id
+    pauses = site.settings.pauses
     utterances = [
-        _utterance(edition.title, PAUSE_TITLE, first),
+        _utterance(edition.title, pauses.title, first),
         _byline(site, edition, first),
     ]
     for section in sections:
-        spoken = list(_section(edition, section))
+        spoken = list(_section(edition, section, pauses))
         if spoken:
-            spoken[-1] = _with_pause(spoken[-1], PAUSE_SECTION)
+            spoken[-1] = _with_pause(spoken[-1], pauses.section)
         utterances.extend(spoken)
     return Script(edition.lang, chapters, tuple(u for u in utterances if u.text))
 
@@ -112,36 +102,36 @@ def _with_pause(utterance: Utterance, pause: float) -> Utterance:
     return Utterance(utterance.id, utterance.text, utterance.lang, pause, utterance.chapter)
 
 
-def _section(edition: Edition, section: Section) -> Iterator[Utterance]:
+def _section(edition: Edition, section: Section, pauses: Pauses) -> Iterator[Utterance]:
     chapter = section.id
     if section.heading is not None:
-        yield _utterance(edition.text(section.heading.segment), PAUSE_HEADING, chapter)
+        yield _utterance(edition.text(section.heading.segment), pauses.heading, chapter)
     for block in section.blocks:
         match block:
             case Paragraph(segment=segment):
-                yield _utterance(edition.text(segment), PAUSE_PARAGRAPH, chapter)
+                yield _utterance(edition.text(segment), pauses.paragraph, chapter)
             case FaqItem(question=question, answer=answer):
-                yield _utterance(edition.text(question), PAUSE_QUESTION, chapter)
+                yield _utterance(edition.text(question), pauses.question, chapter)
                 for part in answer:
-                    yield _utterance(edition.text(part), PAUSE_PARAGRAPH, chapter)
+                    yield _utterance(edition.text(part), pauses.paragraph, chapter)
             case Table():
-                yield from _table(edition, block, chapter)
+                yield from _table(edition, block, chapter, pauses)
 
 
-def _table(edition: Edition, table: Table, chapter: str) -> Iterator[Utterance]:
+def _table(edition: Edition, table: Table, chapter: str, pauses: Pauses) -> Iterator[Utterance]:
     """The caption, then each row as "label: details" (the header row is not read)."""
-    yield _utterance(edition.text(table.caption), PAUSE_CAPTION, chapter)
+    yield _utterance(edition.text(table.caption), pauses.caption, chapter)
     for row in table.rows:
         label, *details = row
         if not details:
-            yield _utterance(edition.text(label), PAUSE_ROW, chapter)
+            yield _utterance(edition.text(label), pauses.row, chapter)
             continue
         label_text = edition.text(label)
         colon = "" if speakable(label_text.text)[-1:] in {":", ".", "?", "!"} else ":"
-        yield _utterance(label_text, PAUSE_LABEL, chapter, suffix=colon)
+        yield _utterance(label_text, pauses.label, chapter, suffix=colon)
         for cell in details[:-1]:
-            yield _utterance(edition.text(cell), PAUSE_LABEL, chapter)
-        yield _utterance(edition.text(details[-1]), PAUSE_ROW, chapter)
+            yield _utterance(edition.text(cell), pauses.label, chapter)
+        yield _utterance(edition.text(details[-1]), pauses.row, chapter)
 
 
 def _byline(site: Site, edition: Edition, chapter: str) -> Utterance:
@@ -168,5 +158,7 @@ def _byline(site: Site, edition: Edition, chapter: str) -> Utterance:
 
     text = render(lang)
     if lang != source_lang and not (translated and all(translated)):
-        return Utterance(BYLINE_ID, render(source_lang), source_lang, PAUSE_BYLINE, chapter)
-    return Utterance(BYLINE_ID, text, lang, PAUSE_BYLINE, chapter)
+        return Utterance(
+            BYLINE_ID, render(source_lang), source_lang, site.settings.pauses.byline, chapter
+        )
+    return Utterance(BYLINE_ID, text, lang, site.settings.pauses.byline, chapter)

@@ -1,0 +1,339 @@
+"""Mastering: each utterance at the target loudness under a true-peak ceiling, paced by silences.
+
+Two steps, both deterministic (same PCM in, same bytes out):
+
+- ``master`` runs once per synthesized utterance, before it is cached: a gain brings the
+  utterance's speech to ``UTTERANCE_LUFS`` (ITU-R BS.1770-4 integrated loudness, pyloudnorm) and a
+  look-ahead limiter keeps its 4× oversampled peak under ``CEILING_DBTP``. Every utterance of
+  every engine and language comes out at the same loudness, so the joined edition does too,
+  and a changed paragraph is mastered alone.
+- ``pace`` runs when an edition is joined: it finds where speech starts and ends (frames above
+  ``SPEECH_FLOOR_DBFS``), keeps a short guard of quieter sound on either side so that no soft
+  onset or final consonant is cut, and sets the silence between sentences to the configured
+  length whatever the engine's own habit was. The joiner does the same at every seam.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from polyedition.speech.base import Synthesis
+
+logger = logging.getLogger(__name__)
+
+Samples = NDArray[np.float64]
+"""Mono audio as floats in [-1, 1)."""
+
+TARGET_LUFS = -16.0
+"""What podcast apps and spoken-word platforms expect (Apple: −16 ±1; AES TD1004: −16 to −20)."""
+UTTERANCE_LUFS = -15.5
+"""Each utterance's own target: the 48 kbps MP3 encode's low-pass takes some treble, which the
+K-weighting counts (about −0.4 LU), and gating blocks that straddle a pause about −0.1 LU."""
+CEILING_DBTP = -3.0
+"""The limiter's ceiling, 2 dB under the published −1 dBTP: the 48 kbps MP3 encode adds 1 to
+2.5 dB to the peaks. Each encoded chapter is checked too (``PUBLISHED_CEILING_DBTP``)."""
+PUBLISHED_CEILING_DBTP = -1.2
+"""The most a decoded chapter may peak: −1 dBTP, less 0.2 dB for a different decoder."""
+OVERSAMPLING = 4
+"""True peak per ITU-R BS.1770-4 annex 2: the peak of the signal upsampled 4×."""
+INTERPOLATOR_TAPS = 49
+"""The upsampling low-pass filter's length: 12 taps a phase, as the annex's 48-tap filter."""
+LIMITER_BLOCK = 0.010
+"""Seconds over which the limiter's gain falls before a peak and recovers after it."""
+MASTERING_ROUNDS = 8
+"""Gain corrections at most (three or four are enough for eSpeak's peaky voices)."""
+MAX_GAIN_DB = 30.0
+"""No utterance is raised more than this (a near-silent one is left near silent)."""
+RECIPE = f"{UTTERANCE_LUFS} LUFS, {CEILING_DBTP} dBTP, x{OVERSAMPLING}, {LIMITER_BLOCK} s, 1"
+
+FRAME = 0.005
+"""Seconds per frame when looking for speech."""
+SPEECH_FLOOR_DBFS = -45.0
+"""A frame is speech when its RMS is above this (speech frames sit near −20 dBFS once mastered)."""
+LEAD_GUARD = 0.015
+"""Seconds kept before the first speech frame: a soft onset (h, f, s) starts under the floor."""
+TRAIL_GUARD = 0.040
+"""Seconds kept after the last speech frame: final consonants and releases decay under it."""
+FADE = 0.005
+"""Seconds of fade at each cut, inside the guards: no click where audio meets silence."""
+SENTENCE_GAP_MIN = 0.100
+"""A silence shorter than this near a sentence boundary is a consonant's closure, not a pause."""
+SENTENCE_GAP_SEARCH = (0.8, 0.25)
+"""Seconds before and after a sentence's mark in which its pause is looked for."""
+
+
+@cache
+def recipe() -> str:
+    """The mastering settings and the libraries that compute them: part of every speech cache
+    key, so that a different recipe or library masters every utterance again."""
+    libraries = ", ".join(f"{name} {version(name)}" for name in ("pyloudnorm", "scipy", "numpy"))
+    return f"{RECIPE}; {libraries}"
+
+
+def samples_of(pcm: bytes) -> Samples:
+    """16-bit little-endian mono PCM as floats."""
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768.0
+
+
+def pcm_of(samples: Samples) -> bytes:
+    """Floats as 16-bit little-endian mono PCM (rounded, clipped)."""
+    return bytes(np.clip(np.round(samples * 32768.0), -32768, 32767).astype("<i2").tobytes())
+
+
+def _pyloudnorm() -> Any:
+    import pyloudnorm  # type: ignore[import-untyped]
+
+    return pyloudnorm
+
+
+def k_weighted(samples: Samples, rate: int) -> Samples:
+    """``samples`` through the K-weighting of ITU-R BS.1770-4: pyloudnorm's own two stages
+    (the same as its ``Meter``), a high shelf for the head and a high-pass for hearing."""
+    iir = _pyloudnorm().IIRfilter
+    shelf = iir(4.0, 1 / math.sqrt(2), 1500.0, rate, "high_shelf")
+    high_pass = iir(0.0, 0.5, 38.0, rate, "high_pass")
+    return np.asarray(high_pass.apply_filter(shelf.apply_filter(samples)), dtype=np.float64)
+
+
+def _blocks(values: Samples, size: int) -> Samples:
+    """``values`` as rows of ``size`` (the last one padded with zeros)."""
+    return np.pad(values, (0, -len(values) % size)).reshape(-1, size)
+
+
+def gated_loudness(energy: Samples, block: int, rate: int) -> float:
+    """Integrated loudness in LUFS from the K-weighted energy of consecutive blocks of ``block``
+    samples: 400 ms gating blocks every 100 ms, gated at −70 LUFS and then 10 LU under their
+    mean, as BS.1770-4 and pyloudnorm's ``Meter`` (but on whole blocks and vectorized: mastering
+    measures each utterance several times). Shorter audio is one gating block; silence −inf.
+    """
+    if not len(energy) or not np.any(energy):
+        return -math.inf
+    span = min(len(energy), max(1, round(0.4 * rate / block)))
+    hop = max(1, round(0.1 * rate / block))
+    total = np.concatenate(([0.0], np.cumsum(energy)))
+    starts = np.arange(0, len(energy) - span + 1, hop)
+    power = (total[starts + span] - total[starts]) / (span * block)
+    with np.errstate(divide="ignore"):
+        levels = -0.691 + 10 * np.log10(power)
+    audible = levels > -70.0
+    relative = -0.691 + 10 * math.log10(float(np.mean(power[audible]))) - 10.0
+    return -0.691 + 10 * math.log10(float(np.mean(power[audible & (levels > relative)])))
+
+
+@cache
+def _interpolator() -> NDArray[np.float32]:
+    from scipy.signal import firwin
+
+    taps = firwin(INTERPOLATOR_TAPS, 1 / OVERSAMPLING, window=("kaiser", 5.0))
+    return np.asarray(taps, dtype=np.float32)
+
+
+def block_true_peaks(samples: Samples, block: int) -> Samples:
+    """The true peak (largest magnitude of the 4× oversampled signal, in single precision:
+    plenty for 16-bit audio) of each block of ``block`` samples."""
+    from scipy.signal import resample_poly
+
+    upsampled = resample_poly(samples.astype(np.float32), OVERSAMPLING, 1, window=_interpolator())
+    np.abs(upsampled, out=upsampled)
+    size = OVERSAMPLING * block
+    whole = len(upsampled) // size * size
+    peaks = upsampled[:whole].reshape(-1, size).max(axis=1)
+    if whole < len(upsampled):
+        peaks = np.append(peaks, upsampled[whole:].max())
+    return np.asarray(peaks, dtype=np.float64)
+
+
+def true_peak_dbtp(samples: Samples) -> float:
+    """The true peak of ``samples`` in dBTP (−inf for silence)."""
+    peak = float(block_true_peaks(samples, max(1, len(samples))).max(initial=0.0))
+    return 20 * math.log10(peak) if peak > 0 else -math.inf
+
+
+def limiter_knots(peaks: Samples, ceiling_dbtp: float = CEILING_DBTP) -> Samples:
+    """The limiter's gain at the start of each block, given each block's true peak.
+
+    Each knot is the least gain its block or either neighbour needs; the gain moves linearly
+    from one block's knot to the next, so every sample's gain lies between two knots that are
+    at most what its block needs: no block goes over the ceiling, and the gain falls over one
+    block before a peak and recovers over one block after it.
+    """
+    needed = np.minimum(1.0, 10 ** (ceiling_dbtp / 20) / np.maximum(peaks, 1e-12))
+    padded = np.concatenate(([needed[0]], needed, [needed[-1]]))
+    return np.asarray(np.minimum(np.minimum(padded[:-2], padded[1:-1]), padded[2:]))
+
+
+def _ramps(knots: Samples, block: int, length: int) -> Samples:
+    """A gain per sample, linear from each block's knot to the next block's."""
+    following = np.concatenate((knots[1:], knots[-1:]))
+    share = np.arange(block) / block
+    gains = knots[:, None] + (following - knots)[:, None] * share[None, :]
+    return np.asarray(gains.reshape(-1)[:length])
+
+
+def master(synthesis: Synthesis) -> Synthesis:
+    """One utterance at ``UTTERANCE_LUFS`` with its true peak under ``CEILING_DBTP``.
+
+    The loudness is measured on the speech (the blocks from the first speech frame to the
+    last); the limiter takes a little of it back, so the gain is corrected and the limiter
+    made again until the utterance is within 0.1 LU of the target (at most three rounds).
+    Both filters are linear, so each runs once: a block's true peak and K-weighted energy
+    scale with the gain (its energy by the mean square of its linear ramp).
+    """
+    rate = synthesis.sample_rate
+    samples = samples_of(synthesis.pcm)
+    block = max(1, round(LIMITER_BLOCK * rate))
+    first, end = speech_bounds(samples, rate)
+    speech = slice(first // block, -(-end // block))
+    weighted = _blocks(k_weighted(samples, rate), block)
+    energy = np.sum(weighted * weighted, axis=1)
+    measured = gated_loudness(energy[speech], block, rate)
+    if not math.isfinite(measured):
+        return synthesis
+    peaks = block_true_peaks(samples, block)
+    gain_db, previous = min(UTTERANCE_LUFS - measured, MAX_GAIN_DB), None
+    for _ in range(MASTERING_ROUNDS):
+        gain = 10 ** (gain_db / 20)
+        knots = gain * limiter_knots(gain * peaks)
+        following = np.concatenate((knots[1:], knots[-1:]))
+        mean_square = (knots * knots + knots * following + following * following) / 3
+        reached = gated_loudness((mean_square * energy)[speech], block, rate)
+        error = UTTERANCE_LUFS - reached
+        if abs(error) < 0.05 or gain_db >= MAX_GAIN_DB:
+            break
+        # The limiter gives back part of each added decibel: step by the slope seen so far.
+        slope = 1.0 if previous is None else (reached - previous[1]) / (gain_db - previous[0])
+        previous = (gain_db, reached)
+        gain_db = min(gain_db + error / min(1.0, max(slope, 0.2)), MAX_GAIN_DB)
+    mastered = samples * _ramps(knots, block, len(samples))
+    return Synthesis(pcm_of(mastered), rate, synthesis.marks, synthesis.text_length)
+
+
+def speech_frames(samples: Samples, rate: int) -> NDArray[np.bool_]:
+    """For each ``FRAME`` of audio: is its RMS above ``SPEECH_FLOOR_DBFS``?"""
+    size = max(1, round(FRAME * rate))
+    frames = np.pad(samples, (0, -len(samples) % size)).reshape(-1, size)
+    power = np.mean(frames * frames, axis=1)
+    return np.asarray(power > 10 ** (SPEECH_FLOOR_DBFS / 10), dtype=np.bool_)
+
+
+def speech_bounds(samples: Samples, rate: int) -> tuple[int, int]:
+    """The first sample of the first speech frame and the end of the last one (the whole audio
+    when no frame is speech)."""
+    speech = np.flatnonzero(speech_frames(samples, rate))
+    if not len(speech):
+        return 0, len(samples)
+    size = max(1, round(FRAME * rate))
+    return int(speech[0]) * size, min(len(samples), (int(speech[-1]) + 1) * size)
+
+
+@dataclass(frozen=True, slots=True)
+class Paced:
+    """An utterance trimmed to its speech and guards, its sentence pauses set."""
+
+    pcm: bytes
+    lead: int
+    """Samples of guard before the speech starts."""
+    trail: int
+    """Samples of guard after the speech ends."""
+    kept: tuple[tuple[int, int, int], ...]
+    """(first, end, output position) of each kept run of input samples."""
+
+    @property
+    def speech(self) -> int:
+        """Samples from the first speech frame to the end of the last."""
+        return len(self.pcm) // 2 - self.lead - self.trail
+
+    def position(self, sample: float) -> float:
+        """Where input ``sample`` is heard, counted from the start of speech; a sample that
+        was cut (silence, guard) is placed at the speech that follows it."""
+        for first, end, at in self.kept:
+            if sample < end:
+                offset = at + max(0.0, sample - first) - self.lead
+                return min(max(offset, 0.0), float(self.speech))
+        return float(self.speech)
+
+
+def pace(samples: Samples, rate: int, boundaries: list[int], sentence_pause: float) -> Paced:
+    """Trim ``samples`` to speech plus guards and make each pause at a sentence boundary (input
+    samples, the engine's mark of each sentence after the first) ``sentence_pause`` seconds
+    from the end of one sentence's speech to the start of the next one's."""
+    lead, trail = round(LEAD_GUARD * rate), round(TRAIL_GUARD * rate)
+    first, end = speech_bounds(samples, rate)
+    start, stop = max(0, first - lead), min(len(samples), end + trail)
+    runs: list[tuple[int, int]] = []
+    size = max(1, round(FRAME * rate))
+    speech = speech_frames(samples, rate)
+    window = (first // size, end // size)
+    gaps = [_sentence_gap(speech, size, boundary, window) for boundary in boundaries]
+    for gap in sorted({gap for gap in gaps if gap is not None}):
+        runs.append((start, gap[0] + trail))
+        start = gap[1] - lead
+    runs.append((start, stop))
+    silence = np.zeros(max(0, round(sentence_pause * rate) - lead - trail))
+    pieces: list[Samples] = []
+    kept = []
+    at = 0
+    for number, (run_first, run_end) in enumerate(runs):
+        if number:
+            pieces.append(silence)
+            at += len(silence)
+        pieces.append(_faded(samples[run_first:run_end], rate))
+        kept.append((run_first, run_end, at))
+        at += run_end - run_first
+    return Paced(
+        pcm_of(np.concatenate(pieces)),
+        lead=first - max(0, first - lead),
+        trail=stop - end,
+        kept=tuple(kept),
+    )
+
+
+def _sentence_gap(
+    speech: NDArray[np.bool_], size: int, boundary: int, window: tuple[int, int]
+) -> tuple[int, int] | None:
+    """The longest silence of frames near ``boundary`` inside ``window`` (the speech's first and
+    last frame), as (end of speech, start of the next speech) in samples, or None when the
+    engine made no pause there."""
+    before, after = (round(seconds / FRAME) for seconds in SENTENCE_GAP_SEARCH)
+    low = max(window[0], boundary // size - before)
+    high = min(window[1], boundary // size + after)
+    best: tuple[int, int] | None = None
+    run_start: int | None = None
+    for index in range(low, high + 1):
+        silent = index < high and not speech[index]
+        if silent and run_start is None:
+            run_start = index
+        elif not silent and run_start is not None:
+            if best is None or index - run_start > best[1] - best[0]:
+                best = (run_start, index)
+            run_start = None
+    if best is None:
+        return None
+    gap_first, gap_end = best
+    while gap_first > window[0] and not speech[gap_first - 1]:
+        gap_first -= 1
+    while gap_end < window[1] and not speech[gap_end]:
+        gap_end += 1
+    if (gap_end - gap_first) * FRAME < SENTENCE_GAP_MIN:
+        return None
+    return gap_first * size, gap_end * size
+
+
+def _faded(samples: Samples, rate: int) -> Samples:
+    """``samples`` faded in and out over ``FADE`` (raised cosine)."""
+    length = min(round(FADE * rate), len(samples) // 2)
+    if length < 1:
+        return samples
+    ramp = 0.5 - 0.5 * np.cos(np.pi * (np.arange(length) + 0.5) / length)
+    faded = samples.copy()
+    faded[:length] *= ramp
+    faded[len(faded) - length :] *= ramp[::-1]
+    return faded
