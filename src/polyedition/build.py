@@ -236,6 +236,8 @@ class Planner:
             [
                 *self.settings.locales_dir.glob(f"{lang}/lexicon*"),
                 *self.settings.locales_dir.glob(f"{source}/lexicon*"),
+                *self.settings.locales_dir.glob(f"{lang}/speech*"),
+                *self.settings.locales_dir.glob(f"{source}/speech*"),
             ],
             self.settings.locales_dir,
         )
@@ -248,7 +250,9 @@ class Planner:
             self.ui[lang],
             self.narration_templates,
             lexicons,
-            library_versions("espeakng-loader", "lameenc", "mutagen", "gTTS", "miniaudio"),
+            library_versions(
+                "espeakng-loader", "lameenc", "mutagen", "gTTS", "miniaudio", "num2words"
+            ),
         )
         outputs = (
             mp3_path(lang, edition.slug),
