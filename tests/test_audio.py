@@ -22,12 +22,20 @@ from fakes.editions import (
 )
 from polyedition.cache import SpeechCache
 from polyedition.errors import SpeechError
-from polyedition.render.audio import BITRATE_KBPS, Narration, decode_mp3, narrate, write_narration
+from polyedition.render.audio import (
+    BITRATE_KBPS,
+    Narration,
+    decode_mp3,
+    narrate,
+    spoken_script,
+    write_narration,
+)
 from polyedition.render.narration import BYLINE_ID
 from polyedition.render.vtt import CUE_ID_SEPARATOR
 from polyedition.site import Site, html_path
 from polyedition.speech.base import Synthesis
 from polyedition.speech.espeak import EspeakEngine
+from polyedition.speech.frontend import speech_path
 from polyedition.speech.registry import Engines
 from projectkit import SLUG
 
@@ -269,6 +277,46 @@ def test_changing_one_message_synthesizes_that_segment_and_encodes_that_chapter(
     assert changed.mp3 != narrated.narration.mp3
     assert [c.title for c in changed.chapters if c.id == "turning-point"] == [
         "Вызваленне: гістарычны паварот"
+    ]
+
+
+def test_the_engine_hears_numbers_in_words_and_the_captions_keep_the_digits(
+    narrated: Narrated,
+) -> None:
+    captions = {cue[0]: cue[3] for cue in cues(narrated.narration.captions_vtt)}
+    assert captions["turning-point-p1.1"].startswith("Вызваленне 123 палітвязняў у Беларусі —")
+    site = narrated.site
+    heard = {u.id: s.text for u, s in spoken_script(site, site.edition(SLUG, "be"))}
+    assert heard["turning-point-p1"].startswith(
+        "Вызваленне ста дваццаці трох [[pal;itv;'az;n;aw]] у [[b;Elar'us;i]], гістарычны паварот"
+    )
+
+
+def test_editing_the_speech_table_renarrates_exactly_what_it_changes(
+    narrated: Narrated,
+) -> None:
+    """The desk changes how "ЗША" is said: only the utterances that say it are synthesized
+    again, and the captions still show what the page shows."""
+    site = narrated.site
+    edition = site.edition(SLUG, "be")
+    path = speech_path(site.settings.locales_dir, "be")
+    original = path.read_text(encoding="utf-8")
+    before = {u.id: s.text for u, s in spoken_script(site, edition)}
+    path.write_text(original.replace("зэ-ша-а", "зэ-шэ-а"), encoding="utf-8")
+    try:
+        after = {u.id: s.text for u, s in spoken_script(site, edition)}
+        changed = narrate(site, edition, SpeechCache(narrated.cache_dir))
+    finally:
+        path.write_text(original, encoding="utf-8")
+    differing = [key for key in before if before[key] != after[key]]
+    assert len(differing) >= 3  # ЗША is in the title, the sections and the answers
+    assert all("зэ-шэ-а" in after[key].lower() for key in differing)
+    assert (changed.synthesized, changed.cached) == (
+        len(differing),
+        len(changed.placed) - len(differing),
+    )
+    assert [c[3] for c in cues(changed.captions_vtt)] == [
+        c[3] for c in cues(narrated.narration.captions_vtt)
     ]
 
 

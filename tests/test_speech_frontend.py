@@ -15,8 +15,8 @@ from polyedition.render.audio import spoken_script
 from polyedition.site import Site
 from polyedition.speech.frontend import load_frontend
 from polyedition.speech.frontend.tables import parse_tables, speech_path
-from polyedition.speech.spoken import spoken_text
 from polyedition.speech.lexicon import Lexicon
+from polyedition.speech.spoken import spoken_text
 from projectkit import REPO, SLUG
 
 LOCALES = REPO / "locales"
@@ -33,7 +33,8 @@ SPOKEN = {
     "en": [
         (
             "Belarus has released 123 prisoners, including notable figures.",
-            "Belarus has released one hundred and twenty-three prisoners, including notable figures.",
+            "Belarus has released one hundred and twenty-three prisoners,"
+            " including notable figures.",
         ),
         ("She has been imprisoned since 2020.", "She has been imprisoned since twenty twenty."),
         (
@@ -79,7 +80,8 @@ SPOKEN = {
         ("к 2030 году", "к две тысячи тридцатому году"),
         (
             "около 15% избирателей, 21% и 2,5%",
-            "около пятнадцати процентов избирателей, двадцать один процент и два запятая пять процента",
+            "около пятнадцати процентов избирателей, двадцать один процент"
+            " и два запятая пять процента",
         ),
         (
             "в 2020–2022 годах 10–15 человек",
@@ -245,10 +247,8 @@ def test_every_numeral_and_abbreviation_of_the_edition_is_read_out(
 
 def test_the_captions_keep_the_written_text(real_site: Site) -> None:
     """Only what the engine hears changes: each sentence keeps its written form for captions."""
-    spoken = dict(
-        (utterance.id, text)
-        for utterance, text in spoken_script(real_site, real_site.edition(SLUG, "ru"))
-    )
+    edition = real_site.edition(SLUG, "ru")
+    spoken = {utterance.id: text for utterance, text in spoken_script(real_site, edition)}
     title = spoken["title"]
     assert title.sentences[0][1].startswith("Беларусь освободила 123 заключенных")
     assert title.text.startswith("Беларусь освободила сто двадцать три заключенных")
@@ -289,7 +289,9 @@ def test_a_bad_speech_table_stops_the_script_command_with_one_line(
     project_copy: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = speech_path(project_copy.locales_dir, "pl")
-    path.write_text(path.read_text(encoding="utf-8") + "case\twokół\tmiejscownik\n", encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "case\twokół\tmiejscownik\n", encoding="utf-8"
+    )
     code = main(["--project", str(project_copy.project_dir), "script", "--lang", "pl"])
     err = capsys.readouterr().err
     assert code == 2

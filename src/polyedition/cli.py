@@ -247,9 +247,8 @@ def _cmd_script(args: argparse.Namespace, settings: Settings) -> int:
     editions = load_editions(settings, [lang])
     site = Site(settings, {(edition.slug, edition.lang): edition for edition in editions})
     for edition in editions:
-        print(
-            f"# {edition.slug} ({lang}){' - what the front end and lexicon change' if args.diff else ''}"
-        )
+        what = " - what the front end and lexicon change" if args.diff else ""
+        print(f"# {edition.slug} ({lang}){what}")
         for utterance, spoken in spoken_script(site, edition):
             label = utterance.id if utterance.lang == lang else f"{utterance.id} ({utterance.lang})"
             if not args.diff:

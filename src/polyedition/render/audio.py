@@ -172,7 +172,12 @@ def _speak_script(
             try:
                 for index in indexes:
                     spoken[index] = _speak(
-                        script.utterances[index], choice, frontend, lexicon, cache, counts
+                        script.utterances[index],
+                        choice,
+                        frontend=frontend,
+                        lexicon=lexicon,
+                        cache=cache,
+                        counts=counts,
                     )
                 break
             except EngineUnavailable as exc:
@@ -223,6 +228,7 @@ def spoken_script(
 def _speak(
     utterance: Utterance,
     choice: VoiceChoice,
+    *,
     frontend: Frontend,
     lexicon: Lexicon,
     cache: SpeechCache,

@@ -193,9 +193,13 @@ class _Numbers:
                 return self._years(value, upper, "nom"), end
             noun = _form(self.tables.years, "gen", "")
             return f"{self._years(value, upper, 'gen')} {noun}".rstrip(), end
-        if self.lang == "en" and _is_year(value) and "," not in match.group(1):
-            if following.key not in self.tables.nouns:
-                return self._years(value, upper, "nom"), end
+        if (
+            self.lang == "en"
+            and _is_year(value)
+            and "," not in match.group(1)
+            and following.key not in self.tables.nouns
+        ):
+            return self._years(value, upper, "nom"), end
         nouns = self.tables.nouns.get(following.key)
         case = _resolve(governed, nouns) if governed or nouns else "nom"
         if (
