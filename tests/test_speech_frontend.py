@@ -57,6 +57,7 @@ SPOKEN = {
             "Talks ran from twenty nineteen to twenty twenty-one, and stalled.",
         ),
         ("The UN and NATO said “no”.", "The U N and Nato said no."),
+        ("Sanctions imposed by the U.S.", "Sanctions imposed by the U S."),
     ],
     "ru": [
         ("в 2020 году", "в две тысячи двадцатом году"),

@@ -31,7 +31,7 @@ GRAMMARS: dict[str, Grammar] = {
 }
 
 _QUOTES = re.compile(r"[«»„“”\"]|(?<!\w)['‘’]|['‘’](?!\w)")
-_SPACED_DASH = re.compile(r"\s*,?\s+[—–-]\s+|^[—–-]\s+|\s+[—–]$")
+_SPACED_DASH = re.compile(r"\s*,?\s+[—–-]\s+|^[—–-]\s+|\s+[—–]$|(?<=[^\W\d_])—(?=[^\W\d_])")
 _ELLIPSIS = re.compile(r"\s*(?:…|\.\.\.)")
 _INITIAL = re.compile(r"(?<![\w.])([^\W\d_])\.\s+(?=[^\W\d_])")
 _DAY_CASE = "gen"
@@ -67,7 +67,14 @@ class Frontend:
         if not table:
             return text
         pattern = "|".join(re.escape(key) for key in sorted(table, key=len, reverse=True))
-        return re.sub(rf"(?<!\w)(?:{pattern})(?!\w)", lambda m: table[m.group(0)], text)
+
+        def spell(match: re.Match[str]) -> str:
+            # "U.S." at the end keeps the full stop that also ends the sentence
+            written = match.group(0)
+            end_of_text = written.endswith(".") and match.end() == len(text)
+            return table[written] + ("." if end_of_text else "")
+
+        return re.sub(rf"(?<!\w)(?:{pattern})(?!\w)", spell, text)
 
 
 def load_frontend(locales_dir: Path, lang: str) -> Frontend:
@@ -81,8 +88,8 @@ def _typography(text: str) -> str:
 
     >>> _typography("«Гэта толькі пачатак», — сказала яна…")
     'Гэта толькі пачатак, сказала яна.'
-    >>> _typography("Freedom – not charity – he said... and left.")
-    'Freedom, not charity, he said, and left.'
+    >>> _typography("Freedom – not charity – he said... and left Minsk—for good.")
+    'Freedom, not charity, he said, and left Minsk, for good.'
     """
     text = _QUOTES.sub("", text)
     text = _SPACED_DASH.sub(lambda m: "" if m.start() == 0 else ", ", text)
