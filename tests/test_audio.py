@@ -22,7 +22,7 @@ from fakes.editions import (
 )
 from polyedition.cache import SpeechCache
 from polyedition.errors import SpeechError
-from polyedition.render.audio import (
+from polyedition.render.audio.narrate import (
     BITRATE_KBPS,
     Narration,
     decode_mp3,
@@ -30,8 +30,8 @@ from polyedition.render.audio import (
     spoken_script,
     write_narration,
 )
-from polyedition.render.narration import BYLINE_ID
-from polyedition.render.vtt import CUE_ID_SEPARATOR
+from polyedition.render.audio.script import BYLINE_ID
+from polyedition.render.audio.vtt import CUE_ID_SEPARATOR
 from polyedition.site import Site, html_path
 from polyedition.speech.base import Synthesis
 from polyedition.speech.espeak import EspeakEngine

@@ -114,3 +114,21 @@ def test_a_template_string_missing_from_ui_pot_is_an_error(tmp_path: Path) -> No
     assert "A brand new interface string" in result.stderr
     assert "templates/base.html:" in result.stderr
     assert "polyedition extract" in result.stderr
+
+
+def test_a_bug_reaches_the_user_as_one_line_and_debug_shows_the_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy_project(tmp_path)
+
+    def broken(*args: object) -> int:
+        raise KeyError("author")
+
+    monkeypatch.setattr("polyedition.cli._cmd_stats", broken)
+    assert main(["--project", str(tmp_path), "stats"]) == 70
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line == (
+        "internal error: KeyError: 'author'; run with --debug for the traceback and report it"
+    )
+    with pytest.raises(KeyError):
+        main(["--project", str(tmp_path), "--debug", "stats"])

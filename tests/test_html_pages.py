@@ -14,7 +14,7 @@ from polyedition.build import load_editions
 from polyedition.config import Settings
 from polyedition.errors import RenderError
 from polyedition.pofile import read_catalog, write_catalog
-from polyedition.render.html import (
+from polyedition.render.html.pages import (
     reading_minutes,
     render_chooser,
     render_edition_index,

@@ -12,8 +12,8 @@ import pytest
 from polyedition.build import load_editions
 from polyedition.config import Settings
 from polyedition.errors import RenderError
-from polyedition.render.html import render_article, render_chooser, render_localized
-from polyedition.render.templating import environment, gettext_callables
+from polyedition.render.html.pages import render_article, render_chooser, render_localized
+from polyedition.render.html.templating import environment, gettext_callables
 from polyedition.site import Site
 from projectkit import SLUG
 
@@ -189,7 +189,7 @@ def test_rendering_the_same_edition_twice_gives_the_same_bytes(real_site: Site) 
 def test_trans_blocks_with_variables_use_the_escaping_newstyle_gettext(tmp_path: Path) -> None:
     from babel.support import Translations
 
-    from polyedition.render.templating import environment, gettext_callables
+    from polyedition.render.html.templating import environment, gettext_callables
 
     (tmp_path / "t.html").write_text(
         '{% trans name="<b>Ales</b>" %}Hello {{ name }}{% endtrans %}', encoding="utf-8"

@@ -10,8 +10,8 @@ from fakes.editions import BELARUSIAN, BELARUSIAN_FALLBACKS, make_site, translat
 from polyedition.build import load_site
 from polyedition.model import FaqItem, Paragraph, Table
 from polyedition.pofile import read_catalog, write_catalog
-from polyedition.render import narration
-from polyedition.render.narration import BYLINE_ID, Script, narration_script, speakable
+from polyedition.render.audio import script as narration
+from polyedition.render.audio.script import BYLINE_ID, Script, narration_script, speakable
 from polyedition.site import Site
 from projectkit import SLUG, copy_project
 

@@ -20,10 +20,10 @@ from polyedition.config import Settings
 from polyedition.errors import RenderError
 from polyedition.model import Edition, Role
 from polyedition.pofile import read_catalog, write_catalog
-from polyedition.render import fonts as pdf_fonts
 from polyedition.render.inline import plain_text
-from polyedition.render.pdf import print_html, render_pdf
-from polyedition.render.pdftags import Node, fill_text, marked_text, squeeze, structure
+from polyedition.render.pdf import fonts as pdf_fonts
+from polyedition.render.pdf.document import print_html, render_pdf
+from polyedition.render.pdf.tags import Node, fill_text, marked_text, squeeze, structure
 from polyedition.site import (
     AudioInfo,
     Site,
@@ -371,6 +371,14 @@ def test_extracted_text_gives_back_every_paragraph_whole(
         assert words(plain_text(localized.text)) in flowing, localized.id
 
 
+def test_no_line_starts_with_a_spaced_dash(
+    each: Rendered, pdftotext: Callable[[Path], str]
+) -> None:
+    """The dash stays at the end of the line with the word before it (issue 14)."""
+    lines = pdftotext(each.path).splitlines()
+    assert [line for line in lines if re.match(r"\s*[–—](\s|$)", line)] == []
+
+
 def test_footer_says_page_n_of_m_in_the_edition_language(partly: Rendered) -> None:
     with partly.open() as pdf:
         pages = len(pdf.pages)
@@ -420,7 +428,7 @@ def test_a_character_without_glyph_fails_naming_edition_and_characters(tmp_path:
     text = str(error.value)
     assert f"lt/{SLUG}" in text
     assert "U+27E6" in text and "U+27E7" in text and "U+1F54A" in text
-    assert "#faq-q3" in text
+    assert "(in #faq-q3)" in text  # the segment a translator finds, not its sentence
 
 
 def test_a_missing_font_file_names_the_package_to_install(
@@ -429,7 +437,7 @@ def test_a_missing_font_file_names_the_package_to_install(
     settings = copy_project(tmp_path)
     site = make_site(settings, ("en",))
     gone = pdf_fonts.FontFace("Noto Serif", 400, "normal", tmp_path / "gone.ttf", "fonts-noto-core")
-    monkeypatch.setattr("polyedition.render.pdf.PRINT_FONTS", (gone,))
+    monkeypatch.setattr("polyedition.render.pdf.document.PRINT_FONTS", (gone,))
     with pytest.raises(RenderError, match=r"en/belarus-prisoner-release.*gone\.ttf") as error:
         render_pdf(site, site.edition(SLUG, "en"))
     assert "apt-get install fonts-noto-core" in str(error.value)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from polyedition.content import read_article
-from polyedition.render.fonts import PRINT_FONTS, describe_characters, uncovered
 from polyedition.render.inline import plain_text
-from polyedition.render.pdftags import ToUnicode, squeeze
-from polyedition.render.printhtml import insert_print_parts, printed_text
+from polyedition.render.pdf.fonts import PRINT_FONTS, describe_characters, uncovered
+from polyedition.render.pdf.printhtml import insert_print_parts, printed_text
+from polyedition.render.pdf.tags import ToUnicode, squeeze
 from projectkit import ARTICLE
 
 PANGRAMS = {
@@ -65,6 +65,16 @@ def test_printed_text_skips_what_print_hides_and_finds_other_languages() -> None
         ("en", "h1", "title", "Belarus frees"),
         ("ru", "span", "lead-p1", "русский"),
     ]
+
+
+def test_printed_text_names_a_read_along_sentence_by_its_segment() -> None:
+    html = (
+        '<html lang="en"><body><main><p id="lead-p1"><span id="lead-p1.1">One.</span> '
+        '<span id="lead-p1.2">Two <span lang="be">два</span>.</span></p></main></body></html>'
+    )
+    printed = printed_text(html, "en")
+    assert {place for place, _ in printed.runs} == {"lead-p1"}
+    assert [p.place for p in printed.passages] == ["lead-p1"]
 
 
 def test_print_parts_need_a_main_element() -> None:

@@ -18,11 +18,11 @@ import pytest
 from fakes.editions import BELARUSIAN_UI, make_site, translated_project
 from fakes.static_server import serve
 from polyedition.cache import SpeechCache
-from polyedition.render.audio import narrate, write_narration
-from polyedition.render.html import write_html_site
-from polyedition.render.listen import listen_facts
-from polyedition.render.narration import BYLINE_ID
-from polyedition.render.vtt import CUE_ID_SEPARATOR
+from polyedition.render.audio.narrate import narrate, write_narration
+from polyedition.render.audio.script import BYLINE_ID
+from polyedition.render.audio.vtt import CUE_ID_SEPARATOR
+from polyedition.render.html.listen import listen_facts
+from polyedition.render.html.pages import write_html_site
 from polyedition.site import Site, html_path
 from projectkit import CHROMIUM, CHROMIUM_ARGS, SLUG, unavailable
 
@@ -39,14 +39,20 @@ class Built:
     def page(self, lang: str) -> Path:
         return self.root / html_path(lang, SLUG)
 
-    def cue_starts(self, lang: str) -> dict[str, float]:
-        """Element id → start of its first caption cue, in seconds."""
+    def cues(self, lang: str) -> dict[str, float]:
+        """Caption cue id (``<element id>.<sentence>``) → its start, in seconds."""
         vtt = (self.root / self.site.audio[(SLUG, lang)].captions).read_text(encoding="utf-8")
         starts: dict[str, float] = {}
         for cue_id, stamp in _CUE.findall(vtt):
             hours, minutes, rest = stamp.split(":")
-            element = cue_id.rpartition(CUE_ID_SEPARATOR)[0]
-            starts.setdefault(element, int(hours) * 3600 + int(minutes) * 60 + float(rest))
+            starts[cue_id] = int(hours) * 3600 + int(minutes) * 60 + float(rest)
+        return starts
+
+    def cue_starts(self, lang: str) -> dict[str, float]:
+        """Element id → start of its first caption cue, in seconds."""
+        starts: dict[str, float] = {}
+        for cue_id, start in self.cues(lang).items():
+            starts.setdefault(cue_id.rpartition(CUE_ID_SEPARATOR)[0], start)
         return starts
 
 
@@ -115,6 +121,21 @@ def current_time(page: Any) -> float:
 
 def highlighted(page: Any) -> list[str]:
     return list(page.evaluate("[...document.querySelectorAll('.listen-current')].map(e => e.id)"))
+
+
+def current(page: Any) -> list[str]:
+    """Ids of the passages exposed to assistive technology as the one being read (the
+    player's list of sections marks its current section too)."""
+    return list(
+        page.evaluate(
+            """[...document.querySelectorAll('[aria-current=true]')]
+                .filter(e => !e.closest('.listen')).map(e => e.id)"""
+        )
+    )
+
+
+READING_IN = "id => document.getElementById(id).querySelector('.listen-current') !== null"
+"""True while a sentence of the element is highlighted."""
 
 
 def wait_until(page: Any, condition: str, arg: Any = None, timeout: float = 10.0) -> None:
@@ -203,17 +224,75 @@ def test_without_javascript_the_native_player_its_tracks_and_the_download_work(
 @pytest.mark.parametrize(
     "element", ["title", "turning-point", "turning-point-p1", "faq-q3", "key-points-r2-c2"]
 )
-def test_seeking_to_a_cue_highlights_its_element(
+def test_seeking_to_a_cue_highlights_its_first_sentence(
     open_page: Callable[..., Any], built: Built, element: str
 ) -> None:
     page = open_page("be")
     seek(page, built.cue_starts("be")[element] + 0.05)
-    wait_until(
-        page, "id => document.getElementById(id).classList.contains('listen-current')", element
-    )
-    assert highlighted(page) == [element]
-    # Not announced: the highlight is a class, not a live region or a focus move.
+    sentence = f"{element}{CUE_ID_SEPARATOR}1"
+    wait_until(page, READING_IN, element)
+    assert highlighted(page) == current(page) == [sentence]
+    assert page.evaluate("id => document.getElementById(id).parentElement.id", sentence) == element
+    # Not announced: the highlight is a class and aria-current, not a live region or a focus move.
     assert page.evaluate("document.querySelectorAll('[aria-live]').length") == 0
+
+
+def test_the_highlight_follows_the_sentences_of_a_paragraph_one_by_one(
+    open_page: Callable[..., Any], built: Built
+) -> None:
+    page = open_page("be")
+    cues = built.cues("be")
+    sentences = [cue for cue in cues if cue.startswith(f"turning-point-p1{CUE_ID_SEPARATOR}")]
+    assert len(sentences) == 3
+    for sentence in sentences:
+        seek(page, cues[sentence] + 0.05)
+        wait_until(page, f"() => document.querySelector('.listen-current')?.id === '{sentence}'")
+        assert highlighted(page) == current(page) == [sentence]
+        assert page.get_attribute(f"[id='{sentence}']", "aria-current") == "true"
+    # Seeking back to the first sentence takes the highlight and aria-current with it.
+    seek(page, cues[sentences[0]] + 0.05)
+    wait_until(page, f"() => document.querySelector('.listen-current')?.id === '{sentences[0]}'")
+    assert current(page) == [sentences[0]]
+
+
+def test_playing_moves_the_highlight_sentence_by_sentence(
+    open_page: Callable[..., Any], built: Built
+) -> None:
+    page = open_page("en")
+    cues = built.cues("en")
+    paragraph = [cue for cue in cues if cue.startswith(f"lead-p1{CUE_ID_SEPARATOR}")]
+    assert len(paragraph) >= 4
+    # Record every sentence that becomes current, as a listener's screen reader would see it.
+    page.evaluate(
+        """() => {
+            window.readAlong = [];
+            new MutationObserver(records => records.forEach(record => {
+                const target = record.target;
+                if (target.getAttribute('aria-current') === 'true' && !target.closest('.listen'))
+                    window.readAlong.push(target.id);
+            })).observe(document.querySelector('article'),
+                {subtree: true, attributes: true, attributeFilter: ['aria-current']});
+        }"""
+    )
+    seek(page, cues[paragraph[0]] + 0.05)
+    page.evaluate("document.querySelector('audio').playbackRate = 4")
+    page.evaluate("document.querySelector('audio').play()")
+    wait_until(page, "id => window.readAlong.includes(id)", paragraph[-1], timeout=30)
+    page.evaluate("document.querySelector('audio').pause()")
+    seen = page.evaluate("window.readAlong")
+    assert seen[: len(paragraph)] == paragraph
+    assert len(current(page)) == 1
+
+
+def test_the_spoken_byline_highlights_the_byline_paragraph(
+    open_page: Callable[..., Any], built: Built
+) -> None:
+    """The narration's byline ("By … Published on …") is not the page's text: its cues have no
+    sentence on the page, so the whole byline paragraph is highlighted."""
+    page = open_page("en")
+    seek(page, built.cue_starts("en")[BYLINE_ID] + 0.05)
+    wait_until(page, f"() => document.querySelector('.listen-current')?.id === '{BYLINE_ID}'")
+    assert current(page) == [BYLINE_ID]
 
 
 def test_clicking_a_paragraph_plays_it_from_its_first_cue(
@@ -227,9 +306,7 @@ def test_clicking_a_paragraph_plays_it_from_its_first_cue(
     wait_until(page, "() => !document.querySelector('audio').seeking")
     assert start <= current_time(page) < start + 1.5
     assert not page.evaluate("document.querySelector('audio').paused")
-    wait_until(
-        page, "() => document.getElementById('ukraine-p2').classList.contains('listen-current')"
-    )
+    wait_until(page, READING_IN, "ukraine-p2")
 
 
 def test_enter_on_a_focused_paragraph_plays_it(open_page: Callable[..., Any], built: Built) -> None:
@@ -379,9 +456,7 @@ def test_reduced_motion_stops_following_the_reading(
     page.click(".listen-play")
     page.evaluate("window.scrollTo(0, 0)")
     seek(page, built.cue_starts("en")["summary-p1"] + 0.05)
-    wait_until(
-        page, "() => document.getElementById('summary-p1').classList.contains('listen-current')"
-    )
+    wait_until(page, READING_IN, "summary-p1")
     if scrolls:
         wait_until(page, "() => window.scrollY > 1000")
     else:

@@ -13,11 +13,12 @@ from polyedition.config import NarrationSettings, Settings
 from polyedition.content import read_article
 from polyedition.errors import ConfigError, SpeechError
 from polyedition.languages import PROFILES
-from polyedition.render.narration import speakable
+from polyedition.render.audio.script import speakable
 from polyedition.speech.base import Mark, Synthesis
 from polyedition.speech.espeak import EspeakEngine
 from polyedition.speech.lexicon import Entry, Lexicon, load_lexicon, parse_lexicon
 from polyedition.speech.registry import Engines
+from polyedition.speech.stress import accented_vowel, voice_stress
 from polyedition.speech.text import sentence_starts, sentences, word_spans
 from projectkit import ARTICLE, REPO
 
@@ -226,11 +227,22 @@ def test_every_lexicon_entry_changes_what_espeak_says(espeak: EspeakEngine, lang
     lexicon = load_lexicon(REPO / "locales", lang)
     assert lexicon.entries, f"locales/{lang}/lexicon.tsv has no entries"
     for entry in lexicon.entries:
+        if entry.stressed:
+            continue  # below, all at once
         said = espeak.phonemes(entry.say, lang)
         assert said != espeak.phonemes(entry.word, lang), entry
         if entry.phonemes:
             # Every phoneme written is spoken (eSpeak silently drops ones it does not know).
             assert _bare(said) == _bare(entry.say.strip("[]")), entry
+    # An accented respelling moves eSpeak's stress to the vowel it marks.
+    stressed = [entry for entry in lexicon.entries if entry.stressed]
+    if not stressed:
+        return
+    text = ", ".join(entry.word for entry in stressed)
+    wanted = [accented_vowel(entry.say) for entry in stressed]
+    assert [w.vowel for w in voice_stress(text, lang, lexicon, espeak)] == wanted
+    unaided = [w.vowel for w in voice_stress(text, lang, Lexicon(lang), espeak)]
+    assert not [e.word for e, v, w in zip(stressed, unaided, wanted, strict=True) if v == w]
 
 
 def _bare(phonemes: str) -> str:

@@ -12,12 +12,15 @@ def test_voices_lists_each_engine_per_language_and_marks_the_one_in_use(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["--project", str(REPO), "voices", "--lang", "be", "--lang", "en"]) == 0
-    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
-    assert rows[0] == ["lang", "engine", "voice", "description", "use"]
-    assert ["be", "espeak", "be", "Belarusian", "in", "use"] in rows
-    assert ["be", "gtts", "-", "no", "voice", "for", "this", "language"] in rows
-    assert any(row[:3] == ["en", "gtts", "co.uk"] for row in rows)
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line.split() for line in lines]
+    assert lines[0] == "be  Belarusian: narrated by espeak (be)"
+    assert rows[1] == ["engine", "voice", "quality", "Hz", "source", "use"]
+    assert ["espeak", "be", "formant", "22050", "package", "espeakng-loader", "in", "use"] in rows
+    assert ["gtts", "-", "no", "voice", "for", "this", "language"] in rows
+    assert any(row[:2] == ["gtts", "co.uk"] for row in rows)
     assert sum(row[-2:] == ["in", "use"] for row in rows) == 2  # one voice per language
+    assert all(line.strip().startswith("licence: ") for line in lines if "licence" in line)
 
 
 def test_voices_phonemes_show_what_the_lexicon_changes(capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,7 +16,7 @@ from fakes.gtts_endpoint import FakeEndpoint, fake_endpoint
 from polyedition.cache import SpeechCache
 from polyedition.config import NarrationSettings
 from polyedition.errors import SpeechError
-from polyedition.render.audio import narrate
+from polyedition.render.audio.narrate import narrate
 from polyedition.speech.base import EngineUnavailable
 from polyedition.speech.espeak import EspeakEngine
 from polyedition.speech.gtts import SAMPLE_RATE, GttsEngine, GttsOptions

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import gettext
+import html
+
 import pytest
+from babel.messages.plurals import get_plural
 
 from polyedition.build import load_editions
-from polyedition.catalogs import UI_DOMAIN, catalog_stats, load_catalog
+from polyedition.catalogs import UI_DOMAIN, catalog_stats, load_catalog, ui_translations
 from polyedition.checks import run_checks
 from polyedition.config import Settings, load_settings
 from polyedition.glossary import load_glossary
 from polyedition.languages import profile
+from polyedition.render.html.templating import environment, gettext_callables
+from polyedition.render.inline import NBSP
 from projectkit import REPO, SLUG
 
 TARGETS = ["be", "ru", "pl", "lt"]
@@ -65,6 +71,38 @@ def test_headers_name_the_team_and_the_plural_forms(settings: Settings, lang: st
         assert profile(lang).english_name in headers["Language-Team"]
         assert headers["Plural-Forms"].startswith(f"nplurals={profile(lang).num_plurals};")
         assert "EMAIL@ADDRESS" not in headers.get("Last-Translator", "")
+
+
+PLURAL_SAMPLES = (1, 2, 5, 21, 22, 25, 111)
+"""Numbers that tell the forms of en, be, ru, pl and lt apart (21 and 111 are the usual slips)."""
+
+
+@pytest.mark.parametrize("lang", ["en", *TARGETS])
+def test_every_plural_message_reads_right_for_every_number(settings: Settings, lang: str) -> None:
+    """Rendered as the templates render them: the number filled in, in the form that the
+    language's plural rule selects for it (English shows its source forms)."""
+    catalog = load_catalog(settings, lang, UI_DOMAIN)
+    assert catalog is not None
+    choose = gettext.c2py(get_plural(lang).plural_expr)
+    page = gettext_callables(ui_translations(settings, lang), lang, settings.source_language)
+    template = environment(settings.templates_dir).from_string(
+        "{{ ngettext(singular, plural, n)|with_lang }}"
+    )
+    plurals = [message for message in catalog if isinstance(message.id, tuple)]
+    assert len(plurals) >= 3
+    for message in plurals:
+        singular, plural = message.id
+        forms = message.string if lang != settings.source_language else message.id
+        if lang != settings.source_language:  # each form has its own wording (no copied form)
+            assert len(set(forms)) == len(forms) == get_plural(lang).num_plurals, singular
+        chosen = set()
+        for n in PLURAL_SAMPLES:
+            chosen.add(choose(n))
+            shown = template.render(singular=singular, plural=plural, n=n, lang=lang, **page)
+            expected = forms[choose(n)] % {"num": n}
+            assert html.unescape(shown).replace(NBSP, " ") == expected.replace(NBSP, " "), n
+            assert "%(" not in shown and str(n) in shown
+        assert chosen == set(range(get_plural(lang).num_plurals)), singular
 
 
 QUOTES = {"be": "«»", "ru": "«»", "pl": "„”", "lt": "„“"}

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERNAL = 70
+"""A bug in polyedition (sysexits' EX_SOFTWARE), not in the user's input."""
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -147,6 +149,7 @@ def _build_options(args: argparse.Namespace, settings: Settings) -> BuildOptions
         jobs=args.jobs or os.cpu_count() or 1,
         clean=getattr(args, "clean", False),
         strict=getattr(args, "strict", False),
+        fail_fast=getattr(args, "fail_fast", False),
     )
 
 
@@ -156,8 +159,14 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
     with progress_reporter(args.quiet or args.json) as progress:
         report = build(settings, _build_options(args, settings), progress=progress)
-    if not args.quiet or args.json:
+    if not args.quiet or args.json or report.failures:
         print_summary(report, as_json=args.json)
+    if report.failures:
+        print(
+            f"{len(report.failures)} output(s) failed; their earlier files, if any, are kept",
+            file=sys.stderr,
+        )
+        return EXIT_FINDINGS
     if args.strict and report.problems:
         print(f"strict: {len(report.problems)} problem(s), see the warnings above", file=sys.stderr)
         return EXIT_FINDINGS
@@ -201,10 +210,43 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _voice_table(settings: Settings, lang: str) -> list[str]:
+    """One language's voices, engine by engine, with each voice's licence and which narrate."""
+    from polyedition.languages import profile
+    from polyedition.speech.registry import Engines
+
+    engines = Engines(voices_dir=settings.voices_dir)
+    choices = engines.choices(settings, lang)
+    chosen = {(c.engine.name, c.voice.split("+")[0]): n for n, c in enumerate(choices)}
+    narrated = ", then ".join(choice.label for choice in choices)
+    lines = [f"{lang}  {profile(lang).english_name}: narrated by {narrated}"]
+    rows = [("engine", "voice", "quality", "Hz", "source", "use")]
+    licences: dict[int, str] = {}
+    for name in engines.names:
+        voices = engines.get(name).voices(lang)
+        if not voices:
+            rows.append((name, "-", "", "", "no voice for this language", ""))
+        for number, voice in enumerate(voices):
+            rank = chosen.get((name, voice.name))
+            use = "" if rank is None else "in use" if rank == 0 else "fallback"
+            rate = str(voice.sample_rate or "")
+            rows.append((name, voice.name, voice.quality, rate, voice.source, use))
+            following = voices[number + 1] if number + 1 < len(voices) else None
+            if voice.licence and (following is None or following.licence != voice.licence):
+                licences[len(rows) - 1] = voice.licence
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for index, row in enumerate(rows):
+        cells = zip(row, widths, strict=True)
+        lines.append(("  " + "  ".join(cell.ljust(width) for cell, width in cells)).rstrip())
+        if index in licences:
+            lines.append(" " * (4 + widths[0]) + f"licence: {licences[index]}")
+    return lines
+
+
 def _cmd_voices(args: argparse.Namespace, settings: Settings) -> int:
     from polyedition.speech.espeak import EspeakEngine
     from polyedition.speech.lexicon import load_lexicon
-    from polyedition.speech.registry import Engines
+    from polyedition.speech.stress import mark_stress, voice_stress
 
     if args.phonemes:
         # What eSpeak says, as written and through the lexicon: for writing lexicon entries.
@@ -215,32 +257,22 @@ def _cmd_voices(args: argparse.Namespace, settings: Settings) -> int:
             if applied.entries:
                 print(f"{lang}  with the lexicon: {espeak.phonemes(applied.text, lang)}")
         return EXIT_OK
-    engines = Engines()
-    rows = [("lang", "engine", "voice", "description", "use")]
+    if args.stress:
+        # Where the voice stresses each word, through the lexicon: for reviewing a paragraph.
+        espeak = EspeakEngine()
+        for lang in _languages(args, settings):
+            lexicon = load_lexicon(settings.locales_dir, lang)
+            words = voice_stress(args.stress, lang, lexicon, espeak)
+            print(f"{lang}  {mark_stress(args.stress, words)}")
+        return EXIT_OK
     for lang in _languages(args, settings):
-        chosen = {
-            (c.engine.name, c.voice.split("+")[0]): n
-            for n, c in enumerate(engines.choices(settings, lang))
-        }
-        for name in engines.names:
-            voices = engines.get(name).voices(lang)
-            if not voices:
-                rows.append((lang, name, "-", "no voice for this language", ""))
-            for voice in voices:
-                rank = chosen.get((name, voice.name))
-                use = "" if rank is None else "in use" if rank == 0 else "fallback"
-                rows.append((lang, name, voice.name, voice.description, use))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
+        print("\n".join(_voice_table(settings, lang)))
     return EXIT_OK
 
 
 def _cmd_script(args: argparse.Namespace, settings: Settings) -> int:
     from polyedition.build import load_editions
-    from polyedition.render.audio import spoken_script
+    from polyedition.render.audio.narrate import spoken_script
     from polyedition.site import Site
 
     lang = settings.require_language(args.lang)
@@ -295,6 +327,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     parser.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="log everything and show the Python traceback of an internal error",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
@@ -345,6 +382,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 when any edition falls back to English or 'check' has findings",
     )
     build.add_argument("--json", action="store_true", help="print the summary as JSON")
+    build.add_argument(
+        "--fail-fast",
+        action="store_true",
+        help="stop at the first failed output (default: build every other output, then exit 1)",
+    )
     serve = command(
         "serve",
         _cmd_serve,
@@ -365,6 +407,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--phonemes",
         metavar="TEXT",
         help="print what eSpeak says for TEXT (its phoneme notation), to write lexicon entries",
+    )
+    voices.add_argument(
+        "--stress",
+        metavar="TEXT",
+        help="print TEXT with an accent (U+0301) on the vowel eSpeak stresses in each word of "
+        "two or more syllables, after the lexicon",
     )
     script = command(
         "script",
@@ -412,7 +460,8 @@ def build_options(sub: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    verbose = args.verbose or args.debug
+    level = logging.DEBUG if verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
     try:
         settings = load_settings(args.project)
@@ -424,3 +473,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as error:
+        # A traceback is for developers: the user gets one line and the way to see more.
+        if args.debug:
+            raise
+        print(
+            f"internal error: {type(error).__name__}: {error}; "
+            "run with --debug for the traceback and report it",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import sys
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +18,34 @@ from polyedition.languages import PROFILES
 logger = logging.getLogger(__name__)
 
 PYPROJECT = "pyproject.toml"
-KNOWN_ENGINES = ("espeak", "gtts")
+KNOWN_ENGINES = ("espeak", "gtts", "piper")
+
+
+def user_data_dir() -> Path:
+    """Where polyedition keeps a user's files: XDG on Linux, the platform's folder elsewhere."""
+    if sys.platform == "win32":
+        local = os.environ.get("LOCALAPPDATA")
+        base = Path(local) if local else Path.home() / "AppData" / "Local"
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        xdg = os.environ.get("XDG_DATA_HOME", "")
+        # The XDG spec: a relative path is invalid and must be ignored.
+        base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "polyedition"
+
+
+def default_voices_dir() -> Path:
+    """The voices folder when ``voices-dir`` is not set: ``<user data dir>/voices``."""
+    return user_data_dir() / "voices"
 
 
 @dataclass(frozen=True, slots=True)
 class NarrationSettings:
     """How one language is narrated: engines in order of preference, voice and speaking rate."""
 
-    engines: tuple[str, ...] = ("espeak",)
+    engines: tuple[str, ...] = ()
+    """Empty when not configured: ``Settings.narration_for`` fills in the default."""
     voice: str | None = None
     """Engine-specific voice name; None takes the language's default voice."""
     rate: int | None = None
@@ -43,6 +65,8 @@ class Settings:
     templates_dir: Path = Path("templates")
     output_dir: Path = Path("output")
     cache_dir: Path = Path(".cache")
+    voices_dir: Path = field(default_factory=default_voices_dir)
+    """Piper voices (``*.onnx`` with ``*.onnx.json``) besides those installed as packages."""
     narration: tuple[tuple[str, NarrationSettings], ...] = ()
     """(language, settings) pairs for the languages with narration settings of their own."""
 
@@ -62,7 +86,19 @@ class Settings:
         return tuple(code for code in self.languages if code != self.source_language)
 
     def narration_for(self, code: str) -> NarrationSettings:
-        return dict(self.narration).get(code, NarrationSettings())
+        """The language's narration settings, with the default engines where none are set.
+
+        The default is Piper, then eSpeak, for a language with an installed Piper voice whose
+        model card clears it for publishing; eSpeak alone otherwise. A voice that is not
+        cleared (or whose licence is unknown) narrates only when configured explicitly.
+        """
+        configured = dict(self.narration).get(code, NarrationSettings())
+        if configured.engines:
+            return configured
+        from polyedition.speech.piper_voices import publishable_languages
+
+        engines = ("piper", "espeak") if code in publishable_languages(self.voices_dir) else ()
+        return NarrationSettings(engines or ("espeak",), configured.voice, configured.rate)
 
     def page_url(self, *parts: str) -> str:
         """An absolute URL under the configured base URL (``page_url("be", slug, "")``)."""
@@ -77,6 +113,7 @@ _PATH_KEYS = {
     "templates-dir": "templates_dir",
     "output-dir": "output_dir",
     "cache-dir": "cache_dir",
+    "voices-dir": "voices_dir",
 }
 _TOP_KEYS = {"source-language", "languages", "base-url", "narration", *_PATH_KEYS}
 _NARRATION_KEYS = {"engines", "voice", "rate"}
@@ -148,7 +185,7 @@ def _parse(raw: Mapping[str, Any], project_dir: Path, pyproject: Path, source: s
                 raise fail(f"tool.polyedition.{key} must be a folder path", key)
             folder = Path(raw[key])
             values[attr] = folder if folder.is_absolute() else project_dir / folder
-        else:
+        elif attr != "voices_dir":  # the voices folder is the user's, not the project's
             values[attr] = project_dir / getattr(_DEFAULTS, attr)
 
     narration_raw = raw.get("narration", {})
@@ -174,7 +211,11 @@ def _parse_narration(code: str, options: Any, fail: Any) -> NarrationSettings:
                 key,
                 hint=f"known: {', '.join(sorted(_NARRATION_KEYS))}",
             )
-    engines = options.get("engines", ["espeak"])
+    if "engines" not in options:
+        return NarrationSettings(
+            voice=_voice(options, where, fail), rate=_rate(options, where, fail)
+        )
+    engines = options["engines"]
     if isinstance(engines, str):
         engines = [engines]
     if not isinstance(engines, list) or not engines:
@@ -186,13 +227,23 @@ def _parse_narration(code: str, options: Any, fail: Any) -> NarrationSettings:
                 "engines",
                 hint=f"known engines: {', '.join(KNOWN_ENGINES)}",
             )
+    return NarrationSettings(
+        engines=tuple(engines), voice=_voice(options, where, fail), rate=_rate(options, where, fail)
+    )
+
+
+def _voice(options: Mapping[str, Any], where: str, fail: Any) -> str | None:
     voice = options.get("voice")
     if voice is not None and not isinstance(voice, str):
         raise fail(f"{where}.voice must be a string", "voice")
+    return voice
+
+
+def _rate(options: Mapping[str, Any], where: str, fail: Any) -> int | None:
     rate = options.get("rate")
     if rate is not None and (not isinstance(rate, int) or not 80 <= rate <= 450):
         raise fail(f"{where}.rate must be words per minute between 80 and 450", "rate")
-    return NarrationSettings(engines=tuple(engines), voice=voice, rate=rate)
+    return rate
 
 
 def _line_of(source: str, key: str) -> int | None:

@@ -77,6 +77,7 @@ class RichProgress:
         )
         self.tasks: dict[str, Any] = {}
         self.open_formats: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self.failed: set[tuple[str, str]] = set()
 
     def __enter__(self) -> RichProgress:
         self.progress.__enter__()
@@ -101,11 +102,14 @@ class RichProgress:
                 self.open_formats[(job.lang, job.slug)].add(job.kind)
             return
         self.progress.advance(self.tasks[job.kind])
+        if event == "failed":
+            self.failed.add((job.lang, job.slug))
         remaining = self.open_formats.get((job.lang, job.slug))
         if remaining is not None:
             remaining.discard(job.kind)
             if not remaining:
-                self.console.print(f"[green]✓[/] {job.lang}/{job.slug}")
+                mark = "[red]✗[/]" if (job.lang, job.slug) in self.failed else "[green]✓[/]"
+                self.console.print(f"{mark} {job.lang}/{job.slug}")
 
 
 def progress_reporter(quiet: bool) -> PlainProgress | RichProgress:
@@ -116,21 +120,25 @@ def progress_reporter(quiet: bool) -> PlainProgress | RichProgress:
 
 def summary_rows(report: BuildReport) -> list[dict[str, Any]]:
     """One row per (edition, format) that the build covered, for the table and for --json."""
-    by_output: dict[tuple[str, str, str], tuple[int, float, bool]] = {}
+    by_output: dict[tuple[str, str, str], tuple[int, float, bool, str | None]] = {}
+    for job in report.skipped:
+        if job.kind != SITE:
+            by_output[(job.slug, job.lang, job.kind)] = (-1, 0.0, False, None)
+    for failure in report.failures:
+        job = failure.job
+        if job.kind != SITE:
+            by_output[(job.slug, job.lang, job.kind)] = (-1, 0.0, False, failure.message)
     for result in report.results:
         if result.job.kind != SITE:
             key = (result.job.slug, result.job.lang, result.job.kind)
-            by_output[key] = (result.sizes[0], result.seconds, True)
-    for job in report.skipped:
-        if job.kind != SITE:
-            by_output[(job.slug, job.lang, job.kind)] = (-1, 0.0, False)
+            by_output[key] = (result.sizes[0], result.seconds, True, None)
     rows = []
     for edition in report.editions:
         for fmt in FORMATS:
             entry = by_output.get((edition.slug, edition.lang, fmt))
             if entry is None:
                 continue
-            size, seconds, ran = entry
+            size, seconds, ran, error = entry
             audio = report.audio.get((edition.slug, edition.lang))
             rows.append(
                 {
@@ -145,9 +153,16 @@ def summary_rows(report: BuildReport) -> list[dict[str, Any]]:
                     else None,
                     "translated_percent": round(edition.stats.percent, 1),
                     "fallback_segments": edition.stats.fallback_segments,
+                    "error": error,
                 }
             )
     return rows
+
+
+def _size_cell(row: dict[str, Any]) -> str:
+    if row["error"] is not None:
+        return "FAILED"
+    return human_size(row["size"]) if row["size"] is not None else "fresh"
 
 
 def print_summary(report: BuildReport, *, as_json: bool) -> None:
@@ -160,6 +175,10 @@ def print_summary(report: BuildReport, *, as_json: bool) -> None:
                     "jobs_run": report.ran,
                     "jobs_fresh": len(report.skipped),
                     "outputs": rows,
+                    "failures": [
+                        {"job": failure.job.name, "error": failure.message}
+                        for failure in report.failures
+                    ],
                     "problems": list(report.problems),
                 },
                 indent=2,
@@ -174,7 +193,7 @@ def print_summary(report: BuildReport, *, as_json: bool) -> None:
             (
                 f"{row['language']}/{row['article']}",
                 row["format"],
-                human_size(row["size"]) if row["size"] is not None else "fresh",
+                _size_cell(row),
                 human_duration(row["audio_duration"]) if row["audio_duration"] else "",
                 format_decimal(row["translated_percent"], locale="en") + "%",
                 f"{row['seconds']:.1f} s" if row["built"] else "-",
@@ -185,6 +204,9 @@ def print_summary(report: BuildReport, *, as_json: bool) -> None:
         print(
             "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
         )
+    for failure in report.failures:
+        print(f"FAILED {failure.job.name}: {failure.message}")
+    failed = f", {len(report.failures)} failed" if report.failures else ""
     print(
-        f"{report.ran} job(s) run, {len(report.skipped)} fresh, in {report.seconds:.1f} s",
+        f"{report.ran} job(s) run, {len(report.skipped)} fresh{failed}, in {report.seconds:.1f} s",
     )

@@ -1,8 +1,9 @@
 /* polyedition player: enhances the "Listen to this article" block (templates/partials/listen.html).
    Without this script the native player, its caption and chapter tracks and the download link
    still work. With it: play/pause, ±15 s, previous/next section, speed, the list of sections,
-   read-along highlighting driven by the caption cues (a cue's id is "<element id>.<n>"), click
-   or Enter on a paragraph to listen from there, and Media Session metadata. Every label comes
+   read-along highlighting driven by the caption cues (a cue's id is "<element id>.<n>", the id
+   of the sentence's span on the page; an element without sentence spans is highlighted whole),
+   click or Enter on a paragraph to listen from there, and Media Session metadata. Every label comes
    from the block's data-label-* attributes, in the page's language. */
 (function () {
   "use strict";
@@ -191,16 +192,23 @@
     }
 
     /* --- read-along ---------------------------------------------------------------------- */
+    /* The sentence being read carries aria-current, which assistive technology reports when
+       the reader reaches it; nothing is announced as it moves (no live region, no focus). */
     function highlight() {
       var index = cueAt(captions, audio.currentTime);
       var cue = index >= 0 ? captions[index] : null;
       var active = cue && audio.currentTime < cue.endTime + 0.5 ? cue : null;
-      var element = active ? document.getElementById(elementIdOf(active)) : null;
+      var element = active ? document.getElementById(active.id) ||
+        document.getElementById(elementIdOf(active)) : null;
       if (element === current) return;
-      if (current) current.classList.remove("listen-current");
+      if (current) {
+        current.classList.remove("listen-current");
+        current.removeAttribute("aria-current");
+      }
       current = element;
       if (!element) return;
       element.classList.add("listen-current");
+      element.setAttribute("aria-current", "true");
       if (!audio.paused && !reducedMotion.matches &&
           Date.now() - lastUserScroll > USER_SCROLL_GRACE_MS) {
         var box = element.getBoundingClientRect();

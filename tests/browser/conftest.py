@@ -21,7 +21,7 @@ import pytest
 import projectkit
 from polyedition.catalogs import load_catalog
 from polyedition.localize import localize
-from polyedition.render.html import write_html_site
+from polyedition.render.html.pages import write_html_site
 from polyedition.site import AudioInfo, Site, chapters_path, mp3_path, vtt_path
 from projectkit import CHROMIUM, CHROMIUM_ARGS, REPO, SLUG
 

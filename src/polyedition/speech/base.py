@@ -12,6 +12,8 @@ logger = logging.getLogger(__name__)
 
 SAMPLE_WIDTH = 2
 """Bytes per sample: every engine delivers signed 16-bit little-endian mono PCM."""
+LICENCE_UNKNOWN = "unknown — check before publishing"
+"""What ``polyedition voices`` says of a voice whose licence nobody has stated."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,13 @@ class Voice:
     name: str
     lang: str
     description: str
+    quality: str = ""
+    """How it is made, as ``polyedition voices`` shows it (``formant``, a Piper quality)."""
+    sample_rate: int | None = None
+    source: str = ""
+    """Where it comes from: a package and its version, or a folder."""
+    licence: str = ""
+    """Its licence as its model card states it, and whether that clears it for publishing."""
 
 
 class EngineUnavailable(SpeechError):
@@ -95,6 +104,10 @@ class Engine(Protocol):
 
     def voices(self, lang: str) -> tuple[Voice, ...]:
         """The voices offered for ``lang``, the default first."""
+        ...
+
+    def voice_id(self, lang: str, voice: str) -> str:
+        """Identifies the voice's output in the speech cache (a model file's digest, say)."""
         ...
 
     def synthesize(self, text: str, lang: str, voice: str, rate: int | None) -> Synthesis:

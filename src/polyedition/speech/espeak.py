@@ -5,7 +5,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -77,6 +77,8 @@ class _Capture:
     chunks: list[bytes] = field(default_factory=list)
     words: dict[int, int] = field(default_factory=dict)
     phonemes: list[str] = field(default_factory=list)
+    groups: list[tuple[int, list[str]]] = field(default_factory=list)
+    """Phonemes per word, by the character offset where eSpeak's word event puts it."""
 
     def callback(self, wav: ctypes._Pointer[ctypes.c_short], count: int, events: object) -> int:
         if count > 0:
@@ -89,8 +91,12 @@ class _Capture:
             if event.type == _EVENT_WORD and event.text_position > 0:
                 self.words.setdefault(event.text_position - 1, event.sample)
                 self.phonemes.append(" ")
+                self.groups.append((event.text_position - 1, []))
             elif event.type == _EVENT_PHONEME:
-                self.phonemes.append(event.id.decode("utf-8", "replace"))
+                phoneme = event.id.decode("utf-8", "replace")
+                self.phonemes.append(phoneme)
+                if self.groups and not phoneme.startswith("_"):
+                    self.groups[-1][1].append(phoneme)
             index += 1
         return 0
 
@@ -153,7 +159,7 @@ def _library(*, phoneme_events: bool = False) -> Iterator[tuple[ctypes.CDLL, int
 @cache
 def _info() -> tuple[str, tuple[Voice, ...]]:
     """The library's version and its voices for the five languages (read once)."""
-    with _library() as (lib, _):
+    with _library() as (lib, sample_rate):
         version = lib.espeak_Info(None).decode()
         listed = lib.espeak_ListVoices(None)
         voices: list[Voice] = []
@@ -166,7 +172,10 @@ def _info() -> tuple[str, tuple[Voice, ...]]:
             for lang in languages:
                 code = lang.split("-")[0]
                 if code in LANGUAGES:
-                    voices.append(Voice(name, code, (entry.name or b"").decode()))
+                    description = (entry.name or b"").decode()
+                    voices.append(
+                        Voice(name, code, description, sample_rate=sample_rate, **_ESPEAK_VOICE)
+                    )
                     break
             index += 1
     return version, tuple(voices)
@@ -185,6 +194,13 @@ def _languages_of(pointer: int | None) -> list[str]:
         name = ctypes.string_at(pointer + offset + 1)
         names.append(name.decode())
         offset += 2 + len(name)
+
+
+_ESPEAK_VOICE = {
+    "quality": "formant",
+    "source": "package espeakng-loader",
+    "licence": "may be published: eSpeak NG's rule-based voices use no recorded speech",
+}
 
 
 class EspeakEngine:
@@ -209,6 +225,9 @@ class EspeakEngine:
         found.sort(key=lambda voice: (voice.name != default, voice.name))
         return tuple(found)
 
+    def voice_id(self, lang: str, voice: str) -> str:
+        return voice  # the voice files come with the library, whose version is in version()
+
     def synthesize(self, text: str, lang: str, voice: str, rate: int | None) -> Synthesis:
         capture, sample_rate = _run(text, lang, voice, rate, phoneme_events=False)
         pcm = b"".join(capture.chunks)
@@ -224,6 +243,112 @@ class EspeakEngine:
             text, lang, voice or profile(lang).espeak_voice, None, phoneme_events=True
         )
         return " ".join("".join(capture.phonemes).split())
+
+    def word_phonemes(self, text: str, lang: str) -> tuple[WordPhonemes, ...]:
+        """eSpeak's phonemes for each word it reads in ``text`` (pauses left out), in order.
+
+        A word is placed at the character offset of eSpeak's word event; a hyphenated
+        compound (``па-ранейшаму``) is one word to eSpeak.
+        """
+        capture, _ = _run(text, lang, profile(lang).espeak_voice, None, phoneme_events=True)
+        return tuple(
+            WordPhonemes(offset, tuple(phonemes)) for offset, phonemes in capture.groups if phonemes
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WordPhonemes:
+    """One word as eSpeak says it: its offset in the text and its phoneme mnemonics.
+
+    A vowel's mnemonic carries its stress: ``'`` primary, ``,`` secondary (``'Es;`` is not one
+    phoneme: ``'E`` then ``s;``).
+    """
+
+    offset: int
+    phonemes: tuple[str, ...]
+
+    @property
+    def vowels(self) -> tuple[str, ...]:
+        return tuple(p for p in self.phonemes if is_vowel(p))
+
+    @property
+    def stressed(self) -> int | None:
+        """Which vowel (counted from 0) carries the primary stress, else the secondary one."""
+        return stressed_vowel(self.vowels)
+
+    def stressed_on(self, vowel: int, lang: str = "", letters: str = "") -> str:
+        """The word's phonemes with the primary stress on ``vowel`` (counted from 0), and no
+        other stress, in the notation ``[[…]]`` takes.
+
+        >>> word = WordPhonemes(0, ("k", "'a", "l", ";", "E", "s;", "n", ";", "i", "k", ",a"))
+        >>> word.stressed_on(1)
+        "kal;'Es;n;ika"
+
+        Russian reduces unstressed vowels: given the word's vowel ``letters``, the newly stressed
+        vowel takes its full quality, and the vowel that loses the stress, if it is о, а, е or
+        я, its reduced one.
+
+        >>> WordPhonemes(0, ("k", "V", "'u", "l", "a#")).stressed_on(0, "ru", "оуа")
+        "k'oula#"
+        """
+        full, reduced = _STRESSED.get(lang, {}), _UNSTRESSED.get(lang, {})
+        spoken: list[str] = []
+        count = 0
+        for phoneme in self.phonemes:
+            if is_vowel(phoneme):
+                bare = phoneme.lstrip("".join(STRESS_MARKS))
+                glide = "j" if bare.startswith("j") and len(bare) > 1 else ""
+                letter = letters[count].lower() if count < len(letters) else ""
+                if count == vowel:
+                    quality = full.get(letter)
+                else:  # only the vowel that lost its stress needs reducing
+                    quality = reduced.get(letter) if phoneme != bare else None
+                if quality is not None:
+                    bare = glide + quality
+                spoken.append(f"'{bare}" if count == vowel else bare)
+                count += 1
+            else:
+                spoken.append(phoneme)
+        return "".join(spoken)
+
+
+STRESS_MARKS = ("'", ",")
+_STRESSED = {
+    "ru": {
+        "а": "A", "я": "A", "о": "o", "ё": "o", "е": "e", "э": "E",
+        "и": "i", "ы": "y", "у": "u", "ю": "u",
+    }
+}  # fmt: skip
+_UNSTRESSED = {"ru": {"о": "V", "а": "V", "е": "i", "я": "i"}}
+_VOWEL_INITIALS = frozenset("aAeEiIoOuUVy@038")
+_GLIDES = frozenset({"@-", "I^"})
+"""Russian vowel-like transitions that are no syllable: ``@-`` in ``вопрос`` (v V p @- r 'o s),
+``I^`` for the soft sign in ``борьба``."""
+
+
+def stressed_vowel(vowels: Sequence[str]) -> int | None:
+    """Which of the vowel phonemes carries the primary stress, else the secondary one.
+
+    >>> stressed_vowel(["a", ",a", "'E"]), stressed_vowel(["a", ",a"]), stressed_vowel(["a"])
+    (2, 1, None)
+    """
+    for mark in STRESS_MARKS:
+        for index, vowel in enumerate(vowels):
+            if vowel.startswith(mark):
+                return index
+    return None
+
+
+def is_vowel(phoneme: str) -> bool:
+    """Whether an eSpeak phoneme mnemonic (stress mark included) is a vowel.
+
+    >>> [is_vowel(p) for p in ["k", "'E", "s;", 'i"', ",a", "j", "'ja", "w", "@-"]]
+    [False, True, False, True, True, False, True, False, False]
+    """
+    bare = phoneme.lstrip("".join(STRESS_MARKS))
+    if bare in _GLIDES:
+        return False
+    return bare.removeprefix("j")[:1] in _VOWEL_INITIALS
 
 
 def _run(

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from polyedition.errors import SpeechError
 from polyedition.languages import PROFILES, profile
-from polyedition.speech.base import EngineUnavailable, Mark, Synthesis, Voice
+from polyedition.speech.base import LICENCE_UNKNOWN, EngineUnavailable, Mark, Synthesis, Voice
 from polyedition.speech.text import sentence_starts
 
 if TYPE_CHECKING:
@@ -100,7 +100,21 @@ class GttsEngine:
         if lang not in self.languages():
             return ()
         accents = _ACCENTS.get(lang, (("com", profile(lang).english_name),))
-        return tuple(Voice(tld, lang, description) for tld, description in accents)
+        return tuple(
+            Voice(
+                tld,
+                lang,
+                description,
+                quality="online",
+                sample_rate=SAMPLE_RATE,
+                source=f"translate.google.{tld}",
+                licence=f"{LICENCE_UNKNOWN}: Google's terms of service govern the audio",
+            )
+            for tld, description in accents
+        )
+
+    def voice_id(self, lang: str, voice: str) -> str:
+        return voice
 
     def synthesize(self, text: str, lang: str, voice: str, rate: int | None) -> Synthesis:
         gtts_lang = profile(lang).gtts_lang

@@ -2,9 +2,12 @@
 
 One entry per line, ``word<TAB>say``; ``#`` starts a comment line. ``say`` is either a
 respelling in the language's own alphabet (read by every engine) or eSpeak NG phonemes in
-``[[double brackets]]`` (read by eSpeak only; other engines keep the word). A word matches
-whole words exactly as written, case included (``US`` is not ``us``); list each inflected or
-possessive form that needs help (``Kolesnikova``, ``Kolesnikova’s``).
+``[[double brackets]]`` (read by eSpeak only; other engines keep the word). A respelling may
+mark its stressed vowel with the combining acute accent U+0301 (``Калеснікава<TAB>Кале́снікава``):
+eSpeak then reads its own phonemes of the respelling with the stress moved to that vowel, and
+other engines read the respelling without the accent. A word matches whole words exactly as
+written, case included (``US`` is not ``us``); list each inflected or possessive form that needs
+help (``Kolesnikova``, ``Kolesnikova’s``).
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from polyedition.errors import SpeechError
+from polyedition.speech.stress import ACUTE, accented_vowel, is_vowel_letter, plain, vowel_count
 from polyedition.speech.text import normalize
 
 logger = logging.getLogger(__name__)
@@ -36,6 +41,11 @@ class Entry:
         """True when ``say`` is engine phonemes (``[[…]]``) rather than a respelling."""
         return _PHONEMES.match(self.say) is not None
 
+    @property
+    def stressed(self) -> bool:
+        """True when ``say`` is a respelling with its stressed vowel marked (U+0301)."""
+        return ACUTE in self.say
+
 
 @dataclass(frozen=True, slots=True)
 class Applied:
@@ -43,6 +53,8 @@ class Applied:
 
     text: str
     entries: tuple[Entry, ...]
+    words: tuple[tuple[int, int, int, int], ...] = ()
+    """Every word of the text: (start, end) as written, then (start, end) in ``text``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +63,13 @@ class Lexicon:
 
     lang: str
     entries: tuple[Entry, ...] = ()
+    path: Path | None = None
 
     def apply(self, text: str, *, phonemes: bool) -> Applied:
         """Replace every whole word that has an entry; phoneme entries only if ``phonemes``.
+
+        With ``phonemes`` (eSpeak), a stress-marked respelling becomes eSpeak's phonemes with
+        the stress moved; without, the respelling is read without its accent.
 
         >>> lexicon = Lexicon("en", (Entry("US", "U.S.", 1), Entry("Coale", "[[k'oUl]]", 2)))
         >>> lexicon.apply("The US and us, said Coale.", phonemes=True).text
@@ -64,19 +80,65 @@ class Lexicon:
         table = {
             _key(entry.word): entry for entry in self.entries if phonemes or not entry.phonemes
         }
-        if not table:
-            return Applied(text, ())
+        stressed = _espeak_stress(self) if phonemes else {}
         used: dict[str, Entry] = {}
+        pieces: list[str] = []
+        words: list[tuple[int, int, int, int]] = []
+        position = length = 0
+        for match in _WORD.finditer(text):
+            say = match.group(0)
+            entry = table.get(_key(say))
+            if entry is not None:
+                used[entry.word] = entry
+                say = stressed.get(entry.word, plain(entry.say))
+            pieces += [text[position : match.start()], say]
+            length += match.start() - position
+            words.append((match.start(), match.end(), length, length + len(say)))
+            length += len(say)
+            position = match.end()
+        pieces.append(text[position:])
+        return Applied(
+            "".join(pieces), tuple(sorted(used.values(), key=lambda e: e.word)), tuple(words)
+        )
 
-        def replace(match: re.Match[str]) -> str:
-            entry = table.get(_key(match.group(0)))
-            if entry is None:
-                return match.group(0)
-            used[entry.word] = entry
-            return entry.say
 
-        spoken = _WORD.sub(replace, text)
-        return Applied(spoken, tuple(sorted(used.values(), key=lambda e: e.word)))
+@cache
+def _espeak_stress(lexicon: Lexicon) -> dict[str, str]:
+    """eSpeak phonemes (``[[…]]``) for each stress-marked respelling, by word.
+
+    eSpeak reads all the respellings at once; each must be one word to it, with as many
+    vowels as the respelling has vowel letters, else the entry is an error naming its line.
+    """
+    from polyedition.speech.espeak import EspeakEngine
+
+    entries = [entry for entry in lexicon.entries if entry.stressed]
+    if not entries:
+        return {}
+    starts: list[int] = []
+    text = ""
+    for entry in entries:
+        starts.append(len(text))
+        text += plain(entry.say) + ", "
+    said = EspeakEngine().word_phonemes(text, lexicon.lang)
+    result: dict[str, str] = {}
+    for entry, start, end in zip(entries, starts, [*starts[1:], len(text)], strict=True):
+        words = [word for word in said if start <= word.offset < end]
+        count = vowel_count(plain(entry.say))
+        if len(words) != 1 or len(words[0].vowels) != count:
+            heard = " ".join("".join(word.phonemes) for word in words)
+            raise SpeechError(
+                f"eSpeak reads {plain(entry.say)!r} as {heard!r}, which does not match its "
+                f"{count} vowel letters, so the accent cannot be placed",
+                path=lexicon.path,
+                line=entry.line,
+                lang=lexicon.lang,
+                hint="give eSpeak phonemes in [[double brackets]] instead",
+            )
+        vowel = accented_vowel(entry.say)
+        assert vowel is not None  # an entry is stressed when its respelling has the accent
+        letters = "".join(char for char in plain(entry.say) if is_vowel_letter(char))
+        result[entry.word] = f"[[{words[0].stressed_on(vowel, lexicon.lang, letters)}]]"
+    return result
 
 
 def _key(word: str) -> str:
@@ -116,6 +178,16 @@ def parse_lexicon(lines: Iterable[str], lang: str, path: Path) -> Lexicon:
                 path=path,
                 line=number,
             )
+        if ACUTE in say:
+            try:
+                accented_vowel(say)
+            except ValueError as exc:
+                raise SpeechError(
+                    str(exc),
+                    path=path,
+                    line=number,
+                    hint="write U+0301 once, right after the stressed vowel: 'вяха́'",
+                ) from None
         if _key(word) in entries:
             first = entries[_key(word)].line
             raise SpeechError(
@@ -125,7 +197,7 @@ def parse_lexicon(lines: Iterable[str], lang: str, path: Path) -> Lexicon:
                 hint="keep one entry per word",
             )
         entries[_key(word)] = Entry(word, say, number)
-    return Lexicon(lang, tuple(entries.values()))
+    return Lexicon(lang, tuple(entries.values()), path)
 
 
 def load_lexicon(locales_dir: Path, lang: str) -> Lexicon:

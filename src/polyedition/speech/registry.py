@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from polyedition.config import PYPROJECT, Settings
 from polyedition.errors import ConfigError
@@ -12,10 +13,15 @@ from polyedition.languages import profile
 from polyedition.speech.base import Engine
 from polyedition.speech.espeak import EspeakEngine
 from polyedition.speech.gtts import GttsEngine
+from polyedition.speech.piper import PiperEngine
 
 logger = logging.getLogger(__name__)
 
-FACTORIES: Mapping[str, Callable[[], Engine]] = {"espeak": EspeakEngine, "gtts": GttsEngine}
+FACTORIES: Mapping[str, Callable[[], Engine]] = {
+    "espeak": EspeakEngine,
+    "gtts": GttsEngine,
+    "piper": PiperEngine,
+}
 """Every engine by its name in ``engines = [...]``."""
 
 
@@ -36,8 +42,16 @@ class VoiceChoice:
 class Engines:
     """The engines of one build, each created on first use; tests pass their own factories."""
 
-    def __init__(self, factories: Mapping[str, Callable[[], Engine]] | None = None) -> None:
+    def __init__(
+        self,
+        factories: Mapping[str, Callable[[], Engine]] | None = None,
+        *,
+        voices_dir: Path | None = None,
+    ) -> None:
+        """``voices_dir``: the project's Piper voices folder (``Settings.voices_dir``)."""
         self._factories = dict(FACTORIES if factories is None else factories)
+        if factories is None and voices_dir is not None:
+            self._factories["piper"] = lambda: PiperEngine(voices_dir)
         self._engines: dict[str, Engine] = {}
         self._told: set[tuple[str, str]] = set()
 
@@ -85,7 +99,8 @@ class Engines:
                 f"{where}.engines: no engine in {list(narration.engines)} speaks "
                 f"{profile(lang).english_name}",
                 path=settings.project_dir / PYPROJECT,
-                hint="gTTS has no Belarusian voice; add 'espeak' (offline, every language)",
+                hint="gTTS and Piper have no Belarusian voice; add 'espeak' (offline, every "
+                "language), or install a Piper voice for the language (see 'polyedition voices')",
             )
         choices = [
             VoiceChoice(engine, _voice(engine, lang, narration.voice), narration.rate)

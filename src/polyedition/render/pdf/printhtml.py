@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from polyedition.render.pdfua import LangPassage
+from polyedition.render.audio.vtt import CUE_ID_SEPARATOR
+from polyedition.render.pdf.ua import LangPassage
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,8 @@ class PrintedText:
     """What a page will show in print."""
 
     runs: list[tuple[str, str]]
-    """(place, text): every drawn text node with the id of its nearest element that has one."""
+    """(place, text): every drawn text node with the id of its nearest element that has one
+    (a sentence span's segment: ``lead-p1``, not ``lead-p1.2``)."""
     passages: list[LangPassage]
     """Elements whose language differs from their parent's, in document order."""
 
@@ -113,6 +115,8 @@ class _Reader(HTMLParser):
         decorative = parent.decorative or attributes.get("aria-hidden") == "true"
         lang = attributes.get("lang", parent.lang).strip() or parent.lang
         place = attributes.get("id") or parent.place
+        if place.startswith(parent.place + CUE_ID_SEPARATOR):
+            place = parent.place  # a read-along sentence is named by its segment
         opened = _Open(tag, place, lang, hidden, decorative)
         if not hidden and not decorative and lang.lower() != parent.lang.lower():
             opened.passage = len(self.passages)

@@ -23,9 +23,9 @@ from polyedition.cache import EncodedChapterCache, SpeechCache
 from polyedition.errors import SpeechError
 from polyedition.fsutil import write_if_changed
 from polyedition.model import Edition
-from polyedition.render.id3 import ChapterMark, Tags, id3_tag
-from polyedition.render.narration import Script, Utterance, narration_script, speakable
-from polyedition.render.vtt import Cue, cue_id, webvtt
+from polyedition.render.audio.id3 import ChapterMark, Tags, id3_tag
+from polyedition.render.audio.script import Script, Utterance, narration_script, speakable
+from polyedition.render.audio.vtt import Cue, cue_id, webvtt
 from polyedition.site import AudioInfo, Site, chapters_path, html_path, mp3_path, vtt_path
 from polyedition.speech.base import SAMPLE_WIDTH, EngineUnavailable, Synthesis
 from polyedition.speech.frontend import Frontend, load_frontend
@@ -105,7 +105,7 @@ def narrate(
     Raises SpeechError naming the language and the segment when no configured engine can say
     a segment, and ConfigError when the settings ask for an engine that lacks the language.
     """
-    engines = engines or Engines()
+    engines = engines or Engines(voices_dir=site.settings.voices_dir)
     script = narration_script(site, edition)
     counts = _Counts()
     spoken = _speak_script(site, script, cache, engines, counts)
@@ -243,7 +243,7 @@ def _speak(
     key = SpeechCache.key(
         engine=engine.name,
         version=engine.version(),
-        voice=choice.voice,
+        voice=engine.voice_id(utterance.lang, choice.voice),
         rate=choice.rate,
         lexicon=[(entry.word, entry.say) for entry in spoken.entries],
         text=spoken.text,

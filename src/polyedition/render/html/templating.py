@@ -16,7 +16,8 @@ from markupsafe import Markup, escape
 
 from polyedition.errors import RenderError
 from polyedition.model import FaqItem, Paragraph, Table
-from polyedition.render.inline import inline_html
+from polyedition.render.html.readalong import sentence_html
+from polyedition.render.inline import inline_html, typeset
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def gettext_callables(
     They follow Jinja's "newstyle" gettext (``%(name)s`` placeholders filled from keyword
     arguments, ``num`` set by ``ngettext``) with one difference: under autoescape the
     *translation* is escaped too, so a translator's ``<script>`` stays text (Jinja's own
-    newstyle callables would pass translations through as markup).
+    newstyle callables would pass translations through as markup), and typeset like segments.
     """
 
     def finish(
@@ -50,7 +51,7 @@ def gettext_callables(
     ) -> str:
         if not eval_ctx.autoescape:
             return text % variables
-        result = UiText(escape(text) % variables)
+        result = UiText(escape(typeset(text)) % variables)
         result.lang = lang if translated or lang == source_lang else source_lang
         return result
 
@@ -126,6 +127,7 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     # with variables would call gettext the old way and fail.
     env.newstyle_gettext = True  # type: ignore[attr-defined]
     env.filters["inline"] = lambda source: inline_html(str(source))
+    env.filters["sentences"] = lambda source, element_id: sentence_html(str(source), element_id)
     env.filters["with_lang"] = with_lang
     env.tests["paragraph"] = lambda block: isinstance(block, Paragraph)
     env.tests["faq"] = lambda block: isinstance(block, FaqItem)

@@ -147,7 +147,7 @@ def _table(edition: Edition, table: Table, chapter: str) -> Iterator[Utterance]:
 def _byline(site: Site, edition: Edition, chapter: str) -> Utterance:
     """ "By <author>. Published on <date>." from the ``ui`` catalog, in the edition's language
     when it is translated, else in the source language (and read with its voice)."""
-    from polyedition.render.html import render_localized
+    from polyedition.render.html.pages import render_localized
 
     lang, source_lang = edition.lang, site.settings.source_language
     translations = site.ui(lang)

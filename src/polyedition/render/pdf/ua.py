@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pikepdf
 
-from polyedition.render.pdftags import (
+from polyedition.render.pdf.tags import (
     Instructions,
     Node,
     fill_text,

@@ -19,16 +19,17 @@ from babel.numbers import format_decimal, format_percent
 from polyedition.errors import RenderError
 from polyedition.fsutil import write_if_changed
 from polyedition.model import Edition, TranslationStats
-from polyedition.render.assets import asset_path, asset_paths, site_assets, stale_assets
-from polyedition.render.inline import plain_text
-from polyedition.render.jsonld import news_article, script_json
-from polyedition.render.listen import listen_facts
-from polyedition.render.templating import (
+from polyedition.render.audio.script import narration_script
+from polyedition.render.html.assets import asset_path, asset_paths, site_assets, stale_assets
+from polyedition.render.html.jsonld import news_article, script_json
+from polyedition.render.html.listen import listen_facts
+from polyedition.render.html.templating import (
     call_macro,
     gettext_callables,
     render_template,
     template_module,
 )
+from polyedition.render.inline import plain_text
 from polyedition.site import Site, html_path
 
 logger = logging.getLogger(__name__)
@@ -232,6 +233,9 @@ def render_article(site: Site, edition: Edition) -> str:
         audio_url=site.url(audio.mp3) if audio else None,
         listen=listen_facts(audio, lang) if audio else None,
         jsonld=script_json(news_article(site, edition)),
+        narrated=frozenset(
+            utterance.id for utterance in narration_script(site, edition).utterances
+        ),
     )
 
 

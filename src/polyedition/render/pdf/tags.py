@@ -1,7 +1,7 @@
 """Reading a tagged PDF's structure tree: its elements in reading order and the text of each.
 
 WeasyPrint's structure elements do not say which HTML element they came from (no ids, no
-``lang``), so the post-processing in :mod:`polyedition.render.pdfua` finds elements by the text
+``lang``), so the post-processing in :mod:`polyedition.render.pdf.ua` finds elements by the text
 they hold. This module decodes that text from the content streams (marked-content ids through
 each font's ``ToUnicode`` map) without extracting it by position.
 """

@@ -3,7 +3,7 @@
 The PDF is made from the same HTML as the web page (``render_article``) plus a running footer
 and a note about the other editions (``templates/pdf/``), styled by ``templates/assets/print.css``
 alone. Before rendering, every character that will be drawn is checked against the embedded
-fonts; after rendering, :mod:`polyedition.render.pdfua` adds what WeasyPrint leaves out.
+fonts; after rendering, :mod:`polyedition.render.pdf.ua` adds what WeasyPrint leaves out.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from markupsafe import Markup
 from polyedition import __version__
 from polyedition.errors import RenderError
 from polyedition.model import Edition
-from polyedition.render.fonts import (
+from polyedition.render.pdf.fonts import (
     NOTO_PACKAGE,
     PRINT_FONTS,
     describe_characters,
@@ -29,8 +29,8 @@ from polyedition.render.fonts import (
     missing_font_files,
     uncovered,
 )
-from polyedition.render.pdfua import DocumentInfo, finish
-from polyedition.render.printhtml import PrintedText, insert_print_parts, printed_text
+from polyedition.render.pdf.printhtml import PrintedText, insert_print_parts, printed_text
+from polyedition.render.pdf.ua import DocumentInfo, finish
 from polyedition.site import Site, article_dir, html_path
 
 logger = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def render_pdf(site: Site, edition: Edition) -> bytes:
 
 def print_html(site: Site, edition: Edition) -> str:
     """The article page with the PDF-only parts: running footer, language line, closing note."""
-    from polyedition.render.html import render_article, render_localized
+    from polyedition.render.html.pages import render_article, render_localized
 
     lang, slug = edition.lang, edition.slug
     audio = site.audio.get((slug, lang))
@@ -156,7 +156,7 @@ def _require_glyphs(edition: Edition, label: str, printed: PrintedText) -> None:
             f"character(s): {describe_characters(missing)}",
             lang=edition.lang,
             hint="replace the characters in the translation (check the segments named), or "
-            f"extend polyedition.render.fonts with a font that has them ({NOTO_PACKAGE} "
+            f"extend polyedition.render.pdf.fonts with a font that has them ({NOTO_PACKAGE} "
             "ships many)",
         )
 

@@ -1,0 +1,134 @@
+"""Jobs: what one unit of work is, and how a worker renders it into bytes and files."""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+
+from polyedition.errors import BuildError
+from polyedition.fsutil import write_if_changed
+from polyedition.site import (
+    Site,
+)
+
+logger = logging.getLogger(__name__)
+
+FORMATS = ("html", "pdf", "mp3")
+"""Output formats of an edition, in the order a reader meets them."""
+SITE = "site"
+"""The job kind for pages and assets shared by all editions (chooser, edition indexes, CSS/JS)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One unit of work: its kind, what it is about, its key and the files it writes."""
+
+    kind: str
+    slug: str
+    lang: str
+    key: str
+    outputs: tuple[PurePosixPath, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.lang}/{self.slug} {self.kind}" if self.slug else self.kind
+
+
+@dataclass(frozen=True, slots=True)
+class JobResult:
+    """What a job made: its files' bytes (until the build writes them) and figures about it."""
+
+    job: Job
+    sizes: tuple[int, ...]
+    seconds: float
+    rewritten: int
+    peak_rss_mb: float
+    pid: int
+    info: Mapping[str, float] = field(default_factory=dict)
+    contents: Mapping[PurePosixPath, bytes] = field(default_factory=dict, repr=False)
+    """Each output's bytes, as the worker returns them; empty once written."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobFailure:
+    """A job that did not produce its outputs, with the one-line reason to show the user."""
+
+    job: Job
+    message: str
+
+
+def run_job(job: Job, site: Site) -> JobResult:
+    """Render one job's outputs into bytes; runs in a worker process and writes nothing.
+
+    The build writes the returned files (so a worker needs no access to ``output/``).
+    Renderers are imported here, not at module level, so that a process only pays for the
+    libraries (WeasyPrint, the speech engines) of the jobs it actually runs.
+    """
+    started = time.perf_counter()
+    contents, info = _render(job, site)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return JobResult(
+        job,
+        tuple(len(contents[path]) for path in job.outputs),
+        time.perf_counter() - started,
+        0,
+        usage.ru_maxrss / 1024,
+        os.getpid(),
+        info,
+        contents,
+    )
+
+
+def write_outputs(result: JobResult, output_dir: Path) -> JobResult:
+    """Write a result's files atomically (unchanged files are not rewritten); drop the bytes."""
+    rewritten = sum(
+        write_if_changed(output_dir / path, data) for path, data in result.contents.items()
+    )
+    return replace(result, rewritten=rewritten, contents={})
+
+
+def _render(job: Job, site: Site) -> tuple[dict[PurePosixPath, bytes], dict[str, float]]:
+    if job.kind == "mp3":
+        from polyedition.cache import SpeechCache
+        from polyedition.render.audio import narrate
+
+        edition = site.edition(job.slug, job.lang)
+        narration = narrate(site, edition, SpeechCache(site.settings.cache_dir / "speech"))
+        mp3, captions, chapters = job.outputs
+        return (
+            {
+                mp3: narration.mp3,
+                captions: narration.captions_vtt.encode("utf-8"),
+                chapters: narration.chapters_vtt.encode("utf-8"),
+            },
+            {
+                "duration": narration.duration_seconds,
+                "synthesized": narration.synthesized,
+                "cached": narration.cached,
+            },
+        )
+    if job.kind == "html":
+        from polyedition.render.html import render_article
+
+        page = render_article(site, site.edition(job.slug, job.lang))
+        return {job.outputs[0]: page.encode("utf-8")}, {}
+    if job.kind == "pdf":
+        from polyedition.render.pdf import render_pdf
+
+        return {job.outputs[0]: render_pdf(site, site.edition(job.slug, job.lang))}, {}
+    if job.kind == SITE:
+        from polyedition.render.html import render_chooser, render_edition_index, site_assets
+
+        files: dict[PurePosixPath, bytes] = {
+            PurePosixPath("index.html"): render_chooser(site).encode("utf-8")
+        }
+        for lang in site.languages:
+            files[PurePosixPath(lang, "index.html")] = render_edition_index(site, lang).encode()
+        files.update(site_assets(site.settings))
+        return files, {}
+    raise BuildError(f"unknown job kind {job.kind!r}")

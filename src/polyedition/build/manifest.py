@@ -1,0 +1,98 @@
+"""The manifest: what ``output/`` holds, the key and size of every file."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from polyedition.build.jobs import Job, JobResult
+from polyedition.fsutil import write_bytes_atomic
+from polyedition.site import (
+    AudioInfo,
+    chapters_path,
+    mp3_path,
+    vtt_path,
+)
+
+logger = logging.getLogger(__name__)
+
+MANIFEST = "build-manifest.json"
+MANIFEST_VERSION = 1
+
+
+class Manifest:
+    """What ``output/`` holds: for each file the key of the job that wrote it, and its size."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.outputs: dict[str, dict[str, Any]] = {}
+        self.audio: dict[str, dict[str, Any]] = {}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("version") == MANIFEST_VERSION:
+                self.outputs = dict(data["outputs"])
+                self.audio = dict(data["audio"])
+        except FileNotFoundError:
+            pass
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            # Like Pelican's cache: a corrupt manifest costs a full rebuild, never the build.
+            logger.warning("%s is unreadable (%s); rebuilding everything", path, exc)
+
+    def fresh(self, job: Job, output_dir: Path) -> bool:
+        for output in job.outputs:
+            entry = self.outputs.get(str(output))
+            target = output_dir / output
+            if entry is None or entry.get("key") != job.key or not target.is_file():
+                return False
+            if target.stat().st_size != entry.get("size"):
+                return False
+        return True
+
+    def record(self, result: JobResult) -> None:
+        for output, size in zip(result.job.outputs, result.sizes, strict=True):
+            self.outputs[str(output)] = {
+                "key": result.job.key,
+                "size": size,
+                "job": result.job.name,
+            }
+        if result.job.kind == "mp3":
+            self.audio[f"{result.job.slug}/{result.job.lang}"] = {
+                "duration": result.info["duration"],
+                "size": result.sizes[0],
+            }
+
+    def audio_info(self, slug: str, lang: str, output_dir: Path) -> AudioInfo | None:
+        entry = self.audio.get(f"{slug}/{lang}")
+        mp3 = mp3_path(lang, slug)
+        if entry is None or not (output_dir / mp3).is_file():
+            return None
+        return AudioInfo(
+            duration_seconds=float(entry["duration"]),
+            size_bytes=int(entry["size"]),
+            mp3=mp3,
+            captions=vtt_path(lang, slug),
+            chapters=chapters_path(lang, slug),
+        )
+
+    def prune(self, jobs: list[Job], output_dir: Path, *, everything: bool) -> None:
+        """Delete outputs that are no longer built: files a job wrote before but not now (an
+        asset whose hashed name changed) and, after a build of ``everything``, the files of
+        editions that are gone."""
+        keep = {str(path) for job in jobs for path in job.outputs}
+        names = {job.name for job in jobs}
+        for name, entry in sorted(self.outputs.items()):
+            if name not in keep and (everything or entry.get("job") in names):
+                logger.info("removing %s: no longer built", name)
+                (output_dir / name).unlink(missing_ok=True)
+                del self.outputs[name]
+        for key in list(self.audio):
+            slug, lang = key.split("/")
+            if str(mp3_path(lang, slug)) not in self.outputs:
+                del self.audio[key]
+
+    def save(self) -> None:
+        data = {"version": MANIFEST_VERSION, "outputs": self.outputs, "audio": self.audio}
+        text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
+        write_bytes_atomic(self.path, text.encode("utf-8"))

@@ -1,0 +1,135 @@
+"""Read-along markup: a segment's HTML with each narrated sentence wrapped and named by its cue."""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from dataclasses import dataclass
+
+from markdown_it.token import Token
+from markupsafe import Markup, escape
+
+from polyedition.render.audio.script import speakable
+from polyedition.render.audio.vtt import cue_id
+from polyedition.render.inline import inline_html, inline_tokens, render_tokens, token_text
+from polyedition.speech.text import sentence_starts
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    at: int
+    """Offset in the segment's plain text."""
+    opens: int
+    """The sentence number (from 1) this mark opens, or 0 for the end of a sentence."""
+
+
+def sentence_html(source: str, element_id: str) -> Markup:
+    """Inline Markdown as HTML, each sentence in ``<span id="<element id>.<n>">``.
+
+    The sentences are the caption cues' (:func:`~polyedition.speech.text.sentence_starts` of
+    the narrated text), so each cue names its span. Markup that crosses a sentence boundary is
+    closed before it and opened again after it; the space between sentences stays outside.
+
+    >>> str(sentence_html("It *ended. Then* it [began](https://x.org).", "p1"))
+    '<span id="p1.1">It <em>ended.</em></span> <span id="p1.2"><em>Then</em> it <a href="https://x.org">began</a>.</span>'
+    """
+    tokens = [_composed(token) for token in inline_tokens(source)]
+    plain = "".join(token_text(token) for token in tokens)
+    spoken = speakable(source)
+    origins = _align(spoken, plain)
+    if origins is None:
+        # Cannot happen for text speakable() derives from; the page then highlights whole
+        # passages, as it does for an element without sentence spans.
+        logger.warning("read-along: cannot find the spoken text of %r in its markup", element_id)
+        return inline_html(source)
+    starts = sentence_starts(spoken) if spoken else []
+    ends = [*starts[1:], len(spoken)] if spoken else []
+    marks = []
+    for number, (start, end) in enumerate(zip(starts, ends, strict=True), start=1):
+        last = start + len(spoken[start:end].rstrip()) - 1
+        marks += [_Mark(origins[start], number), _Mark(origins[last] + 1, 0)]
+    return render_tokens(_wrapped(tokens, marks, element_id))
+
+
+def _composed(token: Token) -> Token:
+    """The token with its text in NFC, as :func:`speakable` composes it."""
+    if not token.content or token.nesting:
+        return token
+    return token.copy(content=unicodedata.normalize("NFC", token.content))
+
+
+def _align(spoken: str, plain: str) -> list[int] | None:
+    """For each character of ``spoken``, its offset in ``plain``.
+
+    ``spoken`` is ``plain`` less phoneme brackets, with each run of white space made one
+    space; so its characters are found in order.
+
+    >>> _align("a b.", "[[a]]\\n  b.")
+    [2, 5, 8, 9]
+    """
+    origins = []
+    at = 0
+    for char in spoken:
+        while at < len(plain) and not (plain[at] == char or (char == " " and plain[at].isspace())):
+            at += 1
+        if at == len(plain):
+            return None
+        origins.append(at)
+        at += 1
+    return origins
+
+
+def _wrapped(tokens: list[Token], marks: list[_Mark], element_id: str) -> list[Token]:
+    """``tokens`` with a span around each sentence: inline elements open at a sentence's end
+    are closed before ``</span>`` and opened again inside the next sentence's span."""
+    out: list[Token] = []
+    open_elements: list[Token] = []
+    in_sentence = False
+    pending = list(reversed(marks))
+
+    def place_marks(upto: int) -> None:
+        nonlocal in_sentence
+        while pending and pending[-1].at <= upto:
+            mark = pending.pop()
+            if mark.opens:
+                span = Markup('<span id="{}">').format(escape(cue_id(element_id, mark.opens)))
+                out.append(_html(span))
+                out.extend(open_elements)
+            else:
+                out.extend(_closing(opening) for opening in reversed(open_elements))
+                out.append(_html(Markup("</span>")))
+            in_sentence = bool(mark.opens)
+
+    offset = 0
+    for token in tokens:
+        place_marks(offset)
+        text = token_text(token)
+        if token.nesting:
+            if token.nesting > 0:
+                open_elements.append(token)
+            else:
+                open_elements.pop()
+            if in_sentence:
+                out.append(token)
+            continue
+        cut = 0
+        while pending and pending[-1].at < offset + len(text) and token.content == text:
+            place = pending[-1].at - offset
+            if place > cut:
+                out.append(token.copy(content=text[cut:place]))
+                cut = place
+            place_marks(offset + cut)
+        out.append(token.copy(content=text[cut:]) if cut else token)
+        offset += len(text)
+    place_marks(offset)
+    return out
+
+
+def _html(markup: Markup) -> Token:
+    return Token("html_inline", "", 0, content=str(markup))
+
+
+def _closing(opening: Token) -> Token:
+    return Token(opening.type.removesuffix("_open") + "_close", opening.tag, -1)

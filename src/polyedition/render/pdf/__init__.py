@@ -1,0 +1,7 @@
+"""PDF: a tagged PDF/UA-1 edition from the article's HTML and the print style sheet."""
+
+from __future__ import annotations
+
+from polyedition.render.pdf.document import render_pdf
+
+__all__ = ["render_pdf"]

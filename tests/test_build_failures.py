@@ -1,0 +1,147 @@
+"""A failed output does not stop the others: the build goes on like ``make -k`` and says so."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from polyedition.build import BuildOptions, build
+from polyedition.build.run import _one_line
+from polyedition.config import Settings
+from polyedition.errors import RenderError
+from polyedition.pofile import read_catalog, write_catalog
+from projectkit import SLUG, copy_project, po
+
+pytestmark = pytest.mark.slow
+
+NO_GLYPH = "\U0001d11e"
+"""MUSICAL SYMBOL G CLEF: in no font the PDF embeds, so the PDF of a text with it must fail."""
+
+
+def edit_translation(settings: Settings, lang: str, context: str, text: str) -> None:
+    path = po(settings, lang)
+    catalog = read_catalog(path, locale=lang)
+    message = next(m for m in catalog if m.context == context)
+    message.string = text
+    message.flags.discard("fuzzy")
+    write_catalog(path, catalog)
+
+
+def polyedition(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "polyedition", "--project", str(project), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def pdf_links(path: Path) -> set[str]:
+    with pikepdf.open(path) as pdf:
+        return {
+            str(annot.A.URI)
+            for page in pdf.pages
+            for annot in page.get("/Annots", [])
+            if "/A" in annot and "/URI" in annot.A
+        }
+
+
+def test_one_failing_output_leaves_every_other_output_built_and_its_old_file_in_place(
+    tmp_path: Path,
+) -> None:
+    settings = copy_project(tmp_path)
+    formats = ["--format", "html", "--format", "pdf"]
+    first = polyedition(tmp_path, "-q", "build", "--lang", "pl", "--lang", "be", *formats)
+    assert first.returncode == 0, first.stderr
+    pdf = settings.output_dir / "pl" / SLUG / f"{SLUG}.pl.pdf"
+    good_pdf = pdf.read_bytes()
+    manifest = settings.cache_dir / "build-manifest.json"
+    good_entry = json.loads(manifest.read_text(encoding="utf-8"))["outputs"][
+        f"pl/{SLUG}/{SLUG}.pl.pdf"
+    ]
+
+    edit_translation(settings, "pl", "summary-p1", f"Nowe podsumowanie {NO_GLYPH}.")
+    edit_translation(settings, "be", "summary-p1", "Новае рэзюмэ.")
+    result = polyedition(tmp_path, "build", "--lang", "pl", "--lang", "be", *formats, "--json")
+
+    assert result.returncode == 1, result.stderr
+    summary = json.loads(result.stdout)
+    assert [failure["job"] for failure in summary["failures"]] == [f"pl/{SLUG} pdf"]
+    [message] = [failure["error"] for failure in summary["failures"]]
+    assert "\n" not in message
+    assert "U+1D11E" in message
+    [row] = [r for r in summary["outputs"] if r["language"] == "pl" and r["format"] == "pdf"]
+    assert row["error"] == message
+    assert "Traceback" not in result.stderr
+    # The other outputs of the failed edition, and the other edition, were built.
+    pl_page = (settings.output_dir / "pl" / SLUG / "index.html").read_text(encoding="utf-8")
+    assert "Nowe podsumowanie" in pl_page
+    be_page = (settings.output_dir / "be" / SLUG / "index.html").read_text(encoding="utf-8")
+    assert "Новае рэзюмэ." in be_page
+    assert {r["format"] for r in summary["outputs"] if r["language"] == "be" and r["built"]} == {
+        "html",
+        "pdf",
+    }
+    # The failed output keeps its previous file and its manifest entry, so it is retried.
+    assert pdf.read_bytes() == good_pdf
+    after = json.loads(manifest.read_text(encoding="utf-8"))["outputs"]
+    assert after[f"pl/{SLUG}/{SLUG}.pl.pdf"] == good_entry
+
+    plain = polyedition(tmp_path, "build", "--lang", "pl", *formats)
+    assert plain.returncode == 1
+    assert f"FAILED pl/{SLUG} pdf: " in plain.stdout
+    assert "1 failed" in plain.stdout
+
+
+def test_fail_fast_stops_at_the_first_failure_with_one_line(tmp_path: Path) -> None:
+    settings = copy_project(tmp_path)
+    edit_translation(settings, "pl", "summary-p1", f"Nowe podsumowanie {NO_GLYPH}.")
+    result = polyedition(tmp_path, "build", "--lang", "pl", "--format", "pdf", "--fail-fast")
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()[-1:]
+    assert line.startswith("render: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_narration_that_failed_and_never_existed_is_linked_by_no_page_and_no_pdf(
+    tmp_path: Path,
+) -> None:
+    settings = copy_project(tmp_path)
+    lexicon = settings.locales_dir / "pl" / "lexicon.tsv"
+    lexicon.write_text("Coale\tKoul\tthird field\n", encoding="utf-8")
+    report = build(settings, BuildOptions(languages=("pl",), jobs=2))
+
+    assert [failure.job.kind for failure in report.failures] == ["mp3"]
+    assert "lexicon.tsv:1" in report.failures[0].message
+    folder = settings.output_dir / "pl" / SLUG
+    assert not (folder / f"{SLUG}.pl.mp3").exists()
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert ".mp3" not in page
+    assert ".vtt" not in page
+    assert not any(link.endswith(".mp3") for link in pdf_links(folder / f"{SLUG}.pl.pdf"))
+
+    # Once the lexicon is mended, the narration is built and both link it.
+    lexicon.write_text("Coale\tKoul\n", encoding="utf-8")
+    mended = build(settings, BuildOptions(languages=("pl",), jobs=2))
+    assert mended.failures == ()
+    assert f"{SLUG}.pl.mp3" in (folder / "index.html").read_text(encoding="utf-8")
+    assert any(link.endswith(f"{SLUG}.pl.mp3") for link in pdf_links(folder / f"{SLUG}.pl.pdf"))
+
+
+def test_a_failure_is_told_in_one_line_whatever_raised_it() -> None:
+    expected = RenderError("no font has U+1D11E", path=Path("locales/pl/x.po"), line=3)
+    assert _one_line(expected) == f"render: {expected}"
+    assert _one_line(BrokenProcessPool("gone")) == (
+        "the worker process running it died (out of memory or killed)"
+    )
+    assert _one_line(KeyError("author")) == (
+        "internal error (KeyError: 'author'); run with --debug for the traceback"
+    )
+    bug = _one_line(RuntimeError("first line\nsecond line"))
+    assert bug == "internal error (RuntimeError: first line); run with --debug for the traceback"
