@@ -7,6 +7,7 @@ import itertools
 import logging
 import math
 import re
+import shutil
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from polyedition.render.audio.narrate import (
     Narration,
     decode_mp3,
     narrate,
+    spoken_script,
     write_narration,
 )
 from polyedition.render.audio.script import BYLINE_ID
@@ -35,6 +37,7 @@ from polyedition.render.audio.vtt import CUE_ID_SEPARATOR
 from polyedition.site import Site, html_path
 from polyedition.speech.base import Synthesis
 from polyedition.speech.espeak import EspeakEngine
+from polyedition.speech.frontend import speech_path
 from polyedition.speech.registry import Engines
 from projectkit import SLUG
 
@@ -236,13 +239,12 @@ def test_english_fallback_cues_are_marked_as_english(narrated: Narrated) -> None
 
 
 def test_chapter_track_matches_the_id3_chapters(narrated: Narrated) -> None:
-    chapters = cues(narrated.narration.chapters_vtt)
-    expected = [
-        (c.id, c.start_ms / 1000, c.end_ms / 1000, c.title) for c in narrated.narration.chapters
+    chapters = [
+        (cue_id, round(start * 1000), round(end * 1000), title)
+        for cue_id, start, end, title in cues(narrated.narration.chapters_vtt)
     ]
-    assert [c[0::3] for c in chapters] == [c[0::3] for c in expected]
-    times = [time for chapter in chapters for time in chapter[1:3]]
-    assert times == pytest.approx([t for chapter in expected for t in chapter[1:3]], abs=5e-4)
+    expected = [(c.id, c.start_ms, c.end_ms, c.title) for c in narrated.narration.chapters]
+    assert chapters == expected  # in whole milliseconds: 6 * 60 + 55.893 is not 415.893
 
 
 # --- cache and reproducibility ----------------------------------------------------------------
@@ -283,6 +285,48 @@ def test_changing_one_message_synthesizes_that_segment_and_encodes_that_chapter(
     assert changed.mp3 != narrated.narration.mp3
     assert [c.title for c in changed.chapters if c.id == "turning-point"] == [
         "Вызваленне: гістарычны паварот"
+    ]
+
+
+def test_the_engine_hears_numbers_in_words_and_the_captions_keep_the_digits(
+    narrated: Narrated,
+) -> None:
+    captions = {cue[0]: cue[3] for cue in cues(narrated.narration.captions_vtt)}
+    assert captions["turning-point-p1.1"].startswith("Вызваленне 123 палітвязняў у Беларусі —")
+    site = narrated.site
+    heard = {u.id: s.normalized for u, s in spoken_script(site, site.edition(SLUG, "be"))}
+    assert heard["turning-point-p1"].startswith(
+        "Вызваленне ста дваццаці трох палітвязняў у Беларусі, гістарычны паварот"
+    )
+
+
+def test_editing_the_speech_table_renarrates_exactly_what_it_changes(
+    narrated: Narrated, tmp_path: Path
+) -> None:
+    """The desk changes how "ЗША" is said: only the utterances that say it are synthesized
+    again, and the captions still show what the page shows."""
+    site = narrated.site
+    edition = site.edition(SLUG, "be")
+    path = speech_path(site.settings.locales_dir, "be")
+    original = path.read_text(encoding="utf-8")
+    before = {u.id: s.text for u, s in spoken_script(site, edition)}
+    path.write_text(original.replace("зэ-ша-а", "зэ-шэ-а"), encoding="utf-8")
+    try:
+        after = {u.id: s.text for u, s in spoken_script(site, edition)}
+        cache_dir = tmp_path / "cache"  # a copy: the other tests' cache stays as it was
+        shutil.copytree(narrated.cache_dir, cache_dir)
+        changed = narrate(site, edition, SpeechCache(cache_dir))
+    finally:
+        path.write_text(original, encoding="utf-8")
+    differing = [key for key in before if before[key] != after[key]]
+    assert len(differing) >= 3  # ЗША is in the title, the sections and the answers
+    assert all("зэ-шэ-а" in after[key].lower() for key in differing)
+    assert (changed.synthesized, changed.cached) == (
+        len(differing),
+        len(changed.placed) - len(differing),
+    )
+    assert [c[3] for c in cues(changed.captions_vtt)] == [
+        c[3] for c in cues(narrated.narration.captions_vtt)
     ]
 
 

@@ -291,6 +291,36 @@ def _cmd_voices(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _cmd_script(args: argparse.Namespace, settings: Settings) -> int:
+    from polyedition.build import load_editions
+    from polyedition.render.audio.narrate import spoken_script
+    from polyedition.site import Site
+
+    lang = settings.require_language(args.lang)
+    editions = load_editions(settings, [lang])
+    site = Site(settings, {(edition.slug, edition.lang): edition for edition in editions})
+    for edition in editions:
+        what = " - what the front end and lexicon change" if args.diff else ""
+        print(f"# {edition.slug} ({lang}){what}")
+        for utterance, spoken in spoken_script(site, edition):
+            label = utterance.id if utterance.lang == lang else f"{utterance.id} ({utterance.lang})"
+            if not args.diff:
+                print(f"[{label}] {spoken.text}")
+                continue
+            said = spoken.said_sentences
+            changed = [
+                (written, words)
+                for (_, written), words in zip(spoken.sentences, said, strict=True)
+                if written != words
+            ]
+            if changed:
+                print(f"[{label}]")
+                for written, words in changed:
+                    print(f"  - {written}")
+                    print(f"  + {words}")
+    return EXIT_OK
+
+
 def _show(path: Path, settings: Settings) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd()))
@@ -435,6 +465,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TEXT",
         help="print TEXT with an accent (U+0301) on the vowel eSpeak stresses in each word of "
         "two or more syllables, after the lexicon",
+    )
+    script = command(
+        "script",
+        _cmd_script,
+        "Print the narration of an edition exactly as the voice will say it (numbers, "
+        "abbreviations and initials read out, lexicon applied), segment id by segment id.",
+    )
+    script.add_argument("--lang", required=True, metavar="L", help="the edition's language")
+    script.add_argument(
+        "--diff",
+        action="store_true",
+        help="show only the sentences the speech front end or the lexicon change: "
+        "written (-), then spoken (+)",
     )
     return parser
 

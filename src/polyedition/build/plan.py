@@ -114,6 +114,8 @@ class Planner:
             [
                 *self.settings.locales_dir.glob(f"{lang}/lexicon*"),
                 *self.settings.locales_dir.glob(f"{source}/lexicon*"),
+                *self.settings.locales_dir.glob(f"{lang}/speech*"),
+                *self.settings.locales_dir.glob(f"{source}/speech*"),
             ],
             self.settings.locales_dir,
         )
@@ -134,6 +136,7 @@ class Planner:
                 "gTTS",
                 "miniaudio",
                 "piper-tts",
+                "num2words",
                 "pyloudnorm",
                 "scipy",
             ),

@@ -39,9 +39,10 @@ from polyedition.render.audio.script import Script, Utterance, narration_script,
 from polyedition.render.audio.vtt import Cue, cue_id, webvtt
 from polyedition.site import AudioInfo, Site, chapters_path, html_path, mp3_path, vtt_path
 from polyedition.speech.base import SAMPLE_WIDTH, EngineUnavailable, Synthesis
+from polyedition.speech.frontend import Frontend, load_frontend
 from polyedition.speech.lexicon import Lexicon, load_lexicon
 from polyedition.speech.registry import Engines, VoiceChoice
-from polyedition.speech.text import sentences
+from polyedition.speech.spoken import SpokenText, spoken_text
 
 logger = logging.getLogger(__name__)
 
@@ -176,11 +177,19 @@ def _speak_script(
     spoken: dict[int, _Spoken] = {}
     for lang, indexes in by_lang.items():
         lexicon = load_lexicon(site.settings.locales_dir, lang)
+        frontend = load_frontend(site.settings.locales_dir, lang)
         choices = engines.choices(site.settings, lang)
         for number, choice in enumerate(choices, start=1):
             try:
                 for index in indexes:
-                    spoken[index] = _speak(script.utterances[index], choice, lexicon, cache, counts)
+                    spoken[index] = _speak(
+                        script.utterances[index],
+                        choice,
+                        frontend=frontend,
+                        lexicon=lexicon,
+                        cache=cache,
+                        counts=counts,
+                    )
                 break
             except EngineUnavailable as exc:
                 utterance = script.utterances[index]
@@ -203,41 +212,59 @@ def _speak_script(
     return [spoken[index] for index in range(len(script.utterances))]
 
 
+def spoken_script(
+    site: Site, edition: Edition, *, engines: Engines | None = None
+) -> tuple[tuple[Utterance, SpokenText], ...]:
+    """Every utterance of the edition's narration with the text its engine will read: after
+    the front end and the lexicon (phoneme entries only where the engine in use reads them)."""
+    engines = engines or Engines()
+    script = narration_script(site, edition)
+    speakers: dict[str, tuple[Frontend, Lexicon, bool]] = {}
+    spoken = []
+    for utterance in script.utterances:
+        lang = utterance.lang
+        if lang not in speakers:
+            speakers[lang] = (
+                load_frontend(site.settings.locales_dir, lang),
+                load_lexicon(site.settings.locales_dir, lang),
+                engines.choices(site.settings, lang)[0].engine.accepts_phonemes,
+            )
+        frontend, lexicon, phonemes = speakers[lang]
+        spoken.append(
+            (utterance, spoken_text(utterance.text, frontend, lexicon, phonemes=phonemes))
+        )
+    return tuple(spoken)
+
+
 def _speak(
     utterance: Utterance,
     choice: VoiceChoice,
+    *,
+    frontend: Frontend,
     lexicon: Lexicon,
     cache: SpeechCache,
     counts: _Counts,
 ) -> _Spoken:
-    """One utterance through the lexicon and the engine, or from the cache."""
+    """One utterance through the front end, the lexicon and the engine, or from the cache.
+
+    The cache key holds the words the engine reads, so that editing the speech tables
+    re-narrates exactly the utterances whose spoken text changes."""
     engine = choice.engine
-    parts: list[tuple[int, str]] = []
-    spoken_parts: list[str] = []
-    used: dict[str, tuple[str, str]] = {}
-    offset = 0
-    for sentence in sentences(utterance.text):
-        applied = lexicon.apply(sentence, phonemes=engine.accepts_phonemes)
-        parts.append((offset, sentence))
-        spoken_parts.append(applied.text)
-        offset += len(applied.text) + 1
-        for entry in applied.entries:
-            used[entry.word] = (entry.word, entry.say)
-    spoken_text = " ".join(spoken_parts)
+    spoken = spoken_text(utterance.text, frontend, lexicon, phonemes=engine.accepts_phonemes)
     key = SpeechCache.key(
         engine=engine.name,
         version=engine.version(),
         voice=engine.voice_id(utterance.lang, choice.voice),
         rate=choice.rate,
-        lexicon=used.values(),
-        text=utterance.text,
+        lexicon=[(entry.word, entry.say) for entry in spoken.entries],
+        text=spoken.text,
         mastering=recipe(),
     )
     synthesis = cache.get(key)
     if synthesis is None:
         started = time.perf_counter()
         try:
-            synthesis = engine.synthesize(spoken_text, utterance.lang, choice.voice, choice.rate)
+            synthesis = engine.synthesize(spoken.text, utterance.lang, choice.voice, choice.rate)
         except EngineUnavailable:
             raise
         except SpeechError as exc:
@@ -258,7 +285,7 @@ def _speak(
         counts.synthesized += 1
     else:
         counts.cached += 1
-    return _Spoken(utterance, synthesis, tuple(parts), engine.name)
+    return _Spoken(utterance, synthesis, spoken.sentences, engine.name)
 
 
 @dataclass(frozen=True, slots=True)
