@@ -44,6 +44,21 @@ def chapters_path(lang: str, slug: str) -> PurePosixPath:
     return article_dir(lang, slug) / f"{slug}.{lang}.chapters.vtt"
 
 
+def chapters_json_path(lang: str, slug: str) -> PurePosixPath:
+    """The same chapters as JSON (Podcasting 2.0 chapters format), for podcast apps."""
+    return article_dir(lang, slug) / f"{slug}.{lang}.chapters.json"
+
+
+def feed_path(lang: str) -> PurePosixPath:
+    """``<lang>/feed.xml``: the podcast feed of a language edition's narrations."""
+    return PurePosixPath(lang, "feed.xml")
+
+
+def cover_path(lang: str) -> PurePosixPath:
+    """The podcast cover of a language edition (podcast apps take PNG or JPEG, not SVG)."""
+    return PurePosixPath(lang, f"cover.{lang}.png")
+
+
 @dataclass(frozen=True, slots=True)
 class AudioInfo:
     """What the page needs to know about an edition's narration."""
@@ -53,6 +68,20 @@ class AudioInfo:
     mp3: PurePosixPath
     captions: PurePosixPath
     chapters: PurePosixPath
+
+    @property
+    def chapters_json(self) -> PurePosixPath:
+        """The JSON chapters written next to the MP3 (``<slug>.<lang>.chapters.json``)."""
+        return self.mp3.with_suffix(".chapters.json")
+
+
+@dataclass(frozen=True, slots=True)
+class PdfInfo:
+    """What a page states about an edition's PDF."""
+
+    pages: int
+    size_bytes: int
+    path: PurePosixPath
 
 
 @dataclass(frozen=True)
@@ -64,10 +93,15 @@ class Site:
     """(slug, lang) → Edition, in article then language order."""
     audio: Mapping[tuple[str, str], AudioInfo] = field(default_factory=dict)
     """(slug, lang) → the edition's narration, for the editions that have one."""
+    pdfs: Mapping[tuple[str, str], PdfInfo] = field(default_factory=dict)
+    """(slug, lang) → the edition's PDF, for the editions that have one."""
+    feeds: frozenset[str] = frozenset()
+    """The languages whose podcast feed exists (pages link only these)."""
 
     def __getstate__(self) -> dict[str, object]:
         # Sent to worker processes: caches are rebuilt there, not pickled.
-        return {k: v for k, v in self.__dict__.items() if k in {"settings", "editions", "audio"}}
+        kept = {"settings", "editions", "audio", "pdfs", "feeds"}
+        return {k: v for k, v in self.__dict__.items() if k in kept}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)

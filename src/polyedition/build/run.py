@@ -26,7 +26,9 @@ from polyedition.errors import BuildError, PolyeditionError
 from polyedition.model import Edition
 from polyedition.site import (
     AudioInfo,
+    PdfInfo,
     Site,
+    feed_path,
 )
 
 logger = logging.getLogger(__name__)
@@ -176,6 +178,7 @@ def _run(
     skipped: list[Job] = []
     pending: dict[Future[JobResult], Job] = {}
     audio: dict[tuple[str, str], AudioInfo] = {}
+    pdfs: dict[tuple[str, str], PdfInfo] = {}
 
     def submit(job: Job, job_site: Site) -> None:
         notify("planned", job, False)
@@ -192,47 +195,92 @@ def _run(
         grouped.setdefault(key[0], {})[key] = edition
     articles = {slug: Site(site.settings, editions) for slug, editions in grouped.items()}
 
-    def site_with_audio(slug: str) -> Site:
+    def audio_of(key: tuple[str, str]) -> AudioInfo | None:
+        return audio.get(key) or manifest.audio_info(*key, output_dir)
+
+    def pdf_of(key: tuple[str, str]) -> PdfInfo | None:
+        return pdfs.get(key) or manifest.pdf_info(*key, output_dir)
+
+    def page_site(slug: str) -> Site:
         article = articles[slug]
-        known = {
-            key: info
-            for key in article.editions
-            if (info := audio.get(key) or manifest.audio_info(*key, output_dir)) is not None
-        }
-        return replace(article, audio=known)
+        return replace(
+            article,
+            audio={key: info for key in article.editions if (info := audio_of(key)) is not None},
+            pdfs={key: pdf for key in article.editions if (pdf := pdf_of(key)) is not None},
+            feeds=feed_langs,
+        )
 
     def page_of(edition: Edition) -> None:
-        """An article page states its narration's duration and size, so it follows its MP3."""
+        """An article page states its narration's duration and size and its PDF's pages and
+        size, so it follows its MP3 and its PDF."""
         if "html" in options.formats:
-            info = audio.get((edition.slug, edition.lang)) or manifest.audio_info(
-                edition.slug, edition.lang, output_dir
+            key = (edition.slug, edition.lang)
+            job = planner.html(edition, audio_of(key), pdf_of(key), edition.lang in feed_langs)
+            submit(job, page_site(edition.slug))
+
+    def feed_of(lang: str) -> None:
+        """A language's feed follows all its narrations: it states their sizes and durations."""
+        known = {key: info for key in site.editions if key[1] == lang and (info := audio_of(key))}
+        if known:
+            feed_site = Site(
+                site.settings,
+                {key: site.editions[key] for key in known},
+                audio=known,
             )
-            submit(planner.html(edition, info), site_with_audio(edition.slug))
+            submit(planner.feed(lang, known), feed_site)
 
     # Longest jobs first: narrations, then PDFs (they only link the MP3, whose path is known
-    # in advance), then the shared pages; article pages follow their narration.
+    # in advance), then the shared pages; article pages follow their narration and PDF, feeds
+    # their language's narrations.
     planned_audio: dict[tuple[str, str], AudioInfo] = {}
     for edition in selected:
         if "mp3" in options.formats:
             job = planner.mp3(edition)
-            planned_audio[(edition.slug, edition.lang)] = AudioInfo(0.0, 0, *job.outputs)
+            planned_audio[(edition.slug, edition.lang)] = AudioInfo(0.0, 0, *job.outputs[:3])
             submit(job, articles[edition.slug])
+    planned_pdf: dict[tuple[str, str], PdfInfo] = {}
     for edition in selected:
         if "pdf" in options.formats:
             key = (edition.slug, edition.lang)
             info = planned_audio.get(key) or manifest.audio_info(*key, output_dir)
             pdf_site = replace(articles[edition.slug], audio={key: info} if info else {})
-            submit(planner.pdf(edition, info), pdf_site)
+            job = planner.pdf(edition, info)
+            planned_pdf[key] = PdfInfo(0, 0, job.outputs[0])
+            submit(job, pdf_site)
+    # What exists once this build is done, for the links of the pages (never a dead one).
+    listed_audio = {
+        key: info for key in site.editions if (info := planned_audio.get(key) or audio_of(key))
+    }
+    listed_pdfs = {
+        key: pdf for key in site.editions if (pdf := planned_pdf.get(key) or pdf_of(key))
+    }
+    has_audio, has_pdf = set(listed_audio), set(listed_pdfs)
+    planned_feeds = {
+        lang
+        for lang in options.languages
+        if "feed" in options.formats and any(key[1] == lang for key in has_audio)
+    }
+    feed_langs = frozenset(
+        lang
+        for lang in site.languages
+        if lang in planned_feeds or manifest.has(feed_path(lang), output_dir)
+    )
     if "html" in options.formats:
-        submit(planner.site_pages(), site)
-    narrating = {(job.slug, job.lang) for job in pending.values() if job.kind == "mp3"}
-    waiting: dict[tuple[str, str], Edition] = {}
+        listed = replace(site, audio=listed_audio, pdfs=listed_pdfs, feeds=feed_langs)
+        submit(planner.site_pages(has_pdf, has_audio, feed_langs), listed)
+    running = {(job.kind, job.slug, job.lang) for job in pending.values()}
+    waiting: dict[tuple[str, str], tuple[Edition, set[str]]] = {}
     for edition in selected:
-        key = (edition.slug, edition.lang)
-        if key in narrating:
-            waiting[key] = edition
+        after = {kind for kind in ("mp3", "pdf") if (kind, edition.slug, edition.lang) in running}
+        if after:
+            waiting[(edition.slug, edition.lang)] = (edition, after)
         else:
             page_of(edition)
+    narrating: dict[str, set[str]] = {}
+    for lang in sorted(planned_feeds):
+        narrating[lang] = {slug for kind, slug, code in running if kind == "mp3" and code == lang}
+        if not narrating[lang]:
+            feed_of(lang)
 
     failure: PolyeditionError | None = None
     while pending:
@@ -252,11 +300,24 @@ def _run(
             notify("done", result, True)
             if job.kind == "mp3":
                 audio[(job.slug, job.lang)] = AudioInfo(
-                    result.info["duration"], result.sizes[0], *job.outputs
+                    result.info["duration"], result.sizes[0], *job.outputs[:3]
                 )
-                follower = waiting.pop((job.slug, job.lang), None)
-                if follower is not None and failure is None:
-                    page_of(follower)
+                slugs = narrating.get(job.lang)
+                if slugs is not None and job.slug in slugs:
+                    slugs.discard(job.slug)
+                    if not slugs and failure is None:
+                        feed_of(job.lang)
+            if job.kind == "pdf":
+                pdfs[(job.slug, job.lang)] = PdfInfo(
+                    int(result.info["pages"]), result.sizes[0], job.outputs[0]
+                )
+            follower = waiting.get((job.slug, job.lang))
+            if follower is not None and job.kind in follower[1]:
+                follower[1].discard(job.kind)
+                if not follower[1]:
+                    del waiting[(job.slug, job.lang)]
+                    if failure is None:
+                        page_of(follower[0])
         if failure is not None:
             for future in pending:
                 future.cancel()

@@ -23,6 +23,7 @@ from polyedition.cache import EncodedChapterCache, SpeechCache
 from polyedition.errors import SpeechError
 from polyedition.fsutil import write_if_changed
 from polyedition.model import Edition
+from polyedition.render.audio.chapters import chapters_json
 from polyedition.render.audio.id3 import ChapterMark, Tags, id3_tag
 from polyedition.render.audio.script import Script, Utterance, narration_script, speakable
 from polyedition.render.audio.vtt import Cue, cue_id, webvtt
@@ -58,6 +59,8 @@ class Narration:
     mp3: bytes
     captions_vtt: str
     chapters_vtt: str
+    chapters_json: str
+    """The chapters for podcast apps (``podcast:chapters``), same times as the CHAP frames."""
     duration_seconds: float
     synthesized: int
     """Utterances synthesized by this call (not found in the cache)."""
@@ -141,6 +144,7 @@ def narrate(
         mp3=id3_tag(tags) + frames,
         captions_vtt=webvtt(cues),
         chapters_vtt=webvtt(chapter_cues),
+        chapters_json=chapters_json(tags.title, chapters),
         duration_seconds=duration,
         synthesized=counts.synthesized,
         cached=counts.cached,
