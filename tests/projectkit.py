@@ -80,3 +80,22 @@ def pseudo_translate_catalog(path: Path, lang: str) -> None:
 
 def po(settings: Settings, lang: str, domain: str = SLUG) -> Path:
     return settings.locales_dir / lang / "LC_MESSAGES" / f"{domain}.po"
+
+
+def snapshot(output: Path) -> dict[str, tuple[int, bytes]]:
+    """mtime and bytes of every built file."""
+    return {
+        str(path.relative_to(output)): (path.stat().st_mtime_ns, path.read_bytes())
+        for path in sorted(output.rglob("*"))
+        if path.is_file()
+    }
+
+
+def edit_translation(settings: Settings, lang: str, context: str, text: str) -> None:
+    """Set one article message's translation (by its context) in a project copy."""
+    path = po(settings, lang)
+    catalog = read_catalog(path, locale=lang)
+    message = next(m for m in catalog if m.context == context)
+    message.string = text
+    message.flags.discard("fuzzy")
+    write_catalog(path, catalog)

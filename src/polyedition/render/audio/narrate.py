@@ -499,8 +499,8 @@ def encoder_delay(rate: int) -> int:
 
 
 def write_narration(narration: Narration, output_dir: Path, lang: str, slug: str) -> AudioInfo:
-    """Write the MP3, captions and chapters under ``output_dir`` (atomically, only when their
-    bytes change) and return the AudioInfo for ``Site.audio``."""
+    """Write the MP3, captions and chapters (WebVTT and JSON) under ``output_dir`` (atomically,
+    only when their bytes change) and return the AudioInfo for ``Site.audio``."""
     info = AudioInfo(
         duration_seconds=narration.duration_seconds,
         size_bytes=len(narration.mp3),
@@ -511,4 +511,5 @@ def write_narration(narration: Narration, output_dir: Path, lang: str, slug: str
     write_if_changed(output_dir / info.mp3, narration.mp3)
     write_if_changed(output_dir / info.captions, narration.captions_vtt.encode("utf-8"))
     write_if_changed(output_dir / info.chapters, narration.chapters_vtt.encode("utf-8"))
+    write_if_changed(output_dir / info.chapters_json, narration.chapters_json.encode("utf-8"))
     return info
