@@ -56,7 +56,7 @@ def render_cover(site: Site, lang: str) -> bytes:
     _line(draw, strings.publisher, bold, 420, width, top=MARGIN + 360, fill=FOREGROUND)
     _line(draw, strings.listen, regular, 230, width, top=1400, fill=ACCENT)
     _line(draw, strings.autonym, bold, 260, width, top=2300, fill=FOREGROUND)
-    draw.rectangle((MARGIN, 1200, MARGIN + 600, 1230), fill=ACCENT)
+    draw.rectangle((MARGIN, 1270, MARGIN + 600, 1300), fill=ACCENT)
     output = io.BytesIO()
     # Truecolour, as Apple asks ("RGB colour space"); flat colours keep it near 100 kB.
     image.save(output, format="PNG", compress_level=9)
