@@ -18,6 +18,8 @@ from PIL import Image
 from conftest import Node, parse_page
 from polyedition.build import FORMATS, BuildOptions, build
 from polyedition.config import Settings
+from polyedition.render.feed import render_cover
+from polyedition.site import Site
 from projectkit import SLUG, copy_project, edit_translation, snapshot
 
 pytestmark = pytest.mark.slow
@@ -277,3 +279,8 @@ def test_the_manifest_records_the_pdfs_pages(built: Settings) -> None:
     with pikepdf.open(built.output_dir / "en" / SLUG / f"{SLUG}.en.pdf") as pdf:
         assert manifest["pdf"][f"{SLUG}/en"]["pages"] == len(pdf.pages)
     assert str(PurePosixPath("en", "feed.xml")) in manifest["outputs"]
+
+
+def test_the_cover_is_the_same_bytes_every_time(built: Settings, real_site: Site) -> None:
+    first, second = render_cover(real_site, "be"), render_cover(real_site, "be")
+    assert first == second == (built.output_dir / "be" / "cover.be.png").read_bytes()
