@@ -114,3 +114,22 @@ def copy_theme_ui(settings: Settings, lang: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(theme_locales() / lang / "LC_MESSAGES" / "ui.po", path)
     return path
+
+
+def snapshot(output: Path) -> dict[str, tuple[int, bytes]]:
+    """mtime and bytes of every built file."""
+    return {
+        str(path.relative_to(output)): (path.stat().st_mtime_ns, path.read_bytes())
+        for path in sorted(output.rglob("*"))
+        if path.is_file()
+    }
+
+
+def edit_translation(settings: Settings, lang: str, context: str, text: str) -> None:
+    """Set one article message's translation (by its context) in a project copy."""
+    path = po(settings, lang)
+    catalog = read_catalog(path, locale=lang)
+    message = next(m for m in catalog if m.context == context)
+    message.string = text
+    message.flags.discard("fuzzy")
+    write_catalog(path, catalog)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import logging
 import math
 import re
@@ -366,13 +367,16 @@ def test_narrate_writes_nothing_but_cache_entries(narrated: Narrated, tmp_path: 
     )
 
 
-def test_write_narration_puts_three_files_beside_the_page(
+def test_write_narration_puts_four_files_beside_the_page(
     narrated: Narrated, tmp_path: Path
 ) -> None:
     info = write_narration(narrated.narration, tmp_path, "be", SLUG)
     assert (tmp_path / info.mp3).read_bytes() == narrated.narration.mp3
     assert (tmp_path / info.captions).read_text(encoding="utf-8").startswith("WEBVTT")
     assert (tmp_path / info.chapters).read_text(encoding="utf-8").startswith("WEBVTT")
+    chapters = json.loads((tmp_path / info.chapters_json).read_text(encoding="utf-8"))
+    assert chapters["version"] == "1.2.0"
+    assert str(info.chapters_json) == f"be/{SLUG}/{SLUG}.be.chapters.json"
     assert str(info.mp3) == f"be/{SLUG}/{SLUG}.be.mp3"
     assert info.size_bytes == len(narrated.narration.mp3)
     assert info.duration_seconds == narrated.narration.duration_seconds

@@ -17,31 +17,12 @@ import pytest
 from polyedition.build import BuildOptions, build, build_lock
 from polyedition.config import Settings
 from polyedition.errors import BuildError
-from polyedition.pofile import read_catalog, write_catalog
-from projectkit import SLUG, copy_project, po
+from projectkit import SLUG, copy_project, edit_translation, override, snapshot
 
 pytestmark = pytest.mark.slow
 
 FAST = ("html", "mp3")
 """Formats for tests that exercise the build machinery rather than the renderers."""
-
-
-def snapshot(output: Path) -> dict[str, tuple[int, bytes]]:
-    """mtime and bytes of every built file."""
-    return {
-        str(path.relative_to(output)): (path.stat().st_mtime_ns, path.read_bytes())
-        for path in sorted(output.rglob("*"))
-        if path.is_file()
-    }
-
-
-def edit_translation(settings: Settings, lang: str, context: str, text: str) -> None:
-    path = po(settings, lang)
-    catalog = read_catalog(path, locale=lang)
-    message = next(m for m in catalog if m.context == context)
-    message.string = text
-    message.flags.discard("fuzzy")
-    write_catalog(path, catalog)
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +55,7 @@ def test_changing_one_message_rebuilds_only_that_language(built: Settings) -> No
         f"pl/{SLUG}/index.html",
         f"pl/{SLUG}/{SLUG}.pl.mp3",
         f"pl/{SLUG}/{SLUG}.pl.vtt",
-    } | ({f"pl/{SLUG}/{SLUG}.pl.chapters.vtt"} & changed)
+    } | ({f"pl/{SLUG}/{SLUG}.pl.chapters.vtt", f"pl/{SLUG}/{SLUG}.pl.chapters.json"} & changed)
     assert "Zmienione podsumowanie." in (built.output_dir / f"pl/{SLUG}/index.html").read_text(
         encoding="utf-8"
     )
@@ -248,7 +229,7 @@ def test_an_asset_whose_content_changed_replaces_its_old_hashed_copy(built: Sett
     assets = built.output_dir / "assets"
     before = {path.name for path in assets.glob("site.*.css")}
     assert len(before) == 1
-    css = built.templates_dir / "assets" / "site.css"
+    css = override(built, "assets/site.css")
     css.write_text(css.read_text(encoding="utf-8") + "\n/* edited */\n", encoding="utf-8")
     build(built, BuildOptions(languages=("en",), formats=("html",)))
     after = {path.name for path in assets.glob("site.*.css")}

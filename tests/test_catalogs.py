@@ -55,12 +55,31 @@ def test_pot_has_one_message_per_segment_with_context_comment_and_reference(
     extract(project)
     template = read_catalog(pot_path(project, SLUG))
     article = read_article(_article_md(project))
-    messages = [m for m in template if m.id]
+    messages = [m for m in template if m.id and m.context != "keyword"]
     assert [(m.context, m.id) for m in messages] == [(s.id, s.text) for s in article.segments()]
     by_context = {m.context: m for m in messages}
     row = by_context["key-points-r2-c2"]
     assert row.auto_comments == ["Key Points table, row 2, details"]
     assert row.locations == [(f"content/{SLUG}/article.md", 117)]
+
+
+def test_each_tag_is_a_message_with_the_keyword_context_and_a_comment_for_translators(
+    project: Settings,
+) -> None:
+    extract(project)
+    template = read_catalog(pot_path(project, SLUG))
+    keywords = [m for m in template if m.context == "keyword"]
+    assert [m.id for m in keywords] == [
+        "Belarus",
+        "political prisoners",
+        "sanctions",
+        "human rights",
+        "Maria Kolesnikova",
+        "Ales Bialiatski",
+    ]
+    for message in keywords:
+        assert message.locations == [(f"content/{SLUG}/article.md", 9)]  # the tags line
+        assert "Keyword (tag) of the article" in message.auto_comments[0]
 
 
 def test_extraction_is_stable_and_ignores_a_date_only_change(
@@ -200,7 +219,7 @@ def test_update_keeps_an_edited_paragraph_as_fuzzy_with_its_previous_msgid(
     extract(project)
     [result] = [r for r in update_catalogs(project, ["pl"]) if r.path.name == f"{SLUG}.po"]
     assert (result.fuzzy, result.new, result.obsolete) == (1, 0, 0)
-    assert result.kept == 69
+    assert result.kept == 69 + 6  # the other segments and the six tags
     catalog = read_catalog(po(project, "pl"))
     message = next(m for m in catalog if m.context == KOLESNIKOVA_P1)
     assert message.fuzzy

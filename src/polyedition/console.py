@@ -98,7 +98,7 @@ class RichProgress:
                 self.tasks[job.kind] = self.progress.add_task(job.kind, total=0)
             task = self.tasks[job.kind]
             self.progress.update(task, total=(self.progress.tasks[task].total or 0) + 1)
-            if job.kind != SITE:
+            if job.slug:  # a job about one edition (not the shared pages, not a feed)
                 self.open_formats[(job.lang, job.slug)].add(job.kind)
             return
         self.progress.advance(self.tasks[job.kind])

@@ -47,6 +47,12 @@ _REQUIRED_FIELDS: dict[str, type] = {
     "publisher": str,
 }
 _OPTIONAL_FIELDS: dict[str, type] = {"tags": list}
+KEYWORD_CONTEXT = "keyword"
+"""The message context of every tag: tags are short and may repeat another message's words."""
+KEYWORD_COMMENT = (
+    "Keyword (tag) of the article, for search engines, feeds and the PDF's metadata; "
+    "translate it as readers would search for it"
+)
 
 
 def markdown_parser() -> MarkdownIt:
@@ -109,6 +115,11 @@ def parse_article(source: str, path: Path) -> Article:
         "Description: the standfirst under the headline, also used in search results",
     )
     sections = _BodyParser(path, body_offset).parse(body)
+    tags_line = _field_line(front_lines, "tags")
+    keywords = tuple(
+        Segment(KEYWORD_CONTEXT, Role.KEYWORD, tag, tags_line, KEYWORD_COMMENT)
+        for tag in dict.fromkeys(fields.get("tags", ()))
+    )
     article = Article(
         meta=ArticleMeta(
             slug=slug,
@@ -122,6 +133,7 @@ def parse_article(source: str, path: Path) -> Article:
         description=description,
         sections=sections,
         path=str(path),
+        keywords=keywords,
     )
     _check_unique_ids(article, path)
     return article

@@ -64,4 +64,5 @@ def edition_digest(edition: Edition) -> str:
         edition.source_lang,
         [meta.slug, meta.date, meta.author, meta.publisher, list(meta.tags)],
         [[t.id, str(t.role), t.text, t.lang, t.fallback] for t in edition.texts],
+        [[t.text, t.lang] for t in edition.keywords],
     )

@@ -40,7 +40,22 @@ def localize(article: Article, catalog: Catalog | None, lang: str, source_lang: 
             texts.append(
                 LocalizedText(segment, segment.text, source_lang, fallback=lang != source_lang)
             )
-    edition = Edition(article=article, lang=lang, source_lang=source_lang, texts=tuple(texts))
+    keywords = []
+    for keyword in article.keywords:
+        translation = usable_translation(catalog, keyword.id, keyword.text)
+        if translation is None:
+            keywords.append(
+                LocalizedText(keyword, keyword.text, source_lang, fallback=lang != source_lang)
+            )
+        else:
+            keywords.append(LocalizedText(keyword, translation, lang, fallback=False))
+    edition = Edition(
+        article=article,
+        lang=lang,
+        source_lang=source_lang,
+        texts=tuple(texts),
+        keywords=tuple(keywords),
+    )
     if edition.fallbacks:
         logger.debug(
             "%s/%s: %d of %d segments fall back to %s",

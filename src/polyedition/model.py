@@ -32,6 +32,8 @@ class Role(StrEnum):
     CAPTION = "caption"
     TABLE_HEADER = "table-header"
     TABLE_CELL = "table-cell"
+    KEYWORD = "keyword"
+    """A tag of the article: translated for metadata, never shown as text or narrated."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,8 @@ class Article:
     description: Segment
     sections: tuple[Section, ...]
     path: str
+    keywords: tuple[Segment, ...] = ()
+    """The front matter's ``tags``, one message each (context ``keyword``), for metadata."""
 
     @property
     def slug(self) -> str:
@@ -203,6 +207,8 @@ class Edition:
     lang: str
     source_lang: str
     texts: tuple[LocalizedText, ...]
+    keywords: tuple[LocalizedText, ...] = ()
+    """The article's tags in this edition's language (a missing translation keeps the tag)."""
     _by_id: dict[str, LocalizedText] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -49,6 +49,21 @@ def chapters_path(lang: str, slug: str) -> PurePosixPath:
     return article_dir(lang, slug) / f"{slug}.{lang}.chapters.vtt"
 
 
+def chapters_json_path(lang: str, slug: str) -> PurePosixPath:
+    """The same chapters as JSON (Podcasting 2.0 chapters format), for podcast apps."""
+    return article_dir(lang, slug) / f"{slug}.{lang}.chapters.json"
+
+
+def feed_path(lang: str) -> PurePosixPath:
+    """``<lang>/feed.xml``: the podcast feed of a language edition's narrations."""
+    return PurePosixPath(lang, "feed.xml")
+
+
+def cover_path(lang: str) -> PurePosixPath:
+    """The podcast cover of a language edition (podcast apps take PNG or JPEG, not SVG)."""
+    return PurePosixPath(lang, f"cover.{lang}.png")
+
+
 @dataclass(frozen=True, slots=True)
 class AudioInfo:
     """What the page needs to know about an edition's narration."""
@@ -58,6 +73,20 @@ class AudioInfo:
     mp3: PurePosixPath
     captions: PurePosixPath
     chapters: PurePosixPath
+
+    @property
+    def chapters_json(self) -> PurePosixPath:
+        """The JSON chapters written next to the MP3 (``<slug>.<lang>.chapters.json``)."""
+        return self.mp3.with_suffix(".chapters.json")
+
+
+@dataclass(frozen=True, slots=True)
+class PdfInfo:
+    """What a page states about an edition's PDF."""
+
+    pages: int
+    size_bytes: int
+    path: PurePosixPath
 
 
 @dataclass(frozen=True)
@@ -72,6 +101,10 @@ class Site:
     withheld: Mapping[str, tuple[Finding, ...]] = field(default_factory=dict)
     """lang → the translations left out because they would break rendering (the source is
     shown instead), as ``check`` reports them."""
+    pdfs: Mapping[tuple[str, str], PdfInfo] = field(default_factory=dict)
+    """(slug, lang) → the edition's PDF, for the editions that have one."""
+    feeds: frozenset[str] = frozenset()
+    """The languages whose podcast feed exists (pages link only these)."""
 
     def __getstate__(self) -> dict[str, object]:
         # Sent to worker processes: the fields go, caches are rebuilt there, not pickled.

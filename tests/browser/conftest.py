@@ -22,7 +22,16 @@ import projectkit
 from polyedition.catalogs import load_catalog
 from polyedition.localize import localize
 from polyedition.render.html.pages import write_html_site
-from polyedition.site import AudioInfo, Site, chapters_path, mp3_path, vtt_path
+from polyedition.site import (
+    AudioInfo,
+    PdfInfo,
+    Site,
+    chapters_path,
+    feed_path,
+    mp3_path,
+    pdf_path,
+    vtt_path,
+)
 from projectkit import CHROMIUM, CHROMIUM_ARGS, REPO, SLUG
 
 VNU_JAR = REPO / ".tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -127,7 +136,17 @@ def write_narrated_site(site: Site, root: Path) -> Site:
         ):
             (root / path).parent.mkdir(parents=True, exist_ok=True)
             (root / path).write_bytes(data)
-    narrated = Site(site.settings, site.editions, audio=audio)
+    # Stand-ins for the PDFs and the feeds, so that the pages carry their "Download PDF",
+    # "Subscribe" and format links (axe and the Nu checker see every link the build writes).
+    pdfs = {}
+    for slug, lang in site.editions:
+        pdfs[(slug, lang)] = PdfInfo(pages=7, size_bytes=51_234, path=pdf_path(lang, slug))
+        (root / pdf_path(lang, slug)).write_bytes(b"%PDF-1.7\n")
+    for lang in site.languages:
+        (root / feed_path(lang)).write_bytes(b"<?xml version='1.0'?><rss version='2.0'/>")
+    narrated = Site(
+        site.settings, site.editions, audio=audio, pdfs=pdfs, feeds=frozenset(site.languages)
+    )
     write_html_site(narrated, root)
     return narrated
 

@@ -18,8 +18,8 @@ from polyedition.site import (
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("html", "pdf", "mp3")
-"""Output formats of an edition, in the order a reader meets them."""
+FORMATS = ("html", "pdf", "mp3", "feed")
+"""Output formats, in the order a reader meets them (a feed serves a language's narrations)."""
 SITE = "site"
 """The job kind for pages and assets shared by all editions (chooser, edition indexes, CSS/JS)."""
 
@@ -36,7 +36,9 @@ class Job:
 
     @property
     def name(self) -> str:
-        return f"{self.lang}/{self.slug} {self.kind}" if self.slug else self.kind
+        if self.slug:
+            return f"{self.lang}/{self.slug} {self.kind}"
+        return f"{self.lang} {self.kind}" if self.lang else self.kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +113,13 @@ def _render(job: Job, site: Site) -> tuple[dict[PurePosixPath, bytes], dict[str,
         edition = site.edition(job.slug, job.lang)
         cache = SpeechCache.for_settings(site.settings)
         narration = narrate(site, edition, cache)
-        mp3, captions, chapters = job.outputs
+        mp3, captions, chapters, chapters_json = job.outputs
         return (
             {
                 mp3: narration.mp3,
                 captions: narration.captions_vtt.encode("utf-8"),
                 chapters: narration.chapters_vtt.encode("utf-8"),
+                chapters_json: narration.chapters_json.encode("utf-8"),
             },
             {
                 "duration": narration.duration_seconds,
@@ -131,9 +134,15 @@ def _render(job: Job, site: Site) -> tuple[dict[PurePosixPath, bytes], dict[str,
         page = render_article(site, site.edition(job.slug, job.lang))
         return {job.outputs[0]: page.encode("utf-8")}, {}, []
     if job.kind == "pdf":
-        from polyedition.render.pdf import render_pdf
+        from polyedition.render.pdf.document import page_count, render_pdf
 
-        return {job.outputs[0]: render_pdf(site, site.edition(job.slug, job.lang))}, {}, []
+        pdf = render_pdf(site, site.edition(job.slug, job.lang))
+        return {job.outputs[0]: pdf}, {"pages": page_count(pdf)}, []
+    if job.kind == "feed":
+        from polyedition.render.feed import render_cover, render_feed
+
+        feed, cover = job.outputs
+        return {feed: render_feed(site, job.lang), cover: render_cover(site, job.lang)}, {}, []
     if job.kind == SITE:
         from polyedition.render.html import render_chooser, render_edition_index, site_assets
 

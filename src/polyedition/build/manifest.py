@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from polyedition.build.jobs import Job, JobResult
 from polyedition.fsutil import write_bytes_atomic
 from polyedition.site import (
     AudioInfo,
+    PdfInfo,
     chapters_path,
     mp3_path,
+    pdf_path,
     vtt_path,
 )
 
 logger = logging.getLogger(__name__)
 
 MANIFEST = "build-manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+"""2: the manifest also records each PDF's pages and size (article pages state them)."""
 
 
 class Manifest:
@@ -29,11 +32,13 @@ class Manifest:
         self.path = path
         self.outputs: dict[str, dict[str, Any]] = {}
         self.audio: dict[str, dict[str, Any]] = {}
+        self.pdf: dict[str, dict[str, Any]] = {}
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") == MANIFEST_VERSION:
                 self.outputs = dict(data["outputs"])
                 self.audio = dict(data["audio"])
+                self.pdf = dict(data["pdf"])
         except FileNotFoundError:
             pass
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -63,6 +68,22 @@ class Manifest:
                 "size": result.sizes[0],
                 "cache": list(result.cache_entries),
             }
+        if result.job.kind == "pdf":
+            self.pdf[f"{result.job.slug}/{result.job.lang}"] = {
+                "pages": result.info["pages"],
+                "size": result.sizes[0],
+            }
+
+    def pdf_info(self, slug: str, lang: str, output_dir: Path) -> PdfInfo | None:
+        entry = self.pdf.get(f"{slug}/{lang}")
+        path = pdf_path(lang, slug)
+        if entry is None or not (output_dir / path).is_file():
+            return None
+        return PdfInfo(pages=int(entry["pages"]), size_bytes=int(entry["size"]), path=path)
+
+    def has(self, path: PurePosixPath, output_dir: Path) -> bool:
+        """Whether ``output/`` holds ``path`` as a build wrote it."""
+        return str(path) in self.outputs and (output_dir / path).is_file()
 
     def cache_entries(self) -> set[str] | None:
         """The speech cache entries that the narrations in ``output/`` were made from; None
@@ -99,8 +120,17 @@ class Manifest:
             slug, lang = key.split("/")
             if str(mp3_path(lang, slug)) not in self.outputs:
                 del self.audio[key]
+        for key in list(self.pdf):
+            slug, lang = key.split("/")
+            if str(pdf_path(lang, slug)) not in self.outputs:
+                del self.pdf[key]
 
     def save(self) -> None:
-        data = {"version": MANIFEST_VERSION, "outputs": self.outputs, "audio": self.audio}
+        data = {
+            "version": MANIFEST_VERSION,
+            "outputs": self.outputs,
+            "audio": self.audio,
+            "pdf": self.pdf,
+        }
         text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
         write_bytes_atomic(self.path, text.encode("utf-8"))

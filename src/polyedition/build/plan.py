@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import PurePosixPath
 
 from polyedition.build.jobs import SITE, Job
@@ -27,8 +27,12 @@ from polyedition.localize import localize
 from polyedition.model import Article, Edition
 from polyedition.site import (
     AudioInfo,
+    PdfInfo,
     Site,
+    chapters_json_path,
     chapters_path,
+    cover_path,
+    feed_path,
     html_path,
     mp3_path,
     pdf_path,
@@ -146,6 +150,7 @@ class Planner:
             mp3_path(lang, edition.slug),
             vtt_path(lang, edition.slug),
             chapters_path(lang, edition.slug),
+            chapters_json_path(lang, edition.slug),
         )
         return Job("mp3", edition.slug, lang, key, outputs)
 
@@ -157,7 +162,9 @@ class Planner:
 
         return voices_key(self.settings.voices_dir)
 
-    def html(self, edition: Edition, audio: AudioInfo | None) -> Job:
+    def html(
+        self, edition: Edition, audio: AudioInfo | None, pdf: PdfInfo | None, feed: bool
+    ) -> Job:
         key = digest(
             "html",
             self.common,
@@ -166,6 +173,8 @@ class Planner:
             self.templates,
             self.ui[edition.lang],
             audio,
+            pdf,
+            feed,
         )
         return Job(
             "html", edition.slug, edition.lang, key, (html_path(edition.lang, edition.slug),)
@@ -184,7 +193,35 @@ class Planner:
         )
         return Job("pdf", edition.slug, edition.lang, key, (pdf_path(edition.lang, edition.slug),))
 
-    def site_pages(self) -> Job:
+    def feed(self, lang: str, audio: Mapping[tuple[str, str], AudioInfo]) -> Job:
+        """A language's podcast feed and cover: its narrations' sizes and durations, the
+        episodes' titles and dates, the interface strings (the cover's text) and the fonts."""
+        from polyedition.render.pdf.fonts import PRINT_FONTS
+
+        episodes = [
+            [slug, self.editions[(slug, lang)], info.duration_seconds, info.size_bytes]
+            for (slug, code), info in sorted(audio.items())
+            if code == lang
+        ]
+        key = digest(
+            "feed",
+            self.common,
+            episodes,
+            self.ui[lang],
+            [str(face.path) for face in PRINT_FONTS],
+            library_versions("feedgen", "pillow", "lxml"),
+        )
+        return Job("feed", "", lang, key, (feed_path(lang), cover_path(lang)))
+
+    def site_pages(
+        self,
+        pdfs: Collection[tuple[str, str]] = (),
+        audio: Collection[tuple[str, str]] = (),
+        feeds: Collection[str] = (),
+    ) -> Job:
+        """The chooser, the edition front pages and the assets; the front pages list each
+        article's formats, so the key holds which (slug, lang) have a PDF and an MP3, and which
+        languages a feed."""
         from polyedition.render.html import site_assets
 
         assets = site_assets(self.settings)
@@ -199,5 +236,8 @@ class Planner:
             [self.siblings(slug) for slug in self.site.slugs],
             self.templates,
             self.ui,
+            sorted(pdfs),
+            sorted(audio),
+            sorted(feeds),
         )
         return Job(SITE, "", "", key, outputs)

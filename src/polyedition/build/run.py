@@ -29,7 +29,9 @@ from polyedition.languages import profile
 from polyedition.model import Edition
 from polyedition.site import (
     AudioInfo,
+    PdfInfo,
     Site,
+    feed_path,
 )
 
 logger = logging.getLogger(__name__)
@@ -214,8 +216,14 @@ def _run(
     skipped: list[Job] = []
     failures: list[JobFailure] = []
     superseded: set[Job] = set()
+    """Jobs sent off before a failure made what they show untrue; their results are dropped."""
     pending: dict[Future[JobResult], Job] = {}
     audio: dict[tuple[str, str], AudioInfo] = {}
+    pdfs: dict[tuple[str, str], PdfInfo] = {}
+    failed: set[tuple[str, str, str]] = set()
+    """(kind, slug, lang) of the edition jobs that failed in this build."""
+    front_pages: Job | None = None
+    """The job of the chooser and the front pages, as last planned."""
 
     def submit(job: Job, job_site: Site) -> Job | None:
         """Run ``job`` unless its outputs are fresh; the job when it was sent to the pool."""
@@ -227,19 +235,6 @@ def _run(
         pending[pool.submit(run_job, job, job_site)] = job
         return job
 
-    def _narration_failed(job: Job) -> None:
-        """Its page still follows (with the previous narration, if there is one). A PDF that
-        was sent off linking this narration is rendered again without the link when no
-        earlier MP3 exists to keep the link true."""
-        key = (job.slug, job.lang)
-        follower = waiting.pop(key, None)
-        if follower is not None:
-            page_of(follower)
-        linked = pdfs.get(key)
-        if linked is not None and manifest.audio_info(*key, output_dir) is None:
-            superseded.add(linked)
-            pdf_of(site.edition(*key), None)
-
     # A job about one article gets that article's editions only: sending every job the whole
     # site would make a build's cost grow with the square of the corpus.
     grouped: dict[str, dict[tuple[str, str], Edition]] = {}
@@ -247,54 +242,141 @@ def _run(
         grouped.setdefault(key[0], {})[key] = edition
     articles = {slug: Site(site.settings, editions) for slug, editions in grouped.items()}
 
-    def site_with_audio(slug: str) -> Site:
+    def audio_of(key: tuple[str, str]) -> AudioInfo | None:
+        return audio.get(key) or manifest.audio_info(*key, output_dir)
+
+    def pdf_info_of(key: tuple[str, str]) -> PdfInfo | None:
+        return pdfs.get(key) or manifest.pdf_info(*key, output_dir)
+
+    def page_site(slug: str) -> Site:
         article = articles[slug]
-        known = {
-            key: info
-            for key in article.editions
-            if (info := audio.get(key) or manifest.audio_info(*key, output_dir)) is not None
-        }
-        return replace(article, audio=known)
+        return replace(
+            article,
+            audio={key: info for key in article.editions if (info := audio_of(key)) is not None},
+            pdfs={key: pdf for key in article.editions if (pdf := pdf_info_of(key)) is not None},
+            feeds=feed_langs,
+        )
 
     def page_of(edition: Edition) -> None:
-        """An article page states its narration's duration and size, so it follows its MP3."""
+        """An article page states its narration's duration and size and its PDF's pages and
+        size, so it follows its MP3 and its PDF (and links neither if it failed and never
+        existed)."""
         if "html" in options.formats:
-            info = audio.get((edition.slug, edition.lang)) or manifest.audio_info(
-                edition.slug, edition.lang, output_dir
-            )
-            submit(planner.html(edition, info), site_with_audio(edition.slug))
+            key = (edition.slug, edition.lang)
+            job = planner.html(edition, audio_of(key), pdf_info_of(key), edition.lang in feed_langs)
+            submit(job, page_site(edition.slug))
 
-    # Longest jobs first: narrations, then PDFs (they only link the MP3, whose path is known
-    # in advance), then the shared pages; article pages follow their narration.
-    planned_audio: dict[tuple[str, str], AudioInfo] = {}
-    for edition in selected:
-        if "mp3" in options.formats:
-            job = planner.mp3(edition)
-            planned_audio[(edition.slug, edition.lang)] = AudioInfo(0.0, 0, *job.outputs)
-            submit(job, articles[edition.slug])
+    def feed_of(lang: str) -> None:
+        """A language's feed follows all its narrations: it states their sizes and durations."""
+        known = {key: info for key in site.editions if key[1] == lang and (info := audio_of(key))}
+        if known:
+            feed_site = Site(site.settings, {key: site.editions[key] for key in known}, audio=known)
+            submit(planner.feed(lang, known), feed_site)
 
     def pdf_of(edition: Edition, info: AudioInfo | None) -> Job | None:
         key = (edition.slug, edition.lang)
         pdf_site = replace(articles[edition.slug], audio={key: info} if info else {})
         return submit(planner.pdf(edition, info), pdf_site)
 
-    pdfs: dict[tuple[str, str], Job] = {}
+    def listed() -> tuple[dict[tuple[str, str], AudioInfo], dict[tuple[str, str], PdfInfo]]:
+        """What exists once this build is done, for the links of the pages (never a dead one):
+        what this build makes (unless it failed) or what an earlier build made."""
+        listed_audio: dict[tuple[str, str], AudioInfo] = {}
+        listed_pdfs: dict[tuple[str, str], PdfInfo] = {}
+        for key in site.editions:
+            made = None if ("mp3", *key) in failed else planned_audio.get(key)
+            if (info := made or audio_of(key)) is not None:
+                listed_audio[key] = info
+            printed = None if ("pdf", *key) in failed else planned_pdf.get(key)
+            if (pdf := printed or pdf_info_of(key)) is not None:
+                listed_pdfs[key] = pdf
+        return listed_audio, listed_pdfs
+
+    def site_pages() -> tuple[Job, Site]:
+        """The chooser, edition front pages and assets, listing each article's formats."""
+        listed_audio, listed_pdfs = listed()
+        shown = replace(site, audio=listed_audio, pdfs=listed_pdfs, feeds=feed_langs)
+        return planner.site_pages(set(listed_pdfs), set(listed_audio), feed_langs), shown
+
+    def follow(job: Job) -> None:
+        """Start what waited for ``job`` (done or failed): the page, the EPUB, the feed."""
+        key = (job.slug, job.lang)
+        follower = waiting.get(key)
+        if follower is not None and job.kind in follower[1]:
+            follower[1].discard(job.kind)
+            if not follower[1]:
+                del waiting[key]
+                page_of(follower[0])
+        if job.kind == "mp3":
+            slugs = narrating.get(job.lang)
+            if slugs is not None and job.slug in slugs:
+                slugs.discard(job.slug)
+                if not slugs:
+                    feed_of(job.lang)
+
+    def withdraw(job: Job) -> None:
+        """A failed output that never existed is linked by nothing: what was sent off linking
+        it (a PDF linking its MP3, the front pages listing formats) is made again without."""
+        nonlocal front_pages
+        key = (job.slug, job.lang)
+        failed.add((job.kind, *key))
+        if job.kind == "mp3" and manifest.audio_info(*key, output_dir) is None:
+            linked = pdf_jobs.get(key)
+            if linked is not None:
+                superseded.add(linked)
+                pdf_of(site.edition(*key), None)
+        if job.kind in {"mp3", "pdf"} and front_pages is not None:
+            relisted, shown = site_pages()
+            if relisted.key != front_pages.key:
+                superseded.add(front_pages)
+                front_pages = relisted
+                submit(relisted, shown)
+
+    # Longest jobs first: narrations, then PDFs (they only link the MP3, whose path is known
+    # in advance), then the shared pages; article pages follow their narration and PDF, feeds
+    # their language's narrations.
+    planned_audio: dict[tuple[str, str], AudioInfo] = {}
+    for edition in selected:
+        if "mp3" in options.formats:
+            job = planner.mp3(edition)
+            planned_audio[(edition.slug, edition.lang)] = AudioInfo(0.0, 0, *job.outputs[:3])
+            submit(job, articles[edition.slug])
+    planned_pdf: dict[tuple[str, str], PdfInfo] = {}
+    pdf_jobs: dict[tuple[str, str], Job] = {}
     for edition in selected:
         if "pdf" in options.formats:
             key = (edition.slug, edition.lang)
-            sent = pdf_of(edition, planned_audio.get(key) or manifest.audio_info(*key, output_dir))
+            info = planned_audio.get(key) or manifest.audio_info(*key, output_dir)
+            planned_pdf[key] = PdfInfo(0, 0, planner.pdf(edition, info).outputs[0])
+            sent = pdf_of(edition, info)
             if sent is not None and key in planned_audio:
-                pdfs[key] = sent
+                pdf_jobs[key] = sent
+    planned_feeds = {
+        lang
+        for lang in options.languages
+        if "feed" in options.formats and any(key[1] == lang for key in listed()[0])
+    }
+    feed_langs = frozenset(
+        lang
+        for lang in site.languages
+        if lang in planned_feeds or manifest.has(feed_path(lang), output_dir)
+    )
     if "html" in options.formats:
-        submit(planner.site_pages(), site)
-    narrating = {(job.slug, job.lang) for job in pending.values() if job.kind == "mp3"}
-    waiting: dict[tuple[str, str], Edition] = {}
+        front_pages, shown = site_pages()
+        submit(front_pages, shown)
+    running = {(job.kind, job.slug, job.lang) for job in pending.values()}
+    waiting: dict[tuple[str, str], tuple[Edition, set[str]]] = {}
     for edition in selected:
-        key = (edition.slug, edition.lang)
-        if key in narrating:
-            waiting[key] = edition
+        after = {kind for kind in ("mp3", "pdf") if (kind, edition.slug, edition.lang) in running}
+        if after:
+            waiting[(edition.slug, edition.lang)] = (edition, after)
         else:
             page_of(edition)
+    narrating: dict[str, set[str]] = {}
+    for lang in sorted(planned_feeds):
+        narrating[lang] = {slug for kind, slug, code in running if kind == "mp3" and code == lang}
+        if not narrating[lang]:
+            feed_of(lang)
 
     first_failure: BaseException | None = None
     while pending:
@@ -318,22 +400,25 @@ def _run(
                 logger.error("%s failed: %s", job.name, failures[-1].message)
                 logger.debug("%s failed", job.name, exc_info=error)
                 notify("failed", job, True)
-                if job.kind == "mp3":
-                    _narration_failed(job)
+                if job not in superseded:
+                    withdraw(job)
+                    follow(job)
                 continue
             if job in superseded:
-                continue  # a PDF that links a narration which failed and never existed
+                continue
             result = write_outputs(result, output_dir, site.settings.cache_dir)
             manifest.record(result)
             results.append(result)
             notify("done", result, True)
             if job.kind == "mp3":
                 audio[(job.slug, job.lang)] = AudioInfo(
-                    result.info["duration"], result.sizes[0], *job.outputs
+                    result.info["duration"], result.sizes[0], *job.outputs[:3]
                 )
-                follower = waiting.pop((job.slug, job.lang), None)
-                if follower is not None:
-                    page_of(follower)
+            if job.kind == "pdf":
+                pdfs[(job.slug, job.lang)] = PdfInfo(
+                    int(result.info["pages"]), result.sizes[0], job.outputs[0]
+                )
+            follow(job)
         if first_failure is not None and options.fail_fast:
             for future in pending:
                 future.cancel()

@@ -24,6 +24,7 @@ from polyedition.cache import EncodedChapterCache, SpeechCache
 from polyedition.errors import SpeechError
 from polyedition.fsutil import write_if_changed
 from polyedition.model import Edition
+from polyedition.render.audio.chapters import chapters_json
 from polyedition.render.audio.id3 import ChapterMark, Tags, id3_tag
 from polyedition.render.audio.mastering import (
     PUBLISHED_CEILING_DBTP,
@@ -70,6 +71,8 @@ class Narration:
     mp3: bytes
     captions_vtt: str
     chapters_vtt: str
+    chapters_json: str
+    """The chapters for podcast apps (``podcast:chapters``), same times as the CHAP frames."""
     duration_seconds: float
     synthesized: int
     """Utterances synthesized by this call (not found in the cache)."""
@@ -153,6 +156,7 @@ def narrate(
         mp3=id3_tag(tags) + frames,
         captions_vtt=webvtt(cues),
         chapters_vtt=webvtt(chapter_cues),
+        chapters_json=chapters_json(tags.title, chapters),
         duration_seconds=duration,
         synthesized=counts.synthesized,
         cached=counts.cached,
@@ -569,8 +573,8 @@ def encoder_delay(rate: int) -> int:
 
 
 def write_narration(narration: Narration, output_dir: Path, lang: str, slug: str) -> AudioInfo:
-    """Write the MP3, captions and chapters under ``output_dir`` (atomically, only when their
-    bytes change) and return the AudioInfo for ``Site.audio``."""
+    """Write the MP3, captions and chapters (WebVTT and JSON) under ``output_dir`` (atomically,
+    only when their bytes change) and return the AudioInfo for ``Site.audio``."""
     info = AudioInfo(
         duration_seconds=narration.duration_seconds,
         size_bytes=len(narration.mp3),
@@ -581,4 +585,5 @@ def write_narration(narration: Narration, output_dir: Path, lang: str, slug: str
     write_if_changed(output_dir / info.mp3, narration.mp3)
     write_if_changed(output_dir / info.captions, narration.captions_vtt.encode("utf-8"))
     write_if_changed(output_dir / info.chapters, narration.chapters_vtt.encode("utf-8"))
+    write_if_changed(output_dir / info.chapters_json, narration.chapters_json.encode("utf-8"))
     return info

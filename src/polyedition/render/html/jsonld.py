@@ -104,7 +104,7 @@ def news_article(site: Site, edition: Edition) -> dict[str, Any]:
             "name": article.meta.publisher,
             "url": site.settings.base_url,
         },
-        "keywords": list(article.meta.tags),
+        "keywords": [keyword.text for keyword in edition.keywords],
         "wordCount": edition.word_count,
         "isAccessibleForFree": True,
         "speakable": {

@@ -21,6 +21,7 @@ from polyedition.fsutil import write_if_changed
 from polyedition.model import Edition, TranslationStats
 from polyedition.render.audio.script import narration_script
 from polyedition.render.html.assets import asset_path, asset_paths, site_assets, stale_assets
+from polyedition.render.html.downloads import pdf_facts
 from polyedition.render.html.jsonld import news_article, script_json
 from polyedition.render.html.listen import listen_facts
 from polyedition.render.html.templating import (
@@ -30,7 +31,7 @@ from polyedition.render.html.templating import (
     template_module,
 )
 from polyedition.render.inline import plain_text
-from polyedition.site import Site, html_path
+from polyedition.site import Site, feed_path, html_path, mp3_path, pdf_path
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +136,10 @@ class IndexEntry:
     published_iso: str
     minutes: int
     completeness: Completeness | None
+    pdf_href: str | None
+    """The article's PDF, when it has one."""
+    mp3_href: str | None
+    """The article's narration, when it has one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +201,12 @@ def render_localized(site: Site, lang: str, template: str, **context: Any) -> st
     return page.render(template, **context)
 
 
+def localized_module(site: Site, lang: str, template: str) -> Any:
+    """The top-level ``{% set %}`` values and macros of a template rendered in ``lang``."""
+    page = _Page(site, lang, PurePosixPath(lang, template))
+    return template_module(site.settings.templates_dir, template, page.context())
+
+
 def _published(edition: Edition) -> tuple[str, str]:
     date = edition.article.meta.date
     return format_date(date, format="long", locale=edition.lang), date.isoformat()
@@ -212,6 +223,7 @@ def render_article(site: Site, edition: Edition) -> str:
         alternates.append(("x-default", site.url(html_path(source_lang, slug))))
     published, published_iso = _published(edition)
     audio = site.audio.get((slug, lang))
+    pdf = site.pdfs.get((slug, lang))
     return page.render(
         "article.html",
         edition=edition,
@@ -232,11 +244,27 @@ def render_article(site: Site, edition: Edition) -> str:
         audio=audio,
         audio_url=site.url(audio.mp3) if audio else None,
         listen=listen_facts(audio, lang) if audio else None,
+        pdf=pdf,
+        pdf_facts=pdf_facts(pdf, lang) if pdf else None,
+        autonym=site.profile(lang).autonym,
+        keywords=[keyword.text for keyword in edition.keywords],
         jsonld=script_json(news_article(site, edition)),
         narrated=frozenset(
             utterance.id for utterance in narration_script(site, edition).utterances
         ),
+        **_feed_links(site, page),
     )
+
+
+def _feed_links(site: Site, page: _Page) -> dict[str, str | None]:
+    """The edition's podcast feed, when it has one: its URL (for ``<link rel="alternate">``)
+    and its address relative to the page (for the visible "Subscribe" link)."""
+    if page.lang not in site.feeds:
+        return {"feed_url": None, "feed_href": None}
+    return {
+        "feed_url": site.url(feed_path(page.lang)),
+        "feed_href": page.href(feed_path(page.lang)),
+    }
 
 
 def _switcher(
@@ -282,6 +310,8 @@ def render_edition_index(site: Site, lang: str) -> str:
                 published_iso=published_iso,
                 minutes=reading_minutes(edition.word_count),
                 completeness=completeness(edition.stats, lang),
+                pdf_href=page.href(pdf_path(lang, slug)) if (slug, lang) in site.pdfs else None,
+                mp3_href=page.href(mp3_path(lang, slug)) if (slug, lang) in site.audio else None,
             )
         )
     alternates = [(code, site.url(edition_index_path(code))) for code in site.languages]
@@ -294,6 +324,7 @@ def render_edition_index(site: Site, lang: str) -> str:
         alternates=alternates,
         og_locale=og_locale(lang),
         languages=_switcher(page, site.languages, edition_index_path),
+        **_feed_links(site, page),
     )
 
 

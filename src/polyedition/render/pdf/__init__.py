@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from polyedition.render.pdf.document import render_pdf
+from polyedition.render.pdf.document import page_count, render_pdf
 
-__all__ = ["render_pdf"]
+__all__ = ["page_count", "render_pdf"]

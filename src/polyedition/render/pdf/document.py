@@ -8,6 +8,7 @@ fonts; after rendering, :mod:`polyedition.render.pdf.ua` adds what WeasyPrint le
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from collections.abc import Iterator
@@ -83,6 +84,14 @@ def render_pdf(site: Site, edition: Edition) -> bytes:
         report.artifacts,
     )
     return data
+
+
+def page_count(pdf: bytes) -> int:
+    """The number of pages of a PDF, for the page that offers it for download."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return len(document.pages)
 
 
 def print_html(site: Site, edition: Edition) -> str:
@@ -216,7 +225,7 @@ def _weasyprint(site: Site, edition: Edition, html: str, label: str) -> bytes:
             metadata.title = plain_text(edition.title.text)
             metadata.description = plain_text(edition.description.text)
             metadata.authors = [meta.author]
-            metadata.keywords = list(meta.tags)
+            metadata.keywords = [keyword.text for keyword in edition.keywords]
             metadata.generator = f"polyedition {__version__}"
             metadata.created = metadata.modified = meta.date.isoformat()
             metadata.lang = edition.lang
