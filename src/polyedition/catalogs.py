@@ -28,7 +28,7 @@ from polyedition.pofile import header_fields, read_catalog, write_catalog
 logger = logging.getLogger(__name__)
 
 UI_DOMAIN = "ui"
-TEMPLATE_PATTERNS = ("**.html", "**.txt", "**.xml", "**.vtt")
+TEMPLATE_PATTERNS = ("**.html", "**.txt", "**.xml", "**.vtt", "**.xhtml", "**.opf", "**.svg")
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true", "newstyle_gettext": "true"}
 COMMENT_TAGS = ("Translators:",)
 BUGS_ADDRESS = "translations@polyedition.example.org"
