@@ -354,8 +354,8 @@ def build_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--format",
         action="append",
-        choices=("html", "pdf", "mp3"),
-        help="only this format (repeatable); default: html, pdf and mp3",
+        choices=("html", "pdf", "mp3", "epub"),
+        help="only this format (repeatable); default: html, pdf, mp3 and epub",
     )
     sub.add_argument(
         "--jobs",

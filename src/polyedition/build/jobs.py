@@ -18,7 +18,7 @@ from polyedition.site import (
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("html", "pdf", "mp3")
+FORMATS = ("html", "pdf", "mp3", "epub")
 """Output formats of an edition, in the order a reader meets them."""
 SITE = "site"
 """The job kind for pages and assets shared by all editions (chooser, edition indexes, CSS/JS)."""
@@ -101,6 +101,8 @@ def _render(job: Job, site: Site) -> tuple[dict[PurePosixPath, bytes], dict[str,
         from polyedition.render.pdf import render_pdf
 
         return {job.outputs[0]: render_pdf(site, site.edition(job.slug, job.lang))}, {}
+    if job.kind == "epub":
+        return {job.outputs[0]: _render_epub(site, job)}, {}
     if job.kind == SITE:
         from polyedition.render.html import render_chooser, render_edition_index, site_assets
 
@@ -112,3 +114,29 @@ def _render(job: Job, site: Site) -> tuple[dict[PurePosixPath, bytes], dict[str,
         files.update(site_assets(site.settings))
         return files, {}
     raise BuildError(f"unknown job kind {job.kind!r}")
+
+
+def _render_epub(site: Site, job: Job) -> bytes:
+    """The EPUB, with the narration the mp3 job wrote (read back from ``output/``: the epub
+    job follows its edition's mp3 job), or without one when the edition has no narration."""
+    from polyedition.render.epub import NarrationFiles, render_epub
+
+    edition = site.edition(job.slug, job.lang)
+    audio = site.audio.get((job.slug, job.lang))
+    narration = None
+    if audio is not None:
+        output_dir = site.settings.output_dir
+        try:
+            narration = NarrationFiles(
+                mp3=(output_dir / audio.mp3).read_bytes(),
+                captions_vtt=(output_dir / audio.captions).read_text(encoding="utf-8"),
+                source=str(output_dir / audio.captions),
+                audio_name=audio.mp3.name,
+            )
+        except OSError as exc:
+            raise BuildError(
+                f"{job.name}: cannot read the narration: {exc.strerror}",
+                path=exc.filename,
+                hint="build the narration again (--format mp3)",
+            ) from exc
+    return render_epub(site, edition, narration)

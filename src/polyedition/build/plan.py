@@ -28,6 +28,7 @@ from polyedition.site import (
     AudioInfo,
     Site,
     chapters_path,
+    epub_path,
     html_path,
     mp3_path,
     pdf_path,
@@ -137,6 +138,22 @@ class Planner:
             library_versions("weasyprint", "pikepdf", "fonttools", "pydyf"),
         )
         return Job("pdf", edition.slug, edition.lang, key, (pdf_path(edition.lang, edition.slug),))
+
+    def epub(self, edition: Edition, audio: AudioInfo | None, narration_key: str | None) -> Job:
+        """The EPUB holds the narration's MP3 and its cue times: its key has the mp3 job's."""
+        key = digest(
+            "epub",
+            self.common,
+            self.editions[(edition.slug, edition.lang)],
+            self.templates,
+            self.ui[edition.lang],
+            audio,
+            narration_key,
+            library_versions("fonttools"),
+        )
+        return Job(
+            "epub", edition.slug, edition.lang, key, (epub_path(edition.lang, edition.slug),)
+        )
 
     def site_pages(self) -> Job:
         from polyedition.render.html import site_assets

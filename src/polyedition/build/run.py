@@ -209,6 +209,15 @@ def _run(
             )
             submit(planner.html(edition, info), site_with_audio(edition.slug))
 
+    def epub_of(edition: Edition) -> None:
+        """An EPUB holds its narration (MP3 and cue times), so it follows its MP3 too."""
+        if "epub" in options.formats:
+            key = (edition.slug, edition.lang)
+            info = audio.get(key) or manifest.audio_info(*key, output_dir)
+            narration = manifest.outputs.get(str(info.mp3), {}).get("key") if info else None
+            epub_site = replace(articles[edition.slug], audio={key: info} if info else {})
+            submit(planner.epub(edition, info, narration), epub_site)
+
     # Longest jobs first: narrations, then PDFs (they only link the MP3, whose path is known
     # in advance), then the shared pages; article pages follow their narration.
     planned_audio: dict[tuple[str, str], AudioInfo] = {}
@@ -233,6 +242,7 @@ def _run(
             waiting[key] = edition
         else:
             page_of(edition)
+            epub_of(edition)
 
     failure: PolyeditionError | None = None
     while pending:
@@ -257,6 +267,7 @@ def _run(
                 follower = waiting.pop((job.slug, job.lang), None)
                 if follower is not None and failure is None:
                     page_of(follower)
+                    epub_of(follower)
         if failure is not None:
             for future in pending:
                 future.cancel()
