@@ -2,14 +2,18 @@
 
 The end-to-end tests build every edition's narration and EPUB once (a project copy in which
 three Belarusian segments are untranslated) and read the files with real tools: a zip reader,
-an XML parser, an MP3 decoder and EPUBCheck.
+an XML parser, an MP3 decoder, EPUBCheck and DAISY Ace (axe on each document:
+``tests/browser/test_epub_axe.py``).
 """
 
 from __future__ import annotations
 
 import io
+import json
+import os
 import re
 import shutil
+import subprocess
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +32,7 @@ from polyedition.render.inline import inline_html
 from polyedition.render.sentences import sentence_spans
 from polyedition.site import Site, epub_path, mp3_path, vtt_path
 from polyedition.speech.text import sentences
-from projectkit import SLUG, copy_project, unavailable
+from projectkit import CHROMIUM, REPO, SLUG, copy_project, unavailable
 
 LANGS = ("en", "be", "ru", "pl", "lt")
 UNTRANSLATED = ("faq-q3", "key-points-r2-c2", "turning-point-p2")
@@ -46,6 +50,10 @@ CUE = re.compile(
 )
 CLOCK = re.compile(r"^(\d+):(\d\d):(\d\d)\.(\d\d\d)$")
 MP3_FRAME_SAMPLES = 1152
+ACE = REPO / ".tools" / "node_modules" / ".bin" / "ace-puppeteer"
+"""DAISY Ace with its puppeteer runner (``scripts/install-system-deps`` installs it)."""
+ACE_OPTIONAL_METADATA = {"a11y:certifierCredential", "a11y:certifierReport"}
+"""What Ace reports as missing although EPUB Accessibility 1.1 does not require it."""
 
 
 def millis(hours: str, minutes: str, seconds: str, fraction: str) -> int:
@@ -336,6 +344,37 @@ def test_epubcheck_finds_no_error_and_no_warning_in_any_edition(books: dict[str,
         ]
         assert result.checker.nFatal == result.checker.nError == result.checker.nWarning == 0
         assert problems == [], f"{lang}:\n" + "\n".join(problems)
+
+
+@pytest.mark.slow
+def test_daisy_ace_finds_no_violation_and_the_metadata_it_expects(
+    books: dict[str, Book], tmp_path: Path
+) -> None:
+    if not ACE.exists():
+        unavailable("DAISY Ace is not available; install it with: scripts/install-system-deps")
+    if not CHROMIUM.exists():
+        unavailable("Chromium is not available; install it with: apt-get install chromium")
+    environment = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": str(CHROMIUM)}
+    for lang, book in books.items():
+        report_dir = tmp_path / lang
+        subprocess.run(
+            [str(ACE), "--force", "--silent", "--outdir", str(report_dir), str(book.path)],
+            check=True,
+            env=environment,
+            timeout=300,
+            capture_output=True,
+        )
+        report = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
+        violations = [
+            f"{subject['earl:testSubject']['url']}: {item['earl:test']['dct:title']}"
+            for subject in report["assertions"]
+            for item in subject.get("assertions", [])
+        ]
+        assert violations == [], f"{lang}: " + "; ".join(violations)
+        assert report["earl:result"]["earl:outcome"] == "pass", lang
+        metadata = report["a11y-metadata"]
+        assert metadata["empty"] == [], lang
+        assert set(metadata["missing"]) <= ACE_OPTIONAL_METADATA, lang
 
 
 @pytest.mark.slow
