@@ -266,7 +266,7 @@ def test_a_changed_narration_rebuilds_its_languages_feed_with_the_same_guid(
     edit_translation(built, "be", "summary-p1", "Змененае рэзюмэ.")
     report = build(built, BuildOptions(languages=LANGS, formats=FORMATS, jobs=2))
     ran = sorted((r.job.lang, r.job.kind) for r in report.results)
-    assert ran == [("be", "feed"), ("be", "html"), ("be", "mp3"), ("be", "pdf")]
+    assert ran == [("be", "epub"), ("be", "feed"), ("be", "html"), ("be", "mp3"), ("be", "pdf")]
     [entry] = feedparser.parse((built.output_dir / "be" / "feed.xml").read_bytes()).entries
     mp3 = built.output_dir / "be" / SLUG / f"{SLUG}.be.mp3"
     assert int(entry.enclosures[0].length) == mp3.stat().st_size

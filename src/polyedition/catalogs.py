@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 UI_DOMAIN = "ui"
-TEMPLATE_PATTERNS = ("**.html", "**.txt", "**.xml", "**.vtt")
+TEMPLATE_PATTERNS = ("**.html", "**.txt", "**.xml", "**.vtt", "**.xhtml", "**.opf", "**.svg")
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true", "newstyle_gettext": "true"}
 COMMENT_TAGS = ("Translators:",)
 BUGS_ADDRESS = "translations@polyedition.example.org"

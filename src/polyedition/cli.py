@@ -493,12 +493,14 @@ def lang_option(sub: argparse.ArgumentParser) -> None:
 
 def build_options(sub: argparse.ArgumentParser) -> None:
     """Options shared by build and serve."""
+    from polyedition.build.jobs import FORMATS
+
     lang_option(sub)
     sub.add_argument(
         "--format",
         action="append",
-        choices=("html", "pdf", "mp3", "feed"),
-        help="only this format (repeatable); default: html, pdf, mp3 and feed",
+        choices=FORMATS,
+        help="only this format (repeatable); default: html, pdf, mp3, epub and feed",
     )
     sub.add_argument(
         "--jobs",

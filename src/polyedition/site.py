@@ -36,6 +36,10 @@ def pdf_path(lang: str, slug: str) -> PurePosixPath:
     return article_dir(lang, slug) / f"{slug}.{lang}.pdf"
 
 
+def epub_path(lang: str, slug: str) -> PurePosixPath:
+    return article_dir(lang, slug) / f"{slug}.{lang}.epub"
+
+
 def mp3_path(lang: str, slug: str) -> PurePosixPath:
     return article_dir(lang, slug) / f"{slug}.{lang}.mp3"
 

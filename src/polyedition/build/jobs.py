@@ -18,7 +18,7 @@ from polyedition.site import (
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("html", "pdf", "mp3", "feed")
+FORMATS = ("html", "pdf", "mp3", "epub", "feed")
 """Output formats, in the order a reader meets them (a feed serves a language's narrations)."""
 SITE = "site"
 """The job kind for pages and assets shared by all editions (chooser, edition indexes, CSS/JS)."""
@@ -33,6 +33,11 @@ class Job:
     lang: str
     key: str
     outputs: tuple[PurePosixPath, ...]
+    inputs: Mapping[PurePosixPath, bytes] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+    """Earlier outputs the job reads (an EPUB's narration), sent as bytes by the build, so
+    that a worker never needs the client's ``output/``."""
 
     @property
     def name(self) -> str:
@@ -143,6 +148,8 @@ def _render(job: Job, site: Site) -> tuple[dict[PurePosixPath, bytes], dict[str,
 
         feed, cover = job.outputs
         return {feed: render_feed(site, job.lang), cover: render_cover(site, job.lang)}, {}, []
+    if job.kind == "epub":
+        return {job.outputs[0]: _render_epub(site, job)}, {}, []
     if job.kind == SITE:
         from polyedition.render.html import render_chooser, render_edition_index, site_assets
 
@@ -154,3 +161,21 @@ def _render(job: Job, site: Site) -> tuple[dict[PurePosixPath, bytes], dict[str,
         files.update(site_assets(site.settings))
         return files, {}, []
     raise BuildError(f"unknown job kind {job.kind!r}")
+
+
+def _render_epub(site: Site, job: Job) -> bytes:
+    """The EPUB, with the narration the mp3 job made (its MP3 and captions come with the job:
+    the epub job follows its edition's mp3 job), or without one when the edition has none."""
+    from polyedition.render.epub import NarrationFiles, render_epub
+
+    edition = site.edition(job.slug, job.lang)
+    audio = site.audio.get((job.slug, job.lang))
+    narration = None
+    if audio is not None:
+        narration = NarrationFiles(
+            mp3=job.inputs[audio.mp3],
+            captions_vtt=job.inputs[audio.captions].decode("utf-8"),
+            source=str(audio.captions),
+            audio_name=audio.mp3.name,
+        )
+    return render_epub(site, edition, narration)

@@ -32,6 +32,7 @@ from polyedition.site import (
     chapters_json_path,
     chapters_path,
     cover_path,
+    epub_path,
     feed_path,
     html_path,
     mp3_path,
@@ -192,6 +193,22 @@ class Planner:
             library_versions("weasyprint", "pikepdf", "fonttools", "pydyf"),
         )
         return Job("pdf", edition.slug, edition.lang, key, (pdf_path(edition.lang, edition.slug),))
+
+    def epub(self, edition: Edition, audio: AudioInfo | None, narration_key: str | None) -> Job:
+        """The EPUB holds the narration's MP3 and its cue times: its key has the mp3 job's."""
+        key = digest(
+            "epub",
+            self.common,
+            self.editions[(edition.slug, edition.lang)],
+            self.templates,
+            self.ui[edition.lang],
+            audio,
+            narration_key,
+            library_versions("fonttools"),
+        )
+        return Job(
+            "epub", edition.slug, edition.lang, key, (epub_path(edition.lang, edition.slug),)
+        )
 
     def feed(self, lang: str, audio: Mapping[tuple[str, str], AudioInfo]) -> Job:
         """A language's podcast feed and cover: its narrations' sizes and durations, the

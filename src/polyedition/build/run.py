@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from polyedition.build.clean import clean_output, prune_cache
 from polyedition.build.executors import default_executor
@@ -307,6 +307,8 @@ def _run(
             if not follower[1]:
                 del waiting[key]
                 page_of(follower[0])
+        if job.kind == "mp3" and key in epubs_waiting:
+            epub_of(epubs_waiting.pop(key))
         if job.kind == "mp3":
             slugs = narrating.get(job.lang)
             if slugs is not None and job.slug in slugs:
@@ -331,6 +333,18 @@ def _run(
                 superseded.add(front_pages)
                 front_pages = relisted
                 submit(relisted, shown)
+
+    def epub_of(edition: Edition) -> None:
+        """An EPUB holds its narration (MP3 and cue times), so it follows its MP3 too."""
+        if "epub" in options.formats:
+            key = (edition.slug, edition.lang)
+            info = audio.get(key) or manifest.audio_info(*key, output_dir)
+            narration = manifest.outputs.get(str(info.mp3), {}).get("key") if info else None
+            epub_site = replace(articles[edition.slug], audio={key: info} if info else {})
+            job = planner.epub(edition, info, narration)
+            if info is not None and not manifest.fresh(job, output_dir):
+                job = replace(job, inputs=_read_outputs(output_dir, info.mp3, info.captions))
+            submit(job, epub_site)
 
     # Longest jobs first: narrations, then PDFs (they only link the MP3, whose path is known
     # in advance), then the shared pages; article pages follow their narration and PDF, feeds
@@ -372,6 +386,12 @@ def _run(
             waiting[(edition.slug, edition.lang)] = (edition, after)
         else:
             page_of(edition)
+    epubs_waiting: dict[tuple[str, str], Edition] = {}
+    for edition in selected:
+        if ("mp3", edition.slug, edition.lang) in running:
+            epubs_waiting[(edition.slug, edition.lang)] = edition
+        else:
+            epub_of(edition)
     narrating: dict[str, set[str]] = {}
     for lang in sorted(planned_feeds):
         narrating[lang] = {slug for kind, slug, code in running if kind == "mp3" and code == lang}
@@ -432,6 +452,17 @@ def _run(
         audio=audio,
         failures=tuple(failures),
     )
+
+
+def _read_outputs(output_dir: Path, *paths: PurePosixPath) -> dict[PurePosixPath, bytes]:
+    """Files an earlier job wrote, for a job that reads them."""
+    try:
+        return {path: (output_dir / path).read_bytes() for path in paths}
+    except OSError as exc:
+        raise BuildError(
+            f"cannot read {exc.filename}: {exc.strerror}",
+            hint="build the narration again (--format mp3)",
+        ) from exc
 
 
 def _one_line(error: BaseException) -> str:
