@@ -1,12 +1,14 @@
 """Build-speed benchmark: prints figures and ratios; never asserts on time (machines are noisy).
 
-    python benchmarks/build_speed.py [--jobs N] [--scale 5,10,20] [--scale-formats html,pdf,mp3]
+    python benchmarks/build_speed.py [--jobs N] [--scale 5,10,20] [--cluster 20,50,100]
 
-Measures, in one run on this machine:
-1. the naive sequential pipeline (narrate, render HTML, render PDF, one edition after another,
-   no cache, no manifest) against a cold parallel build of the same editions;
+Measures, in one run on this machine, every format (HTML, PDF, MP3, EPUB, feed):
+1. the naive sequential pipeline (narrate, render HTML, PDF, EPUB, one edition after another,
+   then the feeds; no cache, no manifest) against a cold parallel build of the same editions;
 2. a no-op rebuild; 3. one paragraph changed in one language's PO (and how many segments were
-   re-synthesized); 4. peak memory per worker; 5. time per edition over a generated corpus.
+   re-synthesized); 4. peak memory per worker; 5. 1–3 again with English narrated by Piper;
+6. time per edition over a generated corpus; 7. the same corpus of short generated articles
+   built by the local process pool and by a Dask LocalCluster with as many workers.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from polyedition.build import BuildOptions, build, load_site  # noqa: E402
+from polyedition.build import FORMATS, BuildOptions, build, load_site  # noqa: E402
 from polyedition.content import read_article  # noqa: E402
 from polyedition.pofile import read_catalog, write_catalog  # noqa: E402
 from projectkit import SLUG, copy_project, po  # noqa: E402
@@ -32,29 +34,100 @@ from projectkit import SLUG, copy_project, po  # noqa: E402
 
 def naive_pipeline(project: Path) -> float:
     """The same work as a cold build, one call after another in this process."""
+    from dataclasses import replace
+
     from polyedition.cache import SpeechCache
     from polyedition.render.audio import narrate
+    from polyedition.render.epub import NarrationFiles, render_epub
+    from polyedition.render.feed import render_cover, render_feed
     from polyedition.render.html import render_article
     from polyedition.render.pdf import render_pdf
+    from polyedition.site import AudioInfo, chapters_path, mp3_path, vtt_path
 
     settings = copy_project(project)
     started = time.perf_counter()
     site = load_site(settings)
     cache = SpeechCache(settings.cache_dir / "speech")
-    for edition in site.editions.values():
-        narrate(site, edition, cache)
+    audio = {}
+    for key, edition in site.editions.items():
+        narration = narrate(site, edition, cache)
+        slug, lang = key
+        audio[key] = AudioInfo(
+            narration.duration_seconds,
+            len(narration.mp3),
+            mp3_path(lang, slug),
+            vtt_path(lang, slug),
+            chapters_path(lang, slug),
+        )
         render_article(site, edition)
         render_pdf(site, edition)
+        files = NarrationFiles(narration.mp3, narration.captions_vtt, "vtt", f"{slug}.mp3")
+        render_epub(replace(site, audio=audio), edition, files)
+    for lang in settings.languages:
+        render_feed(replace(site, audio=audio), lang)
+        render_cover(site, lang)
     return time.perf_counter() - started
 
 
-def timed_build(project: Path, jobs: int, formats: tuple[str, ...] = ("html", "pdf", "mp3")):  # type: ignore[no-untyped-def]
+def timed_build(  # type: ignore[no-untyped-def]
+    project: Path, jobs: int, formats: tuple[str, ...] = FORMATS, scheduler: str | None = None
+):
+    """Wall time of a build as ``polyedition build`` runs it, and its report."""
     from polyedition.config import load_settings
 
     settings = load_settings(project)
     started = time.perf_counter()
-    report = build(settings, BuildOptions(languages=settings.languages, formats=formats, jobs=jobs))
+    options = BuildOptions(
+        languages=settings.languages, formats=formats, jobs=jobs, scheduler=scheduler
+    )
+    report = build(settings, options)
     return time.perf_counter() - started, report
+
+
+def with_piper(project: Path) -> None:
+    """Narrate English with the Piper voice (its licence: see README), the rest with eSpeak."""
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    addition = '\n[tool.polyedition.narration.en]\nengines = ["piper", "espeak"]\n'
+    pyproject.write_text(text + addition, encoding="utf-8")
+
+
+def edit_one_paragraph(project: Path, words: str) -> None:
+    from polyedition.config import load_settings
+
+    path = po(load_settings(project), "pl")
+    catalog = read_catalog(path, locale="pl")
+    message = next(m for m in catalog if m.context == "summary-p1")
+    message.string = str(message.string) + words
+    write_catalog(path, catalog)
+
+
+def engine_setup(root: Path, name: str, jobs: int, piper: bool) -> float:
+    """Cold, no-op and one-paragraph builds of the real article with one engine set-up."""
+    project = root / name
+    copy_project(project)
+    if piper:
+        with_piper(project)
+    cold, report = timed_build(project, jobs)
+    busy = sum(r.seconds for r in report.results)
+    print(
+        f"[{name}] cold build ({len(report.editions)} editions, all formats): {cold:7.2f} s, "
+        f"{report.ran} jobs, {busy:.1f} s of job time ({busy / cold:.2f} cores busy on average)"
+    )
+    noop, report = timed_build(project, jobs)
+    print(
+        f"[{name}] no-op rebuild:         {noop:7.2f} s   {100 * noop / cold:.1f}% of cold "
+        f"(target <= 2%), {report.ran} job(s) run"
+    )
+    edit_one_paragraph(project, " Zmiana.")
+    one, report = timed_build(project, jobs)
+    synthesized = sum(int(r.info.get("synthesized", 0)) for r in report.results)
+    ran = ", ".join(sorted(r.job.kind for r in report.results))
+    print(
+        f"[{name}] one paragraph (pl):    {one:7.2f} s   {100 * one / cold:.1f}% of cold "
+        f"(target <= 5%), jobs: {ran}; {synthesized} segment(s) re-synthesized"
+    )
+    return cold
 
 
 def make_corpus(project: Path, articles: int) -> None:
@@ -93,11 +166,46 @@ def make_corpus(project: Path, articles: int) -> None:
         path.unlink()
 
 
+def make_short_corpus(project: Path, articles: int) -> None:
+    """``articles`` short articles (the real one's first section), each with unique text."""
+    make_corpus(project, articles)
+    for article in sorted((project / "content").glob("*/article.md")):
+        lines = article.read_text(encoding="utf-8").splitlines()
+        headings = [n for n, line in enumerate(lines) if line.startswith("## ")]
+        kept = lines[: headings[1]] if len(headings) > 1 else lines
+        article.write_text("\n".join(kept) + "\n", encoding="utf-8")
+
+
+def cluster_comparison(root: Path, sizes: list[int], jobs: int) -> None:
+    """Per-edition time of the process pool and of a Dask LocalCluster with as many workers."""
+    formats = ("html", "pdf", "mp3")
+    baseline = None
+    for size in sizes:
+        figures = {}
+        for mode, scheduler in (("pool", None), ("cluster", f"local:{jobs}")):
+            corpus = root / f"short-{size}-{mode}"
+            make_short_corpus(corpus, size)
+            seconds, report = timed_build(corpus, jobs, formats, scheduler)
+            assert not report.failures, report.failures
+            figures[mode] = seconds / len(report.editions)
+        baseline = baseline or figures["cluster"]
+        print(
+            f"short corpus {size:3d} articles x 5 languages: pool {figures['pool']:.3f} s, "
+            f"LocalCluster {figures['cluster']:.3f} s per edition "
+            f"(overhead {100 * (figures['cluster'] / figures['pool'] - 1):+.1f}%, target < 15%; "
+            f"{100 * figures['cluster'] / baseline:.0f}% of the smallest, target within ±20%)"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--scale", default="5,10,20", help="corpus sizes in articles ('' to skip)")
-    parser.add_argument("--scale-formats", default="html,pdf,mp3")
+    parser.add_argument("--scale-formats", default=",".join(FORMATS))
+    parser.add_argument(
+        "--cluster", default="20,50,100", help="short-corpus sizes for pool vs Dask ('' to skip)"
+    )
+    parser.add_argument("--skip-piper", action="store_true", help="skip the Piper set-up")
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -106,51 +214,22 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="polyedition-bench-") as temp:
         root = Path(temp)
         naive = naive_pipeline(root / "naive")
-        print(f"naive sequential pipeline:      {naive:7.2f} s")
-
-        project = root / "project"
-        copy_project(project)
-        cold, report = timed_build(project, args.jobs)
-        editions = len(report.editions)
-        print(
-            f"cold build ({editions} editions):       {cold:7.2f} s   "
-            f"speed-up {naive / cold:.2f}x (target >= 1.8x on 2 cores)"
-        )
-        peak = max(result.peak_rss_mb for result in report.results)
-        print(f"peak memory per worker:         {peak:7.1f} MB  (target <= 400 MB)")
-
-        noop, report = timed_build(project, args.jobs)
-        print(
-            f"no-op rebuild:                  {noop:7.2f} s   "
-            f"{100 * noop / cold:.1f}% of cold (target <= 2%), {report.ran} job(s) run"
-        )
-
-        from polyedition.config import load_settings
-
-        settings = load_settings(project)
-        path = po(settings, "pl")
-        catalog = read_catalog(path, locale="pl")
-        message = next(m for m in catalog if m.context == "summary-p1")
-        message.string = str(message.string) + " Zmiana."
-        write_catalog(path, catalog)
-        one, report = timed_build(project, args.jobs)
-        synthesized = sum(int(r.info.get("synthesized", 0)) for r in report.results)
-        print(
-            f"one paragraph changed (pl):     {one:7.2f} s   "
-            f"{100 * one / cold:.1f}% of cold (target <= 10%), "
-            f"{report.ran} job(s) run, {synthesized} segment(s) re-synthesized"
-        )
+        print(f"naive sequential pipeline (all formats): {naive:7.2f} s")
+        cold = engine_setup(root, "espeak", args.jobs, piper=False)
+        print(f"speed-up of the cold build over the naive pipeline: {naive / cold:.2f}x")
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"peak memory of a worker so far: {children:.1f} MB (target <= 400 MB)")
 
         # The preview server keeps one pool for its session: workers keep their imports.
         from polyedition.build import default_executor
+        from polyedition.config import load_settings
 
+        project = root / "espeak"
+        settings = load_settings(project)
         executor = default_executor(args.jobs)
         try:
-            for context, words in (("summary-p1", " Druga zmiana."), ("lead-p1", " Trzecia.")):
-                catalog = read_catalog(path, locale="pl")
-                message = next(m for m in catalog if m.context == context)
-                message.string = str(message.string) + words
-                write_catalog(path, catalog)
+            for words in (" Druga zmiana.", " Trzecia."):
+                edit_one_paragraph(project, words)
                 started = time.perf_counter()
                 build(
                     settings,
@@ -164,6 +243,9 @@ def main() -> int:
             )
         finally:
             executor.shutdown()
+
+        if not args.skip_piper:
+            engine_setup(root, "piper-en", args.jobs, piper=True)
 
         sizes = [int(size) for size in args.scale.split(",") if size]
         formats = tuple(args.scale_formats.split(","))
@@ -179,6 +261,9 @@ def main() -> int:
                 f"{per_edition:.3f} s per edition ({100 * per_edition / baseline:.0f}% of the "
                 f"smallest corpus; target within ±20%)"
             )
+        clusters = [int(size) for size in args.cluster.split(",") if size]
+        if clusters:
+            cluster_comparison(root, clusters, args.jobs)
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"largest child process overall: {children:.1f} MB")
     return 0
