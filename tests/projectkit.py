@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 from typing import NoReturn
 
@@ -41,13 +42,43 @@ def unavailable(message: str) -> NoReturn:
     pytest.skip(message)
 
 
-def copy_project(destination: Path) -> Settings:
+def copy_project(destination: Path, *, warm_speech: bool = False) -> Settings:
     """A private copy of the publication project (content, locales, settings); like any
-    project but polyedition's own source tree, it uses the installed theme."""
+    project but polyedition's own source tree, it uses the installed theme.
+
+    With ``warm_speech`` its speech cache starts with the real article's narrations (hard
+    links into :func:`warm_speech_cache`), as a project that was built before: for tests of
+    what a build makes, not of how long synthesis takes or what a cold build synthesizes.
+    """
     for name in ("content", "locales"):
         shutil.copytree(REPO / name, destination / name, ignore=shutil.ignore_patterns("*.mo"))
     shutil.copy(REPO / "pyproject.toml", destination / "pyproject.toml")
-    return load_settings(destination)
+    settings = load_settings(destination)
+    if warm_speech:
+        shutil.copytree(warm_speech_cache(), settings.cache_dir / "speech", copy_function=os.link)
+    return settings
+
+
+def warm_speech_cache() -> Path:
+    """The speech cache of the real article's five narrations, made once per version of the
+    code (cache entries are named by everything that made them, so none is ever stale)."""
+    from polyedition.build import BuildOptions, build
+    from polyedition.fingerprint import code_digest
+
+    warm = REPO / ".cache" / "test-speech" / code_digest()[:16]
+    if warm.is_dir():
+        return warm
+    with tempfile.TemporaryDirectory(prefix="warm-speech-") as temp:
+        settings = copy_project(Path(temp))
+        report = build(
+            settings, BuildOptions(languages=settings.languages, formats=("mp3",), jobs=2)
+        )
+        assert not report.failures, report.failures
+        staging = warm.with_name(warm.name + ".tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(settings.cache_dir / "speech", staging)
+        staging.rename(warm)
+    return warm
 
 
 def pseudo(text: str) -> str:

@@ -28,7 +28,7 @@ FAST = ("html", "mp3")
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A project built once with html and mp3 in two languages (shared by the fast tests)."""
-    settings = copy_project(tmp_path_factory.mktemp("built"))
+    settings = copy_project(tmp_path_factory.mktemp("built"), warm_speech=True)
     build(settings, BuildOptions(languages=("en", "pl"), formats=FAST, jobs=2))
     return settings
 
@@ -147,7 +147,7 @@ def _complete(path: Path) -> bool:
 def test_a_killed_build_leaves_only_complete_files_and_the_next_build_finishes(
     tmp_path: Path,
 ) -> None:
-    settings = copy_project(tmp_path)
+    settings = copy_project(tmp_path, warm_speech=True)
     command = [
         sys.executable,
         "-m",

@@ -112,7 +112,7 @@ def test_fail_fast_stops_at_the_first_failure_with_one_line(tmp_path: Path) -> N
 def test_a_narration_that_failed_and_never_existed_is_linked_by_no_page_and_no_pdf(
     tmp_path: Path,
 ) -> None:
-    settings = copy_project(tmp_path)
+    settings = copy_project(tmp_path, warm_speech=True)
     lexicon = settings.locales_dir / "pl" / "lexicon.tsv"
     lexicon.write_text("Coale\tKoul\tthird field\n", encoding="utf-8")
     report = build(settings, BuildOptions(languages=("pl",), jobs=2))

@@ -20,10 +20,10 @@ from polyedition.catalogs import UI_DOMAIN, message_key
 from polyedition.checks import CHECKS, run_checks
 from polyedition.config import Settings
 from polyedition.pofile import read_catalog, write_catalog
-from projectkit import SLUG, copy_project, po
+from projectkit import SLUG, copy_project, copy_theme_ui, po
 
 LANG = "pl"
-FALLBACK, PUBLISHED, ERROR = "fallback", "published", "error"
+FALLBACK, PUBLISHED, THEME, ERROR = "fallback", "published", "theme", "error"
 
 Edit = Callable[[Path], None]
 
@@ -83,7 +83,6 @@ def duplicate_entry(path: Path) -> None:
 BYLINE = 'id="byline"'
 READING_TIME = 'class="reading-time"'
 SUMMARY = 'id="summary-p1"'
-MIN_READ = "min read"
 SUMMARY_EN = "The recent Belarus prisoner release"
 SUMMARY_PL = "Niedawne uwolnienie więźniów"
 
@@ -96,13 +95,15 @@ class Case:
     edit: Edit
     outcome: str
     """FALLBACK: the page shows ``text`` marked lang="en" at ``where``; PUBLISHED: the page shows
-    the translation ``text`` as it is; ERROR: the build stops with one line."""
+    the translation ``text`` as it is; THEME: the project's broken ``ui`` translation is left out
+    and the theme's own translation ``text`` shows instead (not marked); ERROR: the build stops
+    with one line."""
     where: str = ""
     text: str = ""
 
 
 CASES = {
-    "missing catalog": Case("missing", UI_DOMAIN, delete, FALLBACK, BYLINE, "By "),
+    "missing catalog": Case("missing", SLUG, delete, FALLBACK, SUMMARY, SUMMARY_EN),
     "Plural-Forms header": Case(
         "header",
         UI_DOMAIN,
@@ -126,17 +127,17 @@ CASES = {
         "plural-forms",
         UI_DOMAIN,
         replace('msgstr[2] "%(num)d\u00a0minut czytania"\n', ""),
-        FALLBACK,
+        THEME,
         READING_TIME,
-        MIN_READ,
+        "minut czytania",
     ),
     "plural form empty": Case(
         "untranslated",
         UI_DOMAIN,
         translate("%(num)d min read", ("%(num)d minuta", "%(num)d minuty", "")),
-        FALLBACK,
+        THEME,
         READING_TIME,
-        MIN_READ,
+        "minut czytania",
     ),
     "untranslated segment": Case(
         "untranslated", SLUG, translate("summary-p1", ""), FALLBACK, SUMMARY, SUMMARY_EN
@@ -153,9 +154,9 @@ CASES = {
         "placeholders",
         UI_DOMAIN,
         replace('msgstr "Autor: %(author)s', 'msgstr "Autor: %(autor)s'),
-        FALLBACK,
+        THEME,
         BYLINE,
-        "By ",
+        "Autor: Polyedition Newsroom",
     ),
     "unbalanced emphasis": Case(
         "markup", SLUG, translate("summary-p1", "**" + SUMMARY_PL), FALLBACK, SUMMARY, SUMMARY_EN
@@ -200,6 +201,8 @@ def page_part(settings: Settings, page: str, marker: str) -> str:
 def broken(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Case, Settings]:
     case: Case = CASES[request.param]
     settings = copy_project(tmp_path)
+    if case.domain == UI_DOMAIN:
+        copy_theme_ui(settings, LANG)  # the project's own ui.po, which a translator edits
     case.edit(po(settings, LANG, case.domain))
     found = {finding.check for finding in run_checks(settings, [LANG])}
     assert case.kind in found, f"the edit should make 'check' report {case.kind}, got {found}"
@@ -233,7 +236,7 @@ def test_a_withheld_translation_is_a_warning_naming_its_line_and_strict_fails(
     tmp_path: Path,
 ) -> None:
     settings = copy_project(tmp_path)
-    path = po(settings, LANG, UI_DOMAIN)
+    path = copy_theme_ui(settings, LANG)
     line = (
         path.read_text(encoding="utf-8").splitlines().index('msgid "By %(author)s, %(publisher)s"')
     )

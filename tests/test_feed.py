@@ -40,7 +40,7 @@ BELARUSIAN_KEYWORDS = [
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The project built in every format for English and Belarusian."""
-    settings = copy_project(tmp_path_factory.mktemp("feeds"))
+    settings = copy_project(tmp_path_factory.mktemp("feeds"), warm_speech=True)
     build(settings, BuildOptions(languages=LANGS, formats=FORMATS, jobs=2))
     return settings
 

@@ -90,7 +90,7 @@ def test_a_build_needs_no_system_fonts(tmp_path: Path) -> None:
     if shutil.which("unshare") is None or probe.returncode != 0:
         unavailable(f"cannot hide the system fonts (unshare --mount not permitted): {probe.stderr}")
     assert probe.stdout == ""  # the folder is empty inside the namespace
-    settings = copy_project(tmp_path / "project")
+    settings = copy_project(tmp_path / "project", warm_speech=True)
     result = subprocess.run(
         _hidden_fonts_command(
             sys.executable, "-m", "polyedition", "--project", str(settings.project_dir), "build"

@@ -23,7 +23,7 @@ from polyedition.render.html.readalong import sentence_html
 from polyedition.render.inline import inline_html, plain_text
 from polyedition.site import Site
 from polyedition.speech.text import normalize, sentences
-from projectkit import SLUG
+from projectkit import SLUG, warm_speech_cache
 
 LANGS = ("en", "be", "ru", "pl", "lt")
 _VOID = frozenset({"br", "wbr"})
@@ -172,7 +172,7 @@ def test_every_cue_of_every_real_narration_names_a_sentence_of_its_page_and_back
     paragraph, since the page's byline is not the sentence the narration speaks."""
     from polyedition.render.audio.narrate import narrate
 
-    cache = SpeechCache(tmp_path / "cache")
+    cache = SpeechCache(warm_speech_cache())
     for lang in LANGS:
         edition = real_site.edition(SLUG, lang)
         cues = set(_CUE_ID.findall(narrate(real_site, edition, cache).captions_vtt))
