@@ -1,6 +1,6 @@
 """Build-speed benchmark: prints figures and ratios; never asserts on time (machines are noisy).
 
-    python benchmarks/build_speed.py [--jobs N] [--scale 5,10,20] [--cluster 20,50,100]
+    python benchmarks/build_speed.py [--jobs N] [--scale 2,4,8] [--cluster 20,50,100] [--skip-piper]
 
 Measures, in one run on this machine, every format (HTML, PDF, MP3, EPUB, feed):
 1. the naive sequential pipeline (narrate, render HTML, PDF, EPUB, one edition after another,
@@ -178,7 +178,7 @@ def make_short_corpus(project: Path, articles: int) -> None:
 
 def cluster_comparison(root: Path, sizes: list[int], jobs: int) -> None:
     """Per-edition time of the process pool and of a Dask LocalCluster with as many workers."""
-    formats = ("html", "pdf", "mp3")
+    formats = ("html", "mp3")
     baseline = None
     for size in sizes:
         figures = {}
@@ -200,12 +200,15 @@ def cluster_comparison(root: Path, sizes: list[int], jobs: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--scale", default="5,10,20", help="corpus sizes in articles ('' to skip)")
+    parser.add_argument("--scale", default="2,4,8", help="corpus sizes in articles ('' to skip)")
     parser.add_argument("--scale-formats", default=",".join(FORMATS))
     parser.add_argument(
         "--cluster", default="20,50,100", help="short-corpus sizes for pool vs Dask ('' to skip)"
     )
     parser.add_argument("--skip-piper", action="store_true", help="skip the Piper set-up")
+    parser.add_argument(
+        "--only-scale", action="store_true", help="only the corpus and cluster measurements"
+    )
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -213,60 +216,67 @@ def main() -> int:
     print(f"workers: {args.jobs}")
     with tempfile.TemporaryDirectory(prefix="polyedition-bench-") as temp:
         root = Path(temp)
-        naive = naive_pipeline(root / "naive")
-        print(f"naive sequential pipeline (all formats): {naive:7.2f} s")
-        cold = engine_setup(root, "espeak", args.jobs, piper=False)
-        print(f"speed-up of the cold build over the naive pipeline: {naive / cold:.2f}x")
-        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"peak memory of a worker so far: {children:.1f} MB (target <= 400 MB)")
-
-        # The preview server keeps one pool for its session: workers keep their imports.
-        from polyedition.build import default_executor
-        from polyedition.config import load_settings
-
-        project = root / "espeak"
-        settings = load_settings(project)
-        executor = default_executor(args.jobs)
-        try:
-            for words in (" Druga zmiana.", " Trzecia."):
-                edit_one_paragraph(project, words)
-                started = time.perf_counter()
-                build(
-                    settings,
-                    BuildOptions(languages=settings.languages, jobs=args.jobs),
-                    executor=executor,
-                )
-                warm = time.perf_counter() - started
-            print(
-                f"one paragraph, serve --watch:   {warm:7.2f} s   "
-                f"{100 * warm / cold:.1f}% of cold (workers already running)"
-            )
-        finally:
-            executor.shutdown()
-
-        if not args.skip_piper:
-            engine_setup(root, "piper-en", args.jobs, piper=True)
-
-        sizes = [int(size) for size in args.scale.split(",") if size]
-        formats = tuple(args.scale_formats.split(","))
-        baseline = None
-        for size in sizes:
-            corpus = root / f"corpus-{size}"
-            make_corpus(corpus, size)
-            seconds, report = timed_build(corpus, args.jobs, formats)
-            per_edition = seconds / len(report.editions)
-            baseline = baseline or per_edition
-            print(
-                f"corpus of {size:2d} articles x 5 languages: {seconds:7.2f} s, "
-                f"{per_edition:.3f} s per edition ({100 * per_edition / baseline:.0f}% of the "
-                f"smallest corpus; target within ±20%)"
-            )
-        clusters = [int(size) for size in args.cluster.split(",") if size]
-        if clusters:
-            cluster_comparison(root, clusters, args.jobs)
+        if not args.only_scale:
+            engine_figures(root, args.jobs, piper=not args.skip_piper)
+        scale_figures(root, args)
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"largest child process overall: {children:.1f} MB")
     return 0
+
+
+def engine_figures(root: Path, jobs: int, *, piper: bool) -> None:
+    """1–5: the real article in all formats, with eSpeak and then with Piper for English."""
+    naive = naive_pipeline(root / "naive")
+    print(f"naive sequential pipeline (all formats): {naive:7.2f} s")
+    cold = engine_setup(root, "espeak", jobs, piper=False)
+    print(f"speed-up of the cold build over the naive pipeline: {naive / cold:.2f}x")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory of a worker so far: {children:.1f} MB (target <= 400 MB)")
+
+    # The preview server keeps one pool for its session: workers keep their imports.
+    from polyedition.build import default_executor
+    from polyedition.config import load_settings
+
+    project = root / "espeak"
+    settings = load_settings(project)
+    executor = default_executor(jobs)
+    try:
+        for words in (" Druga zmiana.", " Trzecia."):
+            edit_one_paragraph(project, words)
+            started = time.perf_counter()
+            build(
+                settings, BuildOptions(languages=settings.languages, jobs=jobs), executor=executor
+            )
+            warm = time.perf_counter() - started
+        print(
+            f"one paragraph, serve --watch:   {warm:7.2f} s   "
+            f"{100 * warm / cold:.1f}% of cold (workers already running)"
+        )
+    finally:
+        executor.shutdown()
+    if piper:
+        engine_setup(root, "piper-en", jobs, piper=True)
+
+
+def scale_figures(root: Path, args: argparse.Namespace) -> None:
+    """6–7: time per edition as the corpus grows; the process pool against Dask."""
+    sizes = [int(size) for size in args.scale.split(",") if size]
+    formats = tuple(args.scale_formats.split(","))
+    baseline = None
+    for size in sizes:
+        corpus = root / f"corpus-{size}"
+        make_corpus(corpus, size)
+        seconds, report = timed_build(corpus, args.jobs, formats)
+        per_edition = seconds / len(report.editions)
+        baseline = baseline or per_edition
+        print(
+            f"corpus of {size:2d} articles x 5 languages: {seconds:7.2f} s, "
+            f"{per_edition:.3f} s per edition ({100 * per_edition / baseline:.0f}% of the "
+            f"smallest corpus; target within ±20%)"
+        )
+    clusters = [int(size) for size in args.cluster.split(",") if size]
+    if clusters:
+        cluster_comparison(root, clusters, args.jobs)
 
 
 if __name__ == "__main__":

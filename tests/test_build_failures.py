@@ -13,24 +13,13 @@ import pytest
 
 from polyedition.build import BuildOptions, build
 from polyedition.build.run import _one_line
-from polyedition.config import Settings
 from polyedition.errors import RenderError
-from polyedition.pofile import read_catalog, write_catalog
-from projectkit import SLUG, copy_project, po
+from projectkit import SLUG, copy_project, edit_translation
 
 pytestmark = pytest.mark.slow
 
 NO_GLYPH = "\U0001d11e"
 """MUSICAL SYMBOL G CLEF: in no font the PDF embeds, so the PDF of a text with it must fail."""
-
-
-def edit_translation(settings: Settings, lang: str, context: str, text: str) -> None:
-    path = po(settings, lang)
-    catalog = read_catalog(path, locale=lang)
-    message = next(m for m in catalog if m.context == context)
-    message.string = text
-    message.flags.discard("fuzzy")
-    write_catalog(path, catalog)
 
 
 def polyedition(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
