@@ -203,6 +203,16 @@ _ESPEAK_VOICE = {
 }
 
 
+@cache
+def _version() -> str:
+    """The library's and its loader's versions (read once: every utterance's key holds them)."""
+    try:
+        package = metadata.version("espeakng-loader")
+    except metadata.PackageNotFoundError:
+        package = "unknown"
+    return f"espeak-ng {_info()[0]} (espeakng-loader {package}), volume {VOLUME}"
+
+
 class EspeakEngine:
     """eSpeak NG: offline, every language polyedition publishes, word events for timing."""
 
@@ -210,11 +220,7 @@ class EspeakEngine:
     accepts_phonemes = True
 
     def version(self) -> str:
-        try:
-            package = metadata.version("espeakng-loader")
-        except metadata.PackageNotFoundError:
-            package = "unknown"
-        return f"espeak-ng {_info()[0]} (espeakng-loader {package}), volume {VOLUME}"
+        return _version()
 
     def languages(self) -> frozenset[str]:
         return LANGUAGES

@@ -173,6 +173,7 @@ class PiperEngine:
         return Synthesis(pcm.tobytes(), found.sample_rate, tuple(marks), len(text))
 
 
+@cache
 def _version(package: str) -> str:
     try:
         return metadata.version(package)

@@ -219,19 +219,26 @@ def master(synthesis: Synthesis) -> Synthesis:
 def speech_frames(samples: Samples, rate: int) -> NDArray[np.bool_]:
     """For each ``FRAME`` of audio: is its RMS above ``SPEECH_FLOOR_DBFS``?"""
     size = max(1, round(FRAME * rate))
-    frames = np.pad(samples, (0, -len(samples) % size)).reshape(-1, size)
+    whole = len(samples) // size * size
+    frames = samples[:whole].reshape(-1, size)
     power = np.mean(frames * frames, axis=1)
+    if whole < len(samples):  # the last frame, padded with silence
+        last = np.pad(samples[whole:], (0, size - len(samples) + whole)).reshape(1, size)
+        power = np.append(power, np.mean(last * last, axis=1))
     return np.asarray(power > 10 ** (SPEECH_FLOOR_DBFS / 10), dtype=np.bool_)
 
 
 def speech_bounds(samples: Samples, rate: int) -> tuple[int, int]:
     """The first sample of the first speech frame and the end of the last one (the whole audio
     when no frame is speech)."""
-    speech = np.flatnonzero(speech_frames(samples, rate))
-    if not len(speech):
-        return 0, len(samples)
-    size = max(1, round(FRAME * rate))
-    return int(speech[0]) * size, min(len(samples), (int(speech[-1]) + 1) * size)
+    return _bounds(speech_frames(samples, rate), max(1, round(FRAME * rate)), len(samples))
+
+
+def _bounds(speech: NDArray[np.bool_], size: int, length: int) -> tuple[int, int]:
+    frames = np.flatnonzero(speech)
+    if not len(frames):
+        return 0, length
+    return int(frames[0]) * size, min(length, (int(frames[-1]) + 1) * size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,35 +268,39 @@ class Paced:
         return float(self.speech)
 
 
-def pace(samples: Samples, rate: int, boundaries: list[int], sentence_pause: float) -> Paced:
-    """Trim ``samples`` to speech plus guards and make each pause at a sentence boundary (input
-    samples, the engine's mark of each sentence after the first) ``sentence_pause`` seconds
-    from the end of one sentence's speech to the start of the next one's."""
+def pace(pcm: bytes, rate: int, boundaries: list[int], sentence_pause: float) -> Paced:
+    """Trim the 16-bit PCM to speech plus guards and make each pause at a sentence boundary
+    (input samples, the engine's mark of each sentence after the first) ``sentence_pause``
+    seconds from the end of one sentence's speech to the start of the next one's.
+
+    The kept samples are copied as they are; only the few at each fade are computed."""
+    ints = np.frombuffer(pcm, dtype="<i2")
+    samples = ints.astype(np.float64) / 32768.0
     lead, trail = round(LEAD_GUARD * rate), round(TRAIL_GUARD * rate)
-    first, end = speech_bounds(samples, rate)
-    start, stop = max(0, first - lead), min(len(samples), end + trail)
-    runs: list[tuple[int, int]] = []
     size = max(1, round(FRAME * rate))
     speech = speech_frames(samples, rate)
+    first, end = _bounds(speech, size, len(samples))
+    start, stop = max(0, first - lead), min(len(samples), end + trail)
+    runs: list[tuple[int, int]] = []
     window = (first // size, end // size)
     gaps = [_sentence_gap(speech, size, boundary, window) for boundary in boundaries]
     for gap in sorted({gap for gap in gaps if gap is not None}):
         runs.append((start, gap[0] + trail))
         start = gap[1] - lead
     runs.append((start, stop))
-    silence = np.zeros(max(0, round(sentence_pause * rate) - lead - trail))
-    pieces: list[Samples] = []
+    silence = np.zeros(max(0, round(sentence_pause * rate) - lead - trail), dtype="<i2")
+    pieces: list[NDArray[np.int16]] = []
     kept = []
     at = 0
     for number, (run_first, run_end) in enumerate(runs):
         if number:
             pieces.append(silence)
             at += len(silence)
-        pieces.append(_faded(samples[run_first:run_end], rate))
+        pieces.append(_faded(ints, samples, run_first, run_end, rate))
         kept.append((run_first, run_end, at))
         at += run_end - run_first
     return Paced(
-        pcm_of(np.concatenate(pieces)),
+        np.concatenate(pieces).astype("<i2").tobytes(),
         lead=first - max(0, first - lead),
         trail=stop - end,
         kept=tuple(kept),
@@ -327,13 +338,21 @@ def _sentence_gap(
     return gap_first * size, gap_end * size
 
 
-def _faded(samples: Samples, rate: int) -> Samples:
-    """``samples`` faded in and out over ``FADE`` (raised cosine)."""
-    length = min(round(FADE * rate), len(samples) // 2)
+def _faded(
+    ints: NDArray[np.int16], samples: Samples, first: int, end: int, rate: int
+) -> NDArray[np.int16]:
+    """Samples ``first:end`` faded in and out over ``FADE`` (raised cosine): a copy of the
+    16-bit samples with the faded ones computed from ``samples``, their floats."""
+    run, floats = ints[first:end].copy(), samples[first:end]
+    length = min(round(FADE * rate), len(run) // 2)
     if length < 1:
-        return samples
+        return run
     ramp = 0.5 - 0.5 * np.cos(np.pi * (np.arange(length) + 0.5) / length)
-    faded = samples.copy()
-    faded[:length] *= ramp
-    faded[len(faded) - length :] *= ramp[::-1]
-    return faded
+    run[:length] = _rounded(floats[:length] * ramp)
+    run[len(run) - length :] = _rounded(floats[len(floats) - length :] * ramp[::-1])
+    return run
+
+
+def _rounded(samples: Samples) -> NDArray[np.int16]:
+    """Floats as 16-bit samples, as ``pcm_of`` rounds and clips them."""
+    return np.clip(np.round(samples * 32768.0), -32768, 32767).astype("<i2")

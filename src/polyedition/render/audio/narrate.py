@@ -319,7 +319,7 @@ def _join(spoken: list[_Spoken], rate: int, sentence_pause: float) -> tuple[byte
         boundaries = [
             round(item.synthesis.sample_at(offset) * scale) for offset, _ in item.sentences[1:]
         ]
-        paced.append((scale, pace(samples_of(audio), rate, boundaries, sentence_pause)))
+        paced.append((scale, pace(audio, rate, boundaries, sentence_pause)))
     pcm = bytearray()
     slots = []
     for index, (item, (scale, utterance)) in enumerate(zip(spoken, paced, strict=True)):
@@ -554,20 +554,18 @@ def encoder_delay(rate: int) -> int:
     and found again by cross-correlation. Every time in the captions, chapters and ID3 tags
     adds this delay, so that they point at what a player actually plays.
     """
-    from array import array
+    import numpy as np
 
-    burst = _probe(rate)
-    signal = array("h", bytes(SAMPLE_WIDTH * _PROBE_AT))
-    signal.extend(burst)
-    signal.extend(array("h", bytes(SAMPLE_WIDTH * (rate // 4))))
-    decoded = decode_mp3(encode_mp3(signal.tobytes(), rate), rate)
-
-    def correlation(lag: int) -> int:
-        window = decoded[_PROBE_AT + lag : _PROBE_AT + lag + _PROBE_LENGTH]
-        return sum(a * b for a, b in zip(window, burst, strict=False))
-
-    lags = range(4 * 1152)
-    best = max(lags, key=correlation)
+    burst = np.array(_probe(rate), dtype=np.int64)
+    signal = np.zeros(_PROBE_AT + len(burst) + rate // 4, dtype="<i2")
+    signal[_PROBE_AT : _PROBE_AT + len(burst)] = burst
+    decoded = np.array(decode_mp3(encode_mp3(signal.tobytes(), rate), rate), dtype=np.int64)[
+        _PROBE_AT:
+    ]
+    window = np.zeros(4 * 1152 + len(burst), dtype=np.int64)
+    window[: min(len(window), len(decoded))] = decoded[: len(window)]
+    correlations = np.correlate(window, burst, mode="valid")[: 4 * 1152]
+    best = int(np.argmax(correlations))  # the first of equal ones, as max() would
     logger.debug("MP3 encoder delay at %d Hz: %d samples", rate, best)
     return best
 
