@@ -516,7 +516,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     verbose = args.verbose or args.debug
     level = logging.DEBUG if verbose else logging.WARNING if args.quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    # Other libraries speak only of warnings (pikepdf, for one, announces itself at INFO),
+    # unless -v asks for everything.
+    root = logging.DEBUG if verbose else logging.WARNING
+    logging.basicConfig(level=root, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("polyedition").setLevel(level)
     try:
         if hasattr(args, "project_handler"):  # ``new`` makes a project instead of reading one
             project_handler: Callable[[argparse.Namespace], int] = args.project_handler

@@ -8,7 +8,7 @@ import re
 import sys
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +133,12 @@ class Settings:
 
         engines = ("piper", "espeak") if code in publishable_languages(self.voices_dir) else ()
         return NarrationSettings(engines or ("espeak",), configured.voice, configured.rate)
+
+    def with_narration_resolved(self) -> Settings:
+        """These settings with every language's engines spelled out: the default is found once
+        (finding it reads every installed distribution's file list), not in every worker."""
+        resolved = tuple((code, self.narration_for(code)) for code in self.languages)
+        return replace(self, narration=resolved)
 
     def page_url(self, *parts: str) -> str:
         """An absolute URL under the configured base URL (``page_url("be", slug, "")``)."""

@@ -122,6 +122,7 @@ def build(
     for fmt in options.formats:
         if fmt not in FORMATS:
             raise BuildError(f"unknown format {fmt!r}", hint=f"formats: {', '.join(FORMATS)}")
+    settings = settings.with_narration_resolved()
     with build_lock(settings):
         verify_ui_template(settings)
         compile_catalogs(settings, settings.languages)

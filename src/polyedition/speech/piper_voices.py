@@ -196,6 +196,9 @@ def package_voices() -> tuple[VoiceFile, ...]:
         if name is None or name in seen:
             continue
         seen.add(name)
+        record = dist.read_text("RECORD")
+        if record is not None and MODEL_SUFFIX + ".json" not in record:
+            continue  # a wheel's file list names no voice: skip parsing it
         listed = {str(path) for path in dist.files or ()}
         for path in sorted(listed):
             if path.endswith(MODEL_SUFFIX) and path + ".json" in listed:

@@ -1,7 +1,23 @@
-"""PDF: a tagged PDF/UA-1 edition from the article's HTML and the print style sheet."""
+"""PDF: a tagged PDF/UA-1 edition from the article's HTML and the print style sheet.
+
+The entry points load on first use (PEP 562), so that a process needing only the font list
+(``render.pdf.fonts``: the build's planner, the EPUB, the feed's cover) does not load the
+PDF libraries.
+"""
 
 from __future__ import annotations
 
-from polyedition.render.pdf.document import page_count, render_pdf
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from polyedition.render.pdf.document import page_count, render_pdf
 
 __all__ = ["page_count", "render_pdf"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from polyedition.render.pdf import document
+
+        return getattr(document, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
