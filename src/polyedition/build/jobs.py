@@ -144,10 +144,13 @@ def _render(job: Job, site: Site) -> tuple[dict[PurePosixPath, bytes], dict[str,
         pdf = render_pdf(site, site.edition(job.slug, job.lang))
         return {job.outputs[0]: pdf}, {"pages": page_count(pdf)}, []
     if job.kind == "feed":
-        from polyedition.render.feed import render_cover, render_feed
+        from polyedition.render.feed import render_feed
 
-        feed, cover = job.outputs
-        return {feed: render_feed(site, job.lang), cover: render_cover(site, job.lang)}, {}, []
+        return {job.outputs[0]: render_feed(site, job.lang)}, {}, []
+    if job.kind == "cover":
+        from polyedition.render.feed import render_cover
+
+        return {job.outputs[0]: render_cover(site, job.lang)}, {}, []
     if job.kind == "epub":
         return {job.outputs[0]: _render_epub(site, job)}, {}, []
     if job.kind == SITE:

@@ -211,24 +211,33 @@ class Planner:
         )
 
     def feed(self, lang: str, audio: Mapping[tuple[str, str], AudioInfo]) -> Job:
-        """A language's podcast feed and cover: its narrations' sizes and durations, the
-        episodes' titles and dates, the interface strings (the cover's text) and the fonts."""
-        from polyedition.render.pdf.fonts import PRINT_FONTS
-
+        """A language's podcast feed: its narrations' sizes and durations, the episodes' titles
+        and dates, and the interface strings."""
         episodes = [
             [slug, self.editions[(slug, lang)], info.duration_seconds, info.size_bytes]
             for (slug, code), info in sorted(audio.items())
             if code == lang
         ]
         key = digest(
-            "feed",
+            "feed", self.common, episodes, self.ui[lang], library_versions("feedgen", "lxml")
+        )
+        return Job("feed", "", lang, key, (feed_path(lang),))
+
+    def cover(self, lang: str, publisher: str) -> Job:
+        """A feed's cover: the publication's name and the interface strings it shows and the
+        fonts it draws them with, nothing of the episodes (a changed narration does not draw
+        it again)."""
+        from polyedition.render.pdf.fonts import PRINT_FONTS
+
+        key = digest(
+            "cover",
             self.common,
-            episodes,
+            publisher,
             self.ui[lang],
             [str(face.path) for face in PRINT_FONTS],
-            library_versions("feedgen", "pillow", "lxml"),
+            library_versions("pillow"),
         )
-        return Job("feed", "", lang, key, (feed_path(lang), cover_path(lang)))
+        return Job("cover", "", lang, key, (cover_path(lang),))
 
     def site_pages(
         self,

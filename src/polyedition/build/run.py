@@ -376,6 +376,10 @@ def _run(
         for lang in site.languages
         if lang in planned_feeds or manifest.has(feed_path(lang), output_dir)
     )
+    for lang in sorted(planned_feeds):  # the covers need no narration: they start now
+        first = next(key for key in site.editions if key[1] == lang)
+        cover_site = Site(site.settings, {first: site.editions[first]})
+        submit(planner.cover(lang, site.editions[first].article.meta.publisher), cover_site)
     if "html" in options.formats:
         front_pages, shown = site_pages()
         submit(front_pages, shown)
