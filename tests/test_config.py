@@ -46,6 +46,7 @@ def test_the_repository_settings_load() -> None:
         ("[tool.polyedition.narration.be]\nrate = 10", "rate must be words per minute", 3),
         ("cache-keep-days = -1", "cache-keep-days must be a number, 0 or more", 2),
         ("cache-keep-builds = 2.5", "cache-keep-builds must be a whole number of builds", 2),
+        ('warm-workers-minutes = "ten"', "warm-workers-minutes must be a number, 0 or more", 2),
         (
             "[tool.polyedition.narration]\npauses = {breath = 0.2}",
             "unknown pause tool.polyedition.narration.pauses.breath",

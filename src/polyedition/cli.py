@@ -162,6 +162,7 @@ def _build_options(args: argparse.Namespace, settings: Settings) -> BuildOptions
         strict=getattr(args, "strict", False),
         fail_fast=getattr(args, "fail_fast", False),
         scheduler=getattr(args, "scheduler", None) or settings.scheduler,
+        warm=not getattr(args, "no_warm", False),
     )
 
 
@@ -188,6 +189,12 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_clean(args: argparse.Namespace, settings: Settings) -> int:
     from polyedition.build.clean import clean
 
+    if args.workers:
+        from polyedition.build.warm import stop_hosts
+
+        print(f"warm workers: {stop_hosts()} host(s) stopped")
+        if not (args.cache or args.output):
+            return EXIT_OK
     both = not (args.cache or args.output)
     for path in clean(settings, cache=args.cache or both, output=args.output or both):
         print(f"{_show(path, settings)}: emptied")
@@ -428,6 +435,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="stop at the first failed output (default: build every other output, then exit 1)",
     )
+    build.add_argument(
+        "--no-warm",
+        action="store_true",
+        help="run the jobs in new processes only, and leave no warm workers behind "
+        "(default: reuse and keep them for warm-workers-minutes; see README)",
+    )
     clean = command(
         "clean",
         _cmd_clean,
@@ -438,6 +451,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     clean.add_argument(
         "--output", action="store_true", help="delete output/ and the build manifest"
+    )
+    clean.add_argument(
+        "--workers",
+        action="store_true",
+        help="stop the warm workers builds left running (only that, unless with --cache/--output)",
     )
     serve = command(
         "serve",

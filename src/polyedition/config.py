@@ -99,6 +99,8 @@ class Settings:
     used it …"""
     cache_keep_days: float = 30.0
     """… or while it was used within this many days; after both, the build removes it."""
+    warm_workers_minutes: float = 10.0
+    """How long the warm workers (``build.warm``) wait for the next build; 0: none."""
     scheduler: str | None = None
     """A Dask scheduler to build on (``tcp://host:8786``, or ``local:N``); None: this machine."""
     pauses: Pauses = Pauses()
@@ -155,7 +157,11 @@ _PATH_KEYS = {
     "cache-dir": "cache_dir",
     "voices-dir": "voices_dir",
 }
-_CACHE_KEYS = {"cache-keep-builds": "cache_keep_builds", "cache-keep-days": "cache_keep_days"}
+_NUMBER_KEYS = {
+    "cache-keep-builds": "cache_keep_builds",
+    "cache-keep-days": "cache_keep_days",
+    "warm-workers-minutes": "warm_workers_minutes",
+}
 _TOP_KEYS = {
     "source-language",
     "languages",
@@ -163,7 +169,7 @@ _TOP_KEYS = {
     "narration",
     "scheduler",
     *_PATH_KEYS,
-    *_CACHE_KEYS,
+    *_NUMBER_KEYS,
 }
 _NARRATION_KEYS = {"engines", "voice", "rate"}
 
@@ -237,7 +243,7 @@ def _parse(raw: Mapping[str, Any], project_dir: Path, pyproject: Path, source: s
         elif attr != "voices_dir":  # the voices folder is the user's, not the project's
             values[attr] = project_dir / getattr(_DEFAULTS, attr)
 
-    for key, attr in _CACHE_KEYS.items():
+    for key, attr in _NUMBER_KEYS.items():
         value = raw.get(key, getattr(_DEFAULTS, attr))
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise fail(f"tool.polyedition.{key} must be a number, 0 or more", key)

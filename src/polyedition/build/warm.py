@@ -1,0 +1,307 @@
+"""Warm workers: a background process that has already imported every renderer, and forks a
+fresh worker for each job of the next builds.
+
+A build in new processes spends most of a small rebuild importing (WeasyPrint, SciPy for the
+loudness meter, the templates' machinery): more than a second before the first edited page
+is rendered. After a build, ``polyedition build`` leaves a *host* behind (as Gradle leaves its
+daemon): it imports those libraries once, then waits on a Unix socket. The next build sends
+each job there; the host forks a child, which is a new worker with nothing of any earlier
+job (the same isolation as a new process, as Android's zygote gives its apps), runs the job
+and sends back its result and the warnings it logged. Nothing is shared between builds but
+the imported code.
+
+- The socket lives in a folder only its user can open (``$XDG_RUNTIME_DIR/polyedition``, else
+  ``/tmp/polyedition-<uid>``; mode 0700, as ssh-agent's), named by a digest of the Python, the
+  polyedition code and the variables libraries read on import (``IMPORT_ENV``): other code
+  never meets this host; it gets its own, and the old one leaves when idle. Each job runs in
+  the working folder and the whole environment of the build that sent it.
+- The host leaves after ``warm-workers-minutes`` (default 10) without a job, when its socket
+  is removed or replaced, or on ``polyedition clean --workers``. Set the minutes to 0, or
+  ``POLYEDITION_WARM_WORKERS=0``, or pass ``--no-warm``, to build in new processes only (CI).
+- A host that is gone or broken never fails a build: a job it cannot take runs in the
+  build's own processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import pickle
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from multiprocessing.connection import Client, Connection
+from pathlib import Path
+from typing import Any
+
+from polyedition.config import Settings
+
+logger = logging.getLogger(__name__)
+
+ENV = "POLYEDITION_WARM_WORKERS"
+"""Minutes the host waits for a build (overrides the setting); 0 turns warm workers off."""
+PRELOAD = (
+    "polyedition.build",
+    "polyedition.render.audio.narrate",
+    "pyloudnorm",
+    "scipy.signal",
+    "polyedition.render.html.pages",
+    "polyedition.render.pdf.document",
+    "weasyprint",
+    "polyedition.render.epub",
+    "polyedition.render.feed",
+    "PIL.Image",
+)
+"""What a job may need that takes long to import; a job imports anything else itself."""
+POLL_SECONDS = 2.0
+SOCKET_PATH_MAX = 107
+"""The longest path a Unix socket may have (Linux's ``sun_path`` less its final zero)."""
+IMPORT_ENV = ("PYTHON", "LD_", "FONTCONFIG", "OMP_", "OPENBLAS", "MKL_", "XDG_")
+"""Variables read when libraries are imported: a host is for one set of their values (each
+job runs with the whole environment of the build that sent it)."""
+
+
+def idle_minutes(settings: Settings) -> float:
+    """How long a host waits for the next build: the environment's word, else the setting's."""
+    raw = os.environ.get(ENV)
+    if raw is not None:
+        try:
+            return max(0.0, float(raw))
+        except ValueError:
+            logger.warning("%s=%r is not a number of minutes; warm workers are off", ENV, raw)
+            return 0.0
+    return settings.warm_workers_minutes
+
+
+def runtime_dir() -> Path | None:
+    """The user's private folder for sockets, made if needed; None when it is not private."""
+    base = os.environ.get("XDG_RUNTIME_DIR")
+    folder = Path(base, "polyedition") if base else Path(f"/tmp/polyedition-{os.getuid()}")
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        status = folder.stat()
+    except OSError:
+        return None
+    if status.st_uid != os.getuid() or status.st_mode & 0o077:
+        logger.debug("%s is not private to this user: no warm workers", folder)
+        return None
+    return folder
+
+
+def host_address() -> Path | None:
+    """The socket of the host for this Python, this code and this environment."""
+    from polyedition.fingerprint import code_digest
+
+    folder = runtime_dir()
+    if folder is None:
+        return None
+    environment = sorted(
+        (name, value) for name, value in os.environ.items() if name.startswith(IMPORT_ENV)
+    )
+    identity = repr((sys.executable, sys.version, code_digest(), environment))
+    name = hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:20]
+    address = folder / f"workers-{name}.sock"
+    if len(os.fsencode(address)) + 12 > SOCKET_PATH_MAX:  # the staging name is longer
+        logger.debug("%s: too long a path for a socket; no warm workers", address)
+        return None
+    return address
+
+
+_LAUNCH = """
+import os, runpy
+if os.fork():
+    os._exit(0)
+runpy.run_module("polyedition.build.warm", run_name="__main__", alter_sys=True)
+"""
+"""Fork once more and let the first process end: the host belongs to no build (no zombie, no
+child left to wait for), in a session of its own (a terminal's Ctrl-C does not reach it)."""
+
+
+def start_host(address: Path, minutes: float) -> None:
+    """Start a host in the background; what it says (a crash, say) goes to ``<address>.log``."""
+    with address.with_suffix(".log").open("ab") as log:
+        subprocess.run(
+            [sys.executable, "-c", _LAUNCH, str(address), str(minutes * 60)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+            close_fds=True,
+            cwd="/",
+            check=False,
+        )
+    logger.debug("started warm workers at %s", address)
+
+
+def stop_hosts() -> int:
+    """Stop every host of this user (``polyedition clean --workers``); how many were running."""
+    folder = runtime_dir()
+    stopped = 0
+    for pid_file in sorted(folder.glob("workers-*.pid")) if folder else []:
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(int(pid_file.read_text(encoding="ascii")), signal.SIGTERM)
+            stopped += 1
+        pid_file.unlink(missing_ok=True)
+        pid_file.with_suffix(".sock").unlink(missing_ok=True)
+        pid_file.with_suffix(".log").unlink(missing_ok=True)
+    return stopped
+
+
+class HostGone(Exception):
+    """The host could not take a job (not running, or stopped while it ran)."""
+
+
+class WarmExecutor(Executor):
+    """Sends each job to the host, at most ``jobs`` at a time; a job the host cannot take runs
+    in a local pool made when first needed."""
+
+    def __init__(self, address: Path, jobs: int, fallback: Callable[[], Executor]) -> None:
+        self.address = address
+        self._threads = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="warm")
+        self._fallback_factory = fallback
+        self._fallback: Executor | None = None
+        self.gone = False
+        """Whether the host failed to take a job in this build."""
+        self.ran = 0
+        """Jobs the host's workers ran (and answered) in this build."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return self._threads.submit(self._call, fn, args, kwargs)
+
+    def _call(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if not self.gone:
+            try:
+                return self._remote(fn, args, kwargs)
+            except HostGone as gone:
+                self.gone = True
+                logger.debug("warm workers unavailable (%s): using new processes", gone)
+        if self._fallback is None:
+            self._fallback = self._fallback_factory()
+        return self._fallback.submit(fn, *args, **kwargs).result()
+
+    def _remote(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        try:
+            connection = Client(str(self.address), family="AF_UNIX")
+        except OSError as error:
+            raise HostGone(str(error)) from error
+        with connection:
+            level = logging.getLogger("polyedition").getEffectiveLevel()
+            try:
+                connection.send((Path.cwd(), dict(os.environ), level, fn, args, kwargs))
+                status, value, records = connection.recv()
+            except (OSError, EOFError) as error:
+                raise HostGone(f"the worker stopped: {error!r}") from error
+        self.ran += 1
+        for name, levelno, message in records:
+            logging.getLogger(name).log(levelno, "%s", message)
+        if status == "error":
+            raise value
+        return value
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._threads.shutdown(wait=wait, cancel_futures=cancel_futures)
+        if self._fallback is not None:
+            self._fallback.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+class _Records(logging.Handler):
+    """What a job logged, to be logged again by the build that sent it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[tuple[str, int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.name, record.levelno, record.getMessage()))
+
+
+def _serve_one(connection: Connection) -> None:
+    """In a forked child: run one job as the build that sent it would, send back the result."""
+    try:
+        cwd, environment, level, fn, args, kwargs = connection.recv()
+    except (OSError, EOFError):
+        return
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(environment)
+    records = _Records()
+    root = logging.getLogger()
+    root.handlers = [records]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("polyedition").setLevel(level)
+    try:
+        reply: tuple[str, Any, list[tuple[str, int, str]]] = ("ok", fn(*args, **kwargs), [])
+    except BaseException as error:  # sent back: the build reports it like any job's failure
+        reply = ("error", error, [])
+    reply = (reply[0], reply[1], records.records)
+    try:
+        connection.send(reply)
+    except (pickle.PicklingError, TypeError, AttributeError) as error:
+        connection.send(("error", RuntimeError(f"{reply[1]!r} ({error})"), records.records))
+
+
+def serve(address: Path, idle_seconds: float) -> None:
+    """The host: import what jobs need, then fork a worker for each connection until idle."""
+    import importlib
+
+    for name in PRELOAD:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    staging = address.with_name(f".{address.name}.{os.getpid()}")
+    staging.unlink(missing_ok=True)
+    server.bind(str(staging))
+    server.listen(16)
+    staging.replace(address)  # the socket appears only once it listens
+    identity = address.stat().st_ino
+    pid_file = address.with_suffix(".pid")
+    pid_file.write_text(str(os.getpid()), encoding="ascii")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    children: set[int] = set()
+    last = time.monotonic()
+    try:
+        while True:
+            for pid in list(children):
+                with contextlib.suppress(ChildProcessError):
+                    if os.waitpid(pid, os.WNOHANG)[0]:
+                        children.discard(pid)
+            ready, _, _ = select.select([server], [], [], POLL_SECONDS)
+            if ready:
+                sock, _ = server.accept()
+                pid = os.fork()
+                if pid == 0:
+                    server.close()
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                    try:
+                        _serve_one(Connection(sock.detach()))
+                    finally:
+                        os._exit(0)
+                sock.close()
+                children.add(pid)
+                last = time.monotonic()
+            elif children:
+                last = time.monotonic()
+            elif time.monotonic() - last > idle_seconds:
+                return
+            try:
+                if address.stat().st_ino != identity:
+                    return  # another host took the address
+            except FileNotFoundError:
+                return
+    finally:
+        server.close()
+        with contextlib.suppress(FileNotFoundError):
+            if address.stat().st_ino == identity:
+                address.unlink()
+                pid_file.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]), float(sys.argv[2]))
