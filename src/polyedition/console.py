@@ -174,6 +174,7 @@ def print_summary(report: BuildReport, *, as_json: bool) -> None:
                     "seconds": round(report.seconds, 2),
                     "jobs_run": report.ran,
                     "jobs_fresh": len(report.skipped),
+                    "jobs": [_job_json(result) for result in report.results],
                     "outputs": rows,
                     "failures": [
                         {"job": failure.job.name, "error": failure.message}
@@ -221,6 +222,22 @@ def print_summary(report: BuildReport, *, as_json: bool) -> None:
             f"speech cache: {human_size(report.cache.size)} in {report.cache.entries} "
             f"entries{pruned}"
         )
+
+
+def _job_json(result: JobResult) -> dict[str, Any]:
+    """A job that ran: what it was, its time, its worker's peak memory and its figures
+    (``synthesized`` segments for a narration, ``pages`` for a PDF)."""
+    return {
+        "job": result.job.name,
+        "kind": result.job.kind,
+        "seconds": round(result.seconds, 2),
+        "peak_rss_mb": round(result.peak_rss_mb, 1),
+        "info": {name: _number(value) for name, value in result.info.items()},
+    }
+
+
+def _number(value: float) -> float:
+    return int(value) if float(value).is_integer() else round(float(value), 3)
 
 
 def _cache_json(report: BuildReport) -> dict[str, int] | None:
