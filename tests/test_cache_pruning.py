@@ -63,8 +63,9 @@ def test_aggressive_pruning_removes_what_no_output_needs_and_nothing_else(
     retranslate(settings, "summary-p1")
     made, removed = synthesized(settings, NARRATION)
     assert made == 1
-    # The old narration of that paragraph and its chapter's old encoding are gone.
-    assert removed == 2
+    # The old narration of that paragraph (its audio, its timing, its paced layout) and its
+    # chapter's old encoding are gone.
+    assert removed == 4
     assert len(entries(settings)) == len(before)
 
     clean_rebuild = BuildOptions(languages=(LANG,), formats=("mp3",), jobs=1, clean=True)

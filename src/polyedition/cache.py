@@ -11,10 +11,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from polyedition.config import Settings
 from polyedition.fsutil import write_bytes_atomic
-from polyedition.speech.base import Mark, Synthesis
+from polyedition.speech.base import Mark, Synthesis, Timing
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,18 @@ class ContentStore:
         write_bytes_atomic(self.path(key), _MAGIC + hashlib.sha256(payload).digest() + payload)
         self.used.add(key)
 
+    def keep(self, key: str) -> bool:
+        """Count an entry as used without reading it (what an output was made from stays until
+        pruning may take it); whether it exists."""
+        try:
+            os.utime(self.path(key))
+        except FileNotFoundError:
+            return False
+        except OSError:
+            pass
+        self.used.add(key)
+        return True
+
 
 class SpeechCache:
     """Synthesized speech by everything that determines it (see ``key``)."""
@@ -80,6 +93,10 @@ class SpeechCache:
         self.store = ContentStore(root)
         self.chapters = EncodedChapterCache(root / "mp3")
         """The encoded MP3 of each chapter, a second namespace under the same root."""
+        self.timings = ContentStore(root / "timing")
+        """Each synthesis's ``Timing`` (JSON) by the same key: read without its PCM."""
+        self.layouts = ContentStore(root / "paced")
+        """Where each utterance's speech lies once paced (JSON), by ``layout_key``."""
 
     @classmethod
     def for_settings(cls, settings: Settings) -> SpeechCache:
@@ -128,18 +145,70 @@ class SpeechCache:
 
     def used_entries(self) -> list[str]:
         """The entries this cache served or stored, as paths relative to its root (sorted)."""
+        stores = (self.store, self.chapters.store, self.timings, self.layouts)
         return sorted(
-            [
-                *(
-                    self.store.path(key).relative_to(self.store.root).as_posix()
-                    for key in self.store.used
-                ),
-                *(
-                    self.chapters.store.path(key).relative_to(self.store.root).as_posix()
-                    for key in self.chapters.store.used
-                ),
-            ]
+            store.path(key).relative_to(self.store.root).as_posix()
+            for store in stores
+            for key in store.used
         )
+
+    def timing(self, key: str) -> Timing | None:
+        """The timing of the synthesis under ``key`` when both it and its PCM are stored."""
+        payload = self.timings.read(key)
+        if payload is None or not self.store.keep(key):
+            return None
+        try:
+            meta = json.loads(payload)
+            marks = tuple(Mark(offset, sample) for offset, sample in meta["marks"])
+            return Timing(
+                int(meta["sample_rate"]), marks, int(meta["text_length"]), int(meta["samples"])
+            )
+        except (ValueError, KeyError, TypeError):
+            logger.warning("%s: unreadable cache entry, making it again", self.timings.path(key))
+            self.timings.path(key).unlink(missing_ok=True)
+            return None
+
+    def put_timing(self, key: str, timing: Timing) -> None:
+        meta = {
+            "sample_rate": timing.sample_rate,
+            "text_length": timing.text_length,
+            "samples": timing.samples,
+            "marks": [[mark.offset, mark.sample] for mark in timing.marks],
+        }
+        self.timings.write(key, json.dumps(meta, separators=(",", ":")).encode("utf-8"))
+
+    @staticmethod
+    def layout_key(
+        *, speech: str, rate: int, sentences: list[int], pause: float, pacing: str
+    ) -> str:
+        """The key of one utterance's layout: its synthesis, the rate it is joined at, its
+        sentences' text offsets, the sentence pause and the pacing recipe."""
+        return content_key(
+            {
+                "speech": speech,
+                "rate": rate,
+                "sentences": sentences,
+                "pause": pause,
+                "pacing": pacing,
+            }
+        )
+
+    def layout(self, key: str) -> dict[str, Any] | None:
+        payload = self.layouts.read(key)
+        if payload is None:
+            return None
+        try:
+            value = json.loads(payload)
+        except ValueError:
+            value = None
+        if not isinstance(value, dict):
+            logger.warning("%s: unreadable cache entry, making it again", self.layouts.path(key))
+            self.layouts.path(key).unlink(missing_ok=True)
+            return None
+        return value
+
+    def put_layout(self, key: str, value: dict[str, Any]) -> None:
+        self.layouts.write(key, json.dumps(value, separators=(",", ":")).encode("utf-8"))
 
     def put(self, key: str, synthesis: Synthesis) -> None:
         meta = {
@@ -149,6 +218,7 @@ class SpeechCache:
         }
         head = json.dumps(meta, separators=(",", ":")).encode("utf-8")
         self.store.write(key, head + b"\n" + synthesis.pcm)
+        self.put_timing(key, synthesis.timing)
 
 
 class EncodedChapterCache:
@@ -158,11 +228,12 @@ class EncodedChapterCache:
         self.store = ContentStore(root)
 
     @staticmethod
-    def key(*, pcm: bytes, sample_rate: int, bitrate: int, quality: int, encoder: str) -> str:
-        """The key of one encode: other samples, settings or encoder version encode again."""
+    def key(*, recipe: object, sample_rate: int, bitrate: int, quality: int, encoder: str) -> str:
+        """The key of one encode: ``recipe`` names the samples (what they are made of, in
+        JSON terms); other samples, settings or encoder version encode again."""
         return content_key(
             {
-                "pcm": hashlib.sha256(pcm).hexdigest(),
+                "recipe": recipe,
                 "sample_rate": sample_rate,
                 "bitrate": bitrate,
                 "quality": quality,

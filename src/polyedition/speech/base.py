@@ -25,25 +25,13 @@ class Mark:
 
 
 @dataclass(frozen=True, slots=True)
-class Synthesis:
-    """What an engine made of one text: PCM, its sample rate, and marks in text order.
+class Timing:
+    """When a synthesis says what: its rate, its marks and its length, without its PCM."""
 
-    ``marks`` are sorted by offset and by sample; they cover at least offset 0. Between two
-    marks, or after the last one, a text position's time is interpolated (``sample_at``).
-    """
-
-    pcm: bytes
     sample_rate: int
     marks: tuple[Mark, ...]
     text_length: int
-
-    @property
-    def samples(self) -> int:
-        return len(self.pcm) // SAMPLE_WIDTH
-
-    @property
-    def duration(self) -> float:
-        return self.samples / self.sample_rate
+    samples: int
 
     def sample_at(self, offset: int) -> int:
         """The sample where speech of the text at ``offset`` starts.
@@ -65,6 +53,36 @@ class Synthesis:
             return before.sample
         share = (offset - before.offset) / (after.offset - before.offset)
         return before.sample + round(share * (after.sample - before.sample))
+
+
+@dataclass(frozen=True, slots=True)
+class Synthesis:
+    """What an engine made of one text: PCM, its sample rate, and marks in text order.
+
+    ``marks`` are sorted by offset and by sample; they cover at least offset 0. Between two
+    marks, or after the last one, a text position's time is interpolated (``sample_at``).
+    """
+
+    pcm: bytes
+    sample_rate: int
+    marks: tuple[Mark, ...]
+    text_length: int
+
+    @property
+    def samples(self) -> int:
+        return len(self.pcm) // SAMPLE_WIDTH
+
+    @property
+    def duration(self) -> float:
+        return self.samples / self.sample_rate
+
+    @property
+    def timing(self) -> Timing:
+        return Timing(self.sample_rate, self.marks, self.text_length, self.samples)
+
+    def sample_at(self, offset: int) -> int:
+        """The sample where speech of the text at ``offset`` starts (see ``Timing``)."""
+        return self.timing.sample_at(offset)
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,6 +68,12 @@ SENTENCE_GAP_MIN = 0.100
 """A silence shorter than this near a sentence boundary is a consonant's closure, not a pause."""
 SENTENCE_GAP_SEARCH = (0.8, 0.25)
 """Seconds before and after a sentence's mark in which its pause is looked for."""
+PACING = (
+    f"pace 1: {FRAME}, {SPEECH_FLOOR_DBFS}, {LEAD_GUARD}, {TRAIL_GUARD}, {FADE}, "
+    f"{SENTENCE_GAP_MIN}, {SENTENCE_GAP_SEARCH}"
+)
+"""What ``pace`` is: part of the cache key of every paced utterance's layout. Raise its number
+whenever ``pace`` itself would place a sample differently."""
 
 
 @cache
@@ -242,21 +248,22 @@ def _bounds(speech: NDArray[np.bool_], size: int, length: int) -> tuple[int, int
 
 
 @dataclass(frozen=True, slots=True)
-class Paced:
-    """An utterance trimmed to its speech and guards, its sentence pauses set."""
+class PacedInfo:
+    """Where an utterance's speech lies once paced, without its PCM (see ``Paced``)."""
 
-    pcm: bytes
     lead: int
     """Samples of guard before the speech starts."""
     trail: int
     """Samples of guard after the speech ends."""
     kept: tuple[tuple[int, int, int], ...]
     """(first, end, output position) of each kept run of input samples."""
+    length: int
+    """Samples of the paced utterance."""
 
     @property
     def speech(self) -> int:
         """Samples from the first speech frame to the end of the last."""
-        return len(self.pcm) // 2 - self.lead - self.trail
+        return self.length - self.lead - self.trail
 
     def position(self, sample: float) -> float:
         """Where input ``sample`` is heard, counted from the start of speech; a sample that
@@ -266,6 +273,14 @@ class Paced:
                 offset = at + max(0.0, sample - first) - self.lead
                 return min(max(offset, 0.0), float(self.speech))
         return float(self.speech)
+
+
+@dataclass(frozen=True, slots=True)
+class Paced:
+    """An utterance trimmed to its speech and guards, its sentence pauses set."""
+
+    pcm: bytes
+    info: PacedInfo
 
 
 def pace(pcm: bytes, rate: int, boundaries: list[int], sentence_pause: float) -> Paced:
@@ -299,12 +314,9 @@ def pace(pcm: bytes, rate: int, boundaries: list[int], sentence_pause: float) ->
         pieces.append(_faded(ints, samples, run_first, run_end, rate))
         kept.append((run_first, run_end, at))
         at += run_end - run_first
-    return Paced(
-        np.concatenate(pieces).astype("<i2").tobytes(),
-        lead=first - max(0, first - lead),
-        trail=stop - end,
-        kept=tuple(kept),
-    )
+    pcm = np.concatenate(pieces).astype("<i2").tobytes()
+    info = PacedInfo(first - max(0, first - lead), stop - end, tuple(kept), len(pcm) // 2)
+    return Paced(pcm, info)
 
 
 def _sentence_gap(

@@ -1,19 +1,24 @@
 """The audio edition: an Edition narrated into one MP3 with ID3 chapters, captions and chapters.
 
 Each utterance of the speech script is synthesized on its own and cached by everything that
-determines it, once mastered to the target loudness (``mastering``); the PCM of all utterances
-is joined (resampled to one rate when engines differ), each trimmed to its speech and followed
-by its configured pause, and cut into chapters, one per section. Each chapter is encoded on its
-own and its MPEG frames cached by its samples and the encoder settings, so that a changed
-paragraph encodes one chapter again; the chapters' frames are concatenated. Each piece decodes
-to a whole number of frames with the encoder delay (measured) at its start and padding at its
-end: every time is placed by the exact decoded length of the pieces before it plus that delay.
+determines it, once mastered to the target loudness (``mastering``); the utterances are joined
+(resampled to one rate when engines differ), each trimmed to its speech and followed by its
+configured pause, and cut into chapters, one per section. Each chapter is encoded on its own
+and its MPEG frames cached by what its samples are made of (its utterances, their layouts and
+the silences between them) and the encoder settings; the chapters' frames are concatenated.
+Where each utterance's speech lies once paced is cached too (a small entry, like each
+synthesis's timing), so that an unchanged chapter is found without reading any audio, and a
+changed paragraph reads, paces and encodes its chapter alone. Each piece decodes to a whole
+number of frames with the encoder delay (measured) at its start and padding at its end: every
+time is placed by the exact decoded length of the pieces before it plus that delay.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
@@ -27,8 +32,10 @@ from polyedition.model import Edition
 from polyedition.render.audio.chapters import chapters_json
 from polyedition.render.audio.id3 import ChapterMark, Tags, id3_tag
 from polyedition.render.audio.mastering import (
+    PACING,
     PUBLISHED_CEILING_DBTP,
     Paced,
+    PacedInfo,
     master,
     pace,
     pcm_of,
@@ -39,7 +46,7 @@ from polyedition.render.audio.mastering import (
 from polyedition.render.audio.script import Script, Utterance, narration_script, speakable
 from polyedition.render.audio.vtt import Cue, cue_id, webvtt
 from polyedition.site import AudioInfo, Site, chapters_path, html_path, mp3_path, vtt_path
-from polyedition.speech.base import SAMPLE_WIDTH, EngineUnavailable, Synthesis
+from polyedition.speech.base import SAMPLE_WIDTH, EngineUnavailable, Synthesis, Timing
 from polyedition.speech.frontend import Frontend, load_frontend
 from polyedition.speech.lexicon import Lexicon, load_lexicon
 from polyedition.speech.registry import Engines, VoiceChoice
@@ -96,10 +103,14 @@ class Narration:
 @dataclass(frozen=True, slots=True)
 class _Spoken:
     utterance: Utterance
-    synthesis: Synthesis
+    timing: Timing
     sentences: tuple[tuple[int, str], ...]
     """Each sentence: its offset in the text the engine read, and its text as written."""
     engine: str
+    key: str
+    """The synthesis's key in the speech cache."""
+    load: Callable[[], Synthesis]
+    """The synthesis with its PCM: from the cache, or made again if the entry went bad."""
 
 
 @dataclass
@@ -123,20 +134,27 @@ def narrate(
     script = narration_script(site, edition)
     counts = _Counts()
     spoken = _speak_script(site, script, cache, engines, counts)
-    rate = max(item.synthesis.sample_rate for item in spoken)
-    pcm, timeline = _join(spoken, rate, site.settings.pauses.sentence)
+    rate = max(item.timing.sample_rate for item in spoken)
+    pause = site.settings.pauses.sentence
     delay = encoder_delay(rate)
     started = time.perf_counter()
-    pieces = [
-        _encode_chapter(
-            pcm[SAMPLE_WIDTH * first : SAMPLE_WIDTH * end], rate, cache.chapters, counts
+    try:
+        timeline, pieces = _encode(
+            spoken, _Layouts(spoken, rate, pause, cache), rate, cache, counts
         )
-        for first, end in _chapter_spans(spoken, timeline, len(pcm) // SAMPLE_WIDTH)
-    ]
+    except _StaleLayout as stale:
+        logger.warning(
+            "%s: the cached layout %s does not match its audio; pacing every segment again",
+            edition.lang,
+            stale,
+        )
+        layouts = _Layouts(spoken, rate, pause, cache, trust_cache=False)
+        timeline, pieces = _encode(spoken, layouts, rate, cache, counts)
     encode_seconds = time.perf_counter() - started
     frames = b"".join(pieces)
-    origins = _origins(spoken, timeline, pieces, delay)
-    duration = sum(map(mp3_samples, pieces)) / rate
+    lengths = [mp3_samples(piece) for piece in pieces]
+    origins = _origins(spoken, timeline, lengths, delay)
+    duration = sum(lengths) / rate
     placed, cues = _timed(spoken, timeline, origins, rate, edition.lang)
     chapters = _chapters(script, placed, duration)
     tags = Tags(
@@ -264,11 +282,11 @@ def _speak(
         text=spoken.text,
         mastering=recipe(),
     )
-    synthesis = cache.get(key)
-    if synthesis is None:
+
+    def synthesize() -> Synthesis:
         started = time.perf_counter()
         try:
-            synthesis = engine.synthesize(spoken.text, utterance.lang, choice.voice, choice.rate)
+            made = engine.synthesize(spoken.text, utterance.lang, choice.voice, choice.rate)
         except EngineUnavailable:
             raise
         except SpeechError as exc:
@@ -278,18 +296,36 @@ def _speak(
                 hint=exc.hint,
             ) from exc
         counts.seconds += time.perf_counter() - started
-        if synthesis.samples == 0:
+        if made.samples == 0:
             raise SpeechError(
                 f"cannot narrate segment {utterance.id!r}: {engine.name} produced no audio",
                 lang=utterance.lang,
                 hint="check the segment's text and the lexicon entries it uses",
             )
-        synthesis = master(synthesis)
-        cache.put(key, synthesis)
+        made = master(made)
+        cache.put(key, made)
         counts.synthesized += 1
+        return made
+
+    fresh: list[Synthesis] = []
+
+    def load() -> Synthesis:
+        """The PCM, read only when a chapter is encoded again (made again if it went bad)."""
+        return fresh[0] if fresh else cache.get(key) or synthesize()
+
+    timing = cache.timing(key)
+    if timing is None:  # not stored, or stored before timings were: read or make it now
+        stored = cache.get(key)
+        if stored is None:
+            stored = synthesize()
+        else:
+            cache.put_timing(key, stored.timing)
+            counts.cached += 1
+        fresh.append(stored)
+        timing = stored.timing
     else:
         counts.cached += 1
-    return _Spoken(utterance, synthesis, spoken.sentences, engine.name)
+    return _Spoken(utterance, timing, spoken.sentences, engine.name, key, load)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +334,7 @@ class _Slot:
     """The utterance's first sample of speech in the joined PCM."""
     scale: float
     """Joined-rate samples per engine sample (1.0 unless resampled)."""
-    paced: Paced
+    paced: PacedInfo
 
     @property
     def samples(self) -> int:
@@ -309,43 +345,162 @@ class _Slot:
         return self.paced.position(sample * self.scale)
 
 
-def _join(spoken: list[_Spoken], rate: int, sentence_pause: float) -> tuple[bytes, list[_Slot]]:
-    """Concatenate the utterances' speech at ``rate``: from the end of one utterance's speech to
-    the start of the next one's, exactly its pause (the guards kept around speech count in it)."""
-    paced = []
-    for item in spoken:
-        audio = resample(item.synthesis.pcm, item.synthesis.sample_rate, rate)
-        scale = len(audio) / SAMPLE_WIDTH / item.synthesis.samples
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    key: str
+    """Its key in the cache: the synthesis, the joined rate, the sentences, the pause, pacing."""
+    scale: float
+    info: PacedInfo
+    lead_digest: str
+    """SHA-256 of its lead guard's samples, which end the chapter before it."""
+
+
+class _StaleLayout(Exception):
+    """A cached layout that pacing its synthesis again does not give (a library changed)."""
+
+
+class _Layouts:
+    """Each utterance's layout once paced at the joined rate: from the cache (no PCM read),
+    or paced now; the paced PCM is made only for the chapters that are encoded again."""
+
+    def __init__(
+        self,
+        spoken: list[_Spoken],
+        rate: int,
+        pause: float,
+        cache: SpeechCache,
+        *,
+        trust_cache: bool = True,
+    ) -> None:
+        self.spoken, self.rate, self.pause, self.cache = spoken, rate, pause, cache
+        self._pcm: dict[int, bytes] = {}
+        self.items = [self._layout(index, trust_cache) for index in range(len(spoken))]
+
+    def _layout(self, index: int, trust_cache: bool) -> _Layout:
+        item = self.spoken[index]
+        key = SpeechCache.layout_key(
+            speech=item.key,
+            rate=self.rate,
+            sentences=[offset for offset, _ in item.sentences[1:]],
+            pause=self.pause,
+            pacing=f"{PACING}; miniaudio {_miniaudio_version()}",
+        )
+        stored = self.cache.layout(key) if trust_cache else None
+        if stored is not None:
+            try:
+                return _layout_of(key, stored)
+            except (KeyError, TypeError, ValueError):
+                path = self.cache.layouts.path(key)
+                logger.warning("%s: unreadable cache entry, making it again", path)
+        paced, scale = self._pace(index)
+        self._pcm[index] = paced.pcm
+        info = paced.info
+        lead_digest = hashlib.sha256(paced.pcm[: SAMPLE_WIDTH * info.lead]).hexdigest()
+        self.cache.put_layout(
+            key,
+            {
+                "scale": scale,
+                "lead": info.lead,
+                "trail": info.trail,
+                "kept": [list(run) for run in info.kept],
+                "length": info.length,
+                "lead_digest": lead_digest,
+            },
+        )
+        return _Layout(key, scale, info, lead_digest)
+
+    def _pace(self, index: int) -> tuple[Paced, float]:
+        item = self.spoken[index]
+        synthesis = item.load()
+        audio = resample(synthesis.pcm, synthesis.sample_rate, self.rate)
+        scale = len(audio) / SAMPLE_WIDTH / synthesis.samples
         boundaries = [
-            round(item.synthesis.sample_at(offset) * scale) for offset, _ in item.sentences[1:]
+            round(synthesis.sample_at(offset) * scale) for offset, _ in item.sentences[1:]
         ]
-        paced.append((scale, pace(audio, rate, boundaries, sentence_pause)))
-    pcm = bytearray()
+        return pace(audio, self.rate, boundaries, self.pause), scale
+
+    def pcm(self, index: int) -> bytes:
+        """Utterance ``index`` paced: its synthesis is read and paced again if need be."""
+        if index not in self._pcm:
+            paced, _ = self._pace(index)
+            if paced.info != self.items[index].info:
+                raise _StaleLayout(self.items[index].key)
+            self._pcm[index] = paced.pcm
+        return self._pcm[index]
+
+
+def _layout_of(key: str, stored: dict[str, Any]) -> _Layout:
+    """A layout as the cache holds it (JSON); KeyError, TypeError or ValueError if it is not."""
+    kept = tuple((int(first), int(end), int(at)) for first, end, at in stored["kept"])
+    info = PacedInfo(int(stored["lead"]), int(stored["trail"]), kept, int(stored["length"]))
+    return _Layout(key, float(stored["scale"]), info, str(stored["lead_digest"]))
+
+
+def _join(spoken: list[_Spoken], layouts: _Layouts, rate: int) -> tuple[list[_Slot], list[int]]:
+    """Where each utterance's speech starts when all are joined at ``rate`` (from the end of one
+    utterance's speech to the start of the next one's, exactly its pause; the guards kept
+    around speech count in it), and the samples of silence after each."""
+    items = layouts.items
     slots = []
-    for index, (item, (scale, utterance)) in enumerate(zip(spoken, paced, strict=True)):
-        slots.append(_Slot(len(pcm) // SAMPLE_WIDTH + utterance.lead, scale, utterance))
-        pcm += utterance.pcm
-        following = paced[index + 1][1].lead if index + 1 < len(paced) else 0
-        silence = round(item.utterance.pause * rate) - utterance.trail - following
-        pcm += bytes(SAMPLE_WIDTH * max(0, silence))
-    return bytes(pcm), slots
+    silences = []
+    position = 0
+    for index, (item, layout) in enumerate(zip(spoken, items, strict=True)):
+        slots.append(_Slot(position + layout.info.lead, layout.scale, layout.info))
+        position += layout.info.length
+        following = items[index + 1].info.lead if index + 1 < len(items) else 0
+        silence = max(0, round(item.utterance.pause * rate) - layout.info.trail - following)
+        silences.append(silence)
+        position += silence
+    return slots, silences
 
 
-def _chapter_spans(spoken: list[_Spoken], slots: list[_Slot], total: int) -> list[tuple[int, int]]:
-    """The joined PCM's samples of each chapter: from its first utterance (the first chapter
-    from 0) to the next chapter's, so that each chapter ends with its last pause."""
+def _encode(
+    spoken: list[_Spoken], layouts: _Layouts, rate: int, cache: SpeechCache, counts: _Counts
+) -> tuple[list[_Slot], list[bytes]]:
+    """Each utterance's place in the joined PCM, and each chapter's MPEG frames."""
+    slots, silences = _join(spoken, layouts, rate)
+    pieces = [
+        _encode_chapter(span, layouts, silences, rate, store=cache.chapters, counts=counts)
+        for span in _chapter_spans(spoken)
+    ]
+    return slots, pieces
+
+
+def _chapter_spans(spoken: list[_Spoken]) -> list[tuple[int, int]]:
+    """The utterances of each chapter, as ranges of their indexes."""
     firsts = [
-        slot.start if index else 0
-        for index, (item, slot) in enumerate(zip(spoken, slots, strict=True))
+        index
+        for index, item in enumerate(spoken)
         if not index or item.utterance.chapter != spoken[index - 1].utterance.chapter
     ]
-    return list(zip(firsts, [*firsts[1:], total], strict=True))
+    return list(zip(firsts, [*firsts[1:], len(spoken)], strict=True))
 
 
-def _encode_chapter(pcm: bytes, rate: int, store: EncodedChapterCache, counts: _Counts) -> bytes:
-    """One chapter's MPEG frames, from the cache or encoded on their own."""
+def _encode_chapter(
+    span: tuple[int, int],
+    layouts: _Layouts,
+    silences: list[int],
+    rate: int,
+    *,
+    store: EncodedChapterCache,
+    counts: _Counts,
+) -> bytes:
+    """One chapter's MPEG frames, from the cache or encoded on their own.
+
+    A chapter's PCM runs from its first utterance's speech (the first chapter's from 0) to
+    the next chapter's, so that it ends with its last pause and the next one's lead guard;
+    its key names exactly that, so that an unchanged chapter is found without its PCM.
+    """
+    first, end = span
+    items = layouts.items
+    skip = items[first].info.lead if first else 0
+    tail = (items[end].lead_digest, items[end].info.lead) if end < len(items) else None
     key = EncodedChapterCache.key(
-        pcm=pcm,
+        recipe={
+            "utterances": [[items[i].key, silences[i]] for i in range(first, end)],
+            "skip": skip,
+            "tail": tail,
+        },
         sample_rate=rate,
         bitrate=BITRATE_KBPS,
         quality=LAME_QUALITY,
@@ -353,7 +508,14 @@ def _encode_chapter(pcm: bytes, rate: int, store: EncodedChapterCache, counts: _
     )
     frames = store.get(key)
     if frames is None:
-        frames = _encode_under_ceiling(pcm, rate)
+        parts = []
+        for index in range(first, end):
+            pcm = layouts.pcm(index)
+            parts += [pcm[SAMPLE_WIDTH * skip :] if index == first else pcm]
+            parts.append(bytes(SAMPLE_WIDTH * silences[index]))
+        if tail is not None:
+            parts.append(layouts.pcm(end)[: SAMPLE_WIDTH * tail[1]])
+        frames = _encode_under_ceiling(b"".join(parts), rate)
         store.put(key, frames)
         counts.encoded += 1
     else:
@@ -384,13 +546,19 @@ def _lameenc_version() -> str:
     return version("lameenc")
 
 
+@cache
+def _miniaudio_version() -> str:
+    """The resampler's version: part of each layout's key (it sets a resampled length)."""
+    return version("miniaudio")
+
+
 def _origins(
-    spoken: list[_Spoken], slots: list[_Slot], pieces: list[bytes], delay: int
+    spoken: list[_Spoken], slots: list[_Slot], lengths: list[int], delay: int
 ) -> list[int]:
     """The decoded sample at which each utterance's first sample is heard.
 
-    A chapter's piece starts after the whole frames of the pieces before it; within it, its
-    PCM is heard ``delay`` samples late.
+    A chapter's piece starts after the whole frames of the pieces before it (``lengths``:
+    the samples each piece decodes to); within it, its PCM is heard ``delay`` samples late.
     """
     origins = []
     piece = -1
@@ -398,7 +566,7 @@ def _origins(
     for index, (item, slot) in enumerate(zip(spoken, slots, strict=True)):
         if not index or item.utterance.chapter != spoken[index - 1].utterance.chapter:
             if piece >= 0:
-                piece_start += mp3_samples(pieces[piece])
+                piece_start += lengths[piece]
             piece += 1
             pcm_start = slot.start if index else 0
         origins.append(piece_start + delay + slot.start - pcm_start)
@@ -417,9 +585,9 @@ def _timed(
             return (origin + slot.offset(sample)) / rate
 
         utterance = item.utterance
-        start, end = seconds(0), seconds(item.synthesis.samples)
+        start, end = seconds(0), seconds(item.timing.samples)
         placed.append(Placed(utterance, start, end, item.engine))
-        times = [seconds(item.synthesis.sample_at(offset)) for offset, _ in item.sentences]
+        times = [seconds(item.timing.sample_at(offset)) for offset, _ in item.sentences]
         ends = [*times[1:], end]
         for number, ((_, text), cue_start, cue_end) in enumerate(
             zip(item.sentences, times, ends, strict=True), start=1
