@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from polyedition.build import BuildOptions, build, default_executor
+from polyedition.build import BuildOptions, build, default_executor, warm
 from polyedition.build.jobs import Job, run_job
 from polyedition.build.warm import (
     WarmExecutor,
@@ -135,6 +135,26 @@ def _zombie(pid: int) -> bool:
         return True
 
 
+def test_a_host_that_imports_other_code_takes_no_job(
+    runtime: Path, project: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build whose polyedition differs from the host's (another copy on PYTHONPATH, say)
+    runs its jobs in new processes."""
+    address = host_address()
+    assert address is not None
+    start_host(address, 2)
+    running_host(address)
+    monkeypatch.setattr(warm, "code_digest", lambda: "another version")
+    pool = warm_pool(address)
+    try:
+        result = pool.submit(run_job, Job("nonsense", "", "en", "key", ()), Site(project, {}))
+        error = result.exception(timeout=120)
+    finally:
+        pool.shutdown()
+    assert isinstance(error, BuildError)  # from a new process: the host would not take it
+    assert pool.gone and pool.ran == 0
+
+
 def test_a_failing_job_on_a_warm_worker_fails_with_its_own_error(
     runtime: Path, project: Settings
 ) -> None:
@@ -158,8 +178,11 @@ def test_warnings_a_warm_worker_logs_reach_the_build(
 ) -> None:
     options = BuildOptions(languages=("pl",), formats=("mp3",), jobs=2, warm=False)
     [made] = build(project, options).results
-    entry = project.cache_dir / "speech" / made.cache_entries[0]
-    entry.write_bytes(entry.read_bytes()[:-10])  # truncated: the worker says so, and remakes it
+    # A segment's timing is read by every narration (its audio only when its chapter changes):
+    # truncated, the worker says so and reads the audio instead.
+    timing = next(name for name in made.cache_entries if name.startswith("timing/"))
+    entry = project.cache_dir / "speech" / timing
+    entry.write_bytes(entry.read_bytes()[:-10])
     for output in made.job.outputs:
         (project.output_dir / output).unlink()
     address = host_address()

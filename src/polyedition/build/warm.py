@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from polyedition.config import Settings
+from polyedition.fingerprint import code_digest
 
 logger = logging.getLogger(__name__)
 
@@ -97,13 +98,11 @@ def runtime_dir() -> Path | None:
 
 def host_address() -> Path | None:
     """The socket of the host for this Python, this code and this environment."""
-    from polyedition.fingerprint import code_digest
-
     folder = runtime_dir()
     if folder is None:
         return None
     environment = sorted(
-        (name, value) for name, value in os.environ.items() if name.startswith(IMPORT_ENV)
+        (name, value) for name, value in _host_environment().items() if name.startswith(IMPORT_ENV)
     )
     identity = repr((sys.executable, sys.version, code_digest(), environment))
     name = hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:20]
@@ -124,6 +123,19 @@ runpy.run_module("polyedition.build.warm", run_name="__main__", alter_sys=True)
 child left to wait for), in a session of its own (a terminal's Ctrl-C does not reach it)."""
 
 
+def _host_environment() -> dict[str, str]:
+    """This environment, with ``PYTHONPATH`` made absolute: the host runs in ``/``, where a
+    relative entry would import another copy of polyedition."""
+    environment = dict(os.environ)
+    if environment.get("PYTHONPATH"):
+        environment["PYTHONPATH"] = os.pathsep.join(
+            str(Path(entry).resolve())
+            for entry in environment["PYTHONPATH"].split(os.pathsep)
+            if entry
+        )
+    return environment
+
+
 def start_host(address: Path, minutes: float) -> None:
     """Start a host in the background; what it says (a crash, say) goes to ``<address>.log``."""
     with address.with_suffix(".log").open("ab") as log:
@@ -135,6 +147,7 @@ def start_host(address: Path, minutes: float) -> None:
             start_new_session=True,
             close_fds=True,
             cwd="/",
+            env=_host_environment(),
             check=False,
         )
     logger.debug("started warm workers at %s", address)
@@ -193,11 +206,14 @@ class WarmExecutor(Executor):
             raise HostGone(str(error)) from error
         with connection:
             level = logging.getLogger("polyedition").getEffectiveLevel()
+            request = (code_digest(), Path.cwd(), dict(os.environ), level, fn, args, kwargs)
             try:
-                connection.send((Path.cwd(), dict(os.environ), level, fn, args, kwargs))
+                connection.send(request)
                 status, value, records = connection.recv()
             except (OSError, EOFError) as error:
                 raise HostGone(f"the worker stopped: {error!r}") from error
+        if status == "other code":
+            raise HostGone(f"the warm workers run other code ({value})")
         self.ran += 1
         for name, levelno, message in records:
             logging.getLogger(name).log(levelno, "%s", message)
@@ -225,8 +241,11 @@ class _Records(logging.Handler):
 def _serve_one(connection: Connection) -> None:
     """In a forked child: run one job as the build that sent it would, send back the result."""
     try:
-        cwd, environment, level, fn, args, kwargs = connection.recv()
+        code, cwd, environment, level, fn, args, kwargs = connection.recv()
     except (OSError, EOFError):
+        return
+    if code != code_digest():  # the build imports polyedition from elsewhere: not our job
+        connection.send(("other code", code_digest(), []))
         return
     os.chdir(cwd)
     os.environ.clear()
@@ -247,13 +266,40 @@ def _serve_one(connection: Connection) -> None:
         connection.send(("error", RuntimeError(f"{reply[1]!r} ({error})"), records.records))
 
 
+def _warm_up() -> None:
+    """Fill the caches every job would fill first (each worker inherits them): the encoder
+    delay at the engines' rates, the true-peak meter's filter, and Babel's data for the
+    languages polyedition publishes. A failure here only leaves them cold."""
+    import datetime
+
+    from babel import Locale
+    from babel.dates import format_date
+
+    from polyedition.languages import PROFILES
+    from polyedition.render.audio import mastering
+    from polyedition.render.audio.narrate import encoder_delay
+
+    code_digest()
+    try:
+        for rate in (16000, 22050, 24000):
+            encoder_delay(rate)
+        mastering.true_peak_dbtp(mastering.samples_of(bytes(64)))
+        for code in PROFILES:
+            format_date(datetime.date(2000, 1, 1), format="long", locale=Locale.parse(code))
+    except Exception:  # a cold cache is slower, never wrong
+        logger.debug("warm-up incomplete", exc_info=True)
+
+
 def serve(address: Path, idle_seconds: float) -> None:
     """The host: import what jobs need, then fork a worker for each connection until idle."""
     import importlib
 
+    pid_file = address.with_suffix(".pid")
+    pid_file.write_text(str(os.getpid()), encoding="ascii")  # first: it can be stopped at once
     for name in PRELOAD:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
+    _warm_up()
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     staging = address.with_name(f".{address.name}.{os.getpid()}")
     staging.unlink(missing_ok=True)
@@ -261,8 +307,6 @@ def serve(address: Path, idle_seconds: float) -> None:
     server.listen(16)
     staging.replace(address)  # the socket appears only once it listens
     identity = address.stat().st_ino
-    pid_file = address.with_suffix(".pid")
-    pid_file.write_text(str(os.getpid()), encoding="ascii")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     children: set[int] = set()
     last = time.monotonic()
