@@ -71,6 +71,16 @@ def project(tmp_path: Path) -> Settings:
     return copy_project(tmp_path / "project", warm_speech=True)
 
 
+@pytest.fixture
+def address(runtime: Path) -> Path:
+    """The socket of a host started for this test, once it listens."""
+    socket = host_address()
+    assert socket is not None
+    start_host(socket, 2)
+    running_host(socket)
+    return socket
+
+
 def test_a_build_leaves_warm_workers_and_the_next_build_runs_on_them(
     runtime: Path, project: Settings
 ) -> None:
@@ -95,14 +105,10 @@ def test_a_build_leaves_warm_workers_and_the_next_build_runs_on_them(
 
 
 @pytest.mark.slow
-def test_warm_workers_make_the_same_bytes_as_new_processes(runtime: Path, tmp_path: Path) -> None:
+def test_warm_workers_make_the_same_bytes_as_new_processes(address: Path, tmp_path: Path) -> None:
     cold = copy_project(tmp_path / "cold", warm_speech=True)
     build(cold, BuildOptions(languages=LANGS, jobs=2, warm=False))
     warm = copy_project(tmp_path / "warm", warm_speech=True)
-    address = host_address()
-    assert address is not None
-    start_host(address, 2)
-    running_host(address)
     pool = warm_pool(address)
     try:
         report = build(warm, BuildOptions(languages=LANGS, jobs=2), executor=pool)
@@ -114,11 +120,8 @@ def test_warm_workers_make_the_same_bytes_as_new_processes(runtime: Path, tmp_pa
 
 
 def test_a_killed_host_never_fails_a_build_and_a_new_one_takes_its_place(
-    runtime: Path, project: Settings
+    address: Path, project: Settings
 ) -> None:
-    address = host_address()
-    assert address is not None
-    start_host(address, 2)
     killed = running_host(address)
     os.kill(killed, signal.SIGKILL)
     wait_for(lambda: not Path(f"/proc/{killed}").exists() or _zombie(killed), "the kill")
@@ -136,14 +139,10 @@ def _zombie(pid: int) -> bool:
 
 
 def test_a_host_that_imports_other_code_takes_no_job(
-    runtime: Path, project: Settings, monkeypatch: pytest.MonkeyPatch
+    address: Path, project: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A build whose polyedition differs from the host's (another copy on PYTHONPATH, say)
     runs its jobs in new processes."""
-    address = host_address()
-    assert address is not None
-    start_host(address, 2)
-    running_host(address)
     monkeypatch.setattr(warm, "code_digest", lambda: "another version")
     pool = warm_pool(address)
     try:
@@ -156,12 +155,8 @@ def test_a_host_that_imports_other_code_takes_no_job(
 
 
 def test_a_failing_job_on_a_warm_worker_fails_with_its_own_error(
-    runtime: Path, project: Settings
+    address: Path, project: Settings
 ) -> None:
-    address = host_address()
-    assert address is not None
-    start_host(address, 2)
-    running_host(address)
     pool = warm_pool(address)
     try:
         future = pool.submit(run_job, Job("nonsense", "", "en", "key", ()), Site(project, {}))
@@ -174,7 +169,7 @@ def test_a_failing_job_on_a_warm_worker_fails_with_its_own_error(
 
 
 def test_warnings_a_warm_worker_logs_reach_the_build(
-    runtime: Path, project: Settings, caplog: pytest.LogCaptureFixture
+    address: Path, project: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     options = BuildOptions(languages=("pl",), formats=("mp3",), jobs=2, warm=False)
     [made] = build(project, options).results
@@ -185,10 +180,6 @@ def test_warnings_a_warm_worker_logs_reach_the_build(
     entry.write_bytes(entry.read_bytes()[:-10])
     for output in made.job.outputs:
         (project.output_dir / output).unlink()
-    address = host_address()
-    assert address is not None
-    start_host(address, 2)
-    running_host(address)
     pool = warm_pool(address)
     try:
         with caplog.at_level("WARNING", logger="polyedition"):
@@ -215,10 +206,7 @@ def test_no_warm_leaves_no_workers_behind(runtime: Path, project: Settings) -> N
     assert not any(runtime.glob("*.sock")) if runtime.exists() else True
 
 
-def test_clean_workers_stops_them(runtime: Path, project: Settings) -> None:
-    address = host_address()
-    assert address is not None
-    start_host(address, 2)
+def test_clean_workers_stops_them(address: Path, project: Settings) -> None:
     pid = running_host(address)
     command = ["polyedition", "--project", str(project.project_dir), "clean", "--workers"]
     cli = subprocess.run(

@@ -204,17 +204,16 @@ def _cmd_clean(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import threading
 
-    from polyedition.build import build, default_executor
+    from polyedition.build import build
     from polyedition.console import PlainProgress
     from polyedition.serve import make_server, watch_and_rebuild
 
     options = _build_options(args, settings)
-    # One pool for the whole session: its workers keep WeasyPrint and the speech engine
-    # loaded, so a translator's saved fix is rebuilt without paying for the imports again.
-    executor = default_executor(options.jobs)
 
     def rebuild() -> None:
-        build(settings, options, executor=executor, progress=PlainProgress())
+        # Each rebuild runs on the warm workers the previous one left (``build.warm``), so a
+        # translator's saved fix is rebuilt without paying for the imports again.
+        build(settings, options, progress=PlainProgress())
 
     if not (settings.output_dir / "index.html").exists() or args.watch:
         rebuild()
@@ -234,7 +233,6 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         stop.set()
         server.shutdown()
         server.server_close()
-        executor.shutdown(wait=False, cancel_futures=True)
     return EXIT_OK
 
 

@@ -70,7 +70,11 @@ job runs with the whole environment of the build that sent it)."""
 
 
 def idle_minutes(settings: Settings) -> float:
-    """How long a host waits for the next build: the environment's word, else the setting's."""
+    """How long a host waits for the next build: the environment's word, else the setting's;
+    0 (no warm workers) but on Linux: macOS's system libraries are not safe to fork once
+    loaded, and Windows has no fork."""
+    if not sys.platform.startswith("linux"):
+        return 0.0
     raw = os.environ.get(ENV)
     if raw is not None:
         try:
