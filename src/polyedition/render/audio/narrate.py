@@ -311,7 +311,7 @@ def _speak(
 
     def load() -> Synthesis:
         """The PCM, read only when a chapter is encoded again (made again if it went bad)."""
-        return fresh[0] if fresh else cache.get(key) or synthesize()
+        return fresh.pop() if fresh else cache.get(key) or synthesize()
 
     timing = cache.timing(key)
     if timing is None:  # not stored, or stored before timings were: read or make it now
@@ -419,6 +419,11 @@ class _Layouts:
         ]
         return pace(audio, self.rate, boundaries, self.pause), scale
 
+    def release(self, indexes: range) -> None:
+        """Forget the paced PCM of utterances whose chapter is encoded (chapters go in order)."""
+        for index in indexes:
+            self._pcm.pop(index, None)
+
     def pcm(self, index: int) -> bytes:
         """Utterance ``index`` paced: its synthesis is read and paced again if need be."""
         if index not in self._pcm:
@@ -515,6 +520,7 @@ def _encode_chapter(
             parts.append(bytes(SAMPLE_WIDTH * silences[index]))
         if tail is not None:
             parts.append(layouts.pcm(end)[: SAMPLE_WIDTH * tail[1]])
+        layouts.release(range(first, end))
         frames = _encode_under_ceiling(b"".join(parts), rate)
         store.put(key, frames)
         counts.encoded += 1
