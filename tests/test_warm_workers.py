@@ -243,3 +243,19 @@ def test_a_socket_folder_others_can_open_is_not_used(
     (shared / "polyedition").chmod(0o755)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(shared))
     assert host_address() is None
+
+
+def test_clean_workers_never_stops_a_process_that_only_took_an_old_hosts_pid(
+    runtime: Path,
+) -> None:
+    address = host_address()
+    assert address is not None
+    bystander = subprocess.Popen(["sleep", "30"])
+    try:
+        address.with_suffix(".pid").write_text(str(bystander.pid), encoding="ascii")
+        assert stop_hosts() == 0
+        assert bystander.poll() is None
+        assert not address.with_suffix(".pid").exists()
+    finally:
+        bystander.kill()
+        bystander.wait()

@@ -163,12 +163,25 @@ def stop_hosts() -> int:
     stopped = 0
     for pid_file in sorted(folder.glob("workers-*.pid")) if folder else []:
         with contextlib.suppress(OSError, ValueError):
-            os.kill(int(pid_file.read_text(encoding="ascii")), signal.SIGTERM)
-            stopped += 1
+            pid = int(pid_file.read_text(encoding="ascii"))
+            if _is_host(pid, pid_file.with_suffix(".sock")):  # not a pid reused since
+                os.kill(pid, signal.SIGTERM)
+                stopped += 1
         pid_file.unlink(missing_ok=True)
         pid_file.with_suffix(".sock").unlink(missing_ok=True)
         pid_file.with_suffix(".log").unlink(missing_ok=True)
     return stopped
+
+
+def _is_host(pid: int, address: Path) -> bool:
+    """Whether process ``pid`` is the host of ``address`` (its command line names both)."""
+    try:
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return os.fsencode(address) in arguments and any(
+        b"polyedition.build.warm" in a for a in arguments
+    )
 
 
 class HostGone(Exception):
@@ -300,10 +313,20 @@ def serve(address: Path, idle_seconds: float) -> None:
 
     pid_file = address.with_suffix(".pid")
     pid_file.write_text(str(os.getpid()), encoding="ascii")  # first: it can be stopped at once
-    for name in PRELOAD:
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
-    _warm_up()
+    try:
+        for name in PRELOAD:
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
+        _warm_up()
+        _listen(address, idle_seconds)
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            if int(pid_file.read_text(encoding="ascii")) == os.getpid():
+                pid_file.unlink()
+
+
+def _listen(address: Path, idle_seconds: float) -> None:
+    """Fork a worker for each connection to ``address`` until idle or replaced."""
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     staging = address.with_name(f".{address.name}.{os.getpid()}")
     staging.unlink(missing_ok=True)
@@ -348,7 +371,6 @@ def serve(address: Path, idle_seconds: float) -> None:
         with contextlib.suppress(FileNotFoundError):
             if address.stat().st_ino == identity:
                 address.unlink()
-                pid_file.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
