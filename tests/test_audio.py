@@ -358,6 +358,29 @@ def test_a_corrupt_cache_entry_is_made_again_with_a_warning(
     assert again.mp3 == narrated.narration.mp3
 
 
+def test_a_cached_layout_its_audio_no_longer_gives_is_paced_again(
+    narrated: Narrated, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Where a segment's speech lies is cached apart from its audio; if pacing the audio no
+    longer gives it (another library), the narration says so and paces every segment again."""
+    cache_dir = tmp_path / "cache"  # a copy: the other tests' cache stays as it was
+    shutil.copytree(narrated.cache_dir, cache_dir)
+    cache = SpeechCache(cache_dir)
+    layouts = sorted(p for p in (cache_dir / "paced").rglob("*") if p.is_file())
+    for path in layouts:
+        layout = cache.layout(path.name)
+        assert layout is not None
+        cache.put_layout(path.name, {**layout, "length": int(layout["length"]) + 1})
+    shutil.rmtree(cache_dir / "mp3")  # every chapter is encoded again, from its audio
+    site = narrated.site
+    with caplog.at_level(logging.WARNING):
+        again = narrate(site, site.edition(SLUG, "be"), cache)
+    assert "does not match its audio; pacing every segment again" in caplog.text
+    assert again.synthesized == 0
+    assert again.mp3 == narrated.narration.mp3
+    assert again.captions_vtt == narrated.narration.captions_vtt
+
+
 def test_narrate_writes_nothing_but_cache_entries(narrated: Narrated, tmp_path: Path) -> None:
     project = narrated.site.settings.project_dir
     before = {p: p.stat().st_mtime_ns for p in project.rglob("*")}

@@ -143,11 +143,16 @@ def narrate(
             spoken, _Layouts(spoken, rate, pause, cache), rate, cache, counts
         )
     except _StaleLayout as stale:
+        # Another library paces differently, or a damaged segment was synthesized again by
+        # an engine that never says a text the same way twice: every segment is read (its
+        # timing too) and paced again.
         logger.warning(
             "%s: the cached layout %s does not match its audio; pacing every segment again",
             edition.lang,
             stale,
         )
+        counts.cached = 0
+        spoken = _speak_script(site, script, cache, engines, counts)
         layouts = _Layouts(spoken, rate, pause, cache, trust_cache=False)
         timeline, pieces = _encode(spoken, layouts, rate, cache, counts)
     encode_seconds = time.perf_counter() - started
