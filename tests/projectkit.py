@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import NoReturn
@@ -40,6 +42,19 @@ def unavailable(message: str) -> NoReturn:
     if os.environ.get("CI", "").lower() in {"true", "1"}:
         pytest.fail(f"{message} (required when CI=true)", pytrace=False)
     pytest.skip(message)
+
+
+def run_polyedition(
+    project: Path, *args: str, timeout: float | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``polyedition --project PROJECT ARGS…`` as a user runs it; its exit code, stdout, stderr."""
+    return subprocess.run(
+        [sys.executable, "-m", "polyedition", "--project", str(project), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
 
 
 def copy_project(destination: Path, *, warm_speech: bool = False) -> Settings:

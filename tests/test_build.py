@@ -17,7 +17,7 @@ import pytest
 from polyedition.build import BuildOptions, build, build_lock
 from polyedition.config import Settings
 from polyedition.errors import BuildError
-from projectkit import SLUG, copy_project, edit_translation, override, snapshot
+from projectkit import SLUG, copy_project, edit_translation, override, run_polyedition, snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -90,24 +90,8 @@ def test_a_deleted_output_is_rebuilt(built: Settings) -> None:
 def test_strict_build_reports_fallbacks(tmp_path: Path) -> None:
     settings = copy_project(tmp_path)
     edit_translation(settings, "lt", "summary-p1", "")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "polyedition",
-            "--project",
-            str(tmp_path),
-            "build",
-            "--lang",
-            "lt",
-            "--format",
-            "html",
-            "--strict",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    result = run_polyedition(
+        tmp_path, "build", "--lang", "lt", "--format", "html", "--strict", "--json"
     )
     assert result.returncode == 1, result.stderr
     summary = json.loads(result.stdout)

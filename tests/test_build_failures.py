@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -14,21 +12,12 @@ import pytest
 from polyedition.build import BuildOptions, build
 from polyedition.build.run import _one_line
 from polyedition.errors import RenderError
-from projectkit import SLUG, copy_project, edit_translation
+from projectkit import SLUG, copy_project, edit_translation, run_polyedition
 
 pytestmark = pytest.mark.slow
 
 NO_GLYPH = "\U0001d11e"
 """MUSICAL SYMBOL G CLEF: in no font the PDF embeds, so the PDF of a text with it must fail."""
-
-
-def polyedition(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "polyedition", "--project", str(project), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def pdf_links(path: Path) -> set[str]:
@@ -46,7 +35,7 @@ def test_one_failing_output_leaves_every_other_output_built_and_its_old_file_in_
 ) -> None:
     settings = copy_project(tmp_path)
     formats = ["--format", "html", "--format", "pdf"]
-    first = polyedition(tmp_path, "-q", "build", "--lang", "pl", "--lang", "be", *formats)
+    first = run_polyedition(tmp_path, "-q", "build", "--lang", "pl", "--lang", "be", *formats)
     assert first.returncode == 0, first.stderr
     pdf = settings.output_dir / "pl" / SLUG / f"{SLUG}.pl.pdf"
     good_pdf = pdf.read_bytes()
@@ -57,7 +46,7 @@ def test_one_failing_output_leaves_every_other_output_built_and_its_old_file_in_
 
     edit_translation(settings, "pl", "summary-p1", f"Nowe podsumowanie {NO_GLYPH}.")
     edit_translation(settings, "be", "summary-p1", "Новае рэзюмэ.")
-    result = polyedition(tmp_path, "build", "--lang", "pl", "--lang", "be", *formats, "--json")
+    result = run_polyedition(tmp_path, "build", "--lang", "pl", "--lang", "be", *formats, "--json")
 
     assert result.returncode == 1, result.stderr
     summary = json.loads(result.stdout)
@@ -82,7 +71,7 @@ def test_one_failing_output_leaves_every_other_output_built_and_its_old_file_in_
     after = json.loads(manifest.read_text(encoding="utf-8"))["outputs"]
     assert after[f"pl/{SLUG}/{SLUG}.pl.pdf"] == good_entry
 
-    plain = polyedition(tmp_path, "build", "--lang", "pl", *formats)
+    plain = run_polyedition(tmp_path, "build", "--lang", "pl", *formats)
     assert plain.returncode == 1
     assert f"FAILED pl/{SLUG} pdf: " in plain.stdout
     assert "1 failed" in plain.stdout
@@ -91,7 +80,7 @@ def test_one_failing_output_leaves_every_other_output_built_and_its_old_file_in_
 def test_fail_fast_stops_at_the_first_failure_with_one_line(tmp_path: Path) -> None:
     settings = copy_project(tmp_path)
     edit_translation(settings, "pl", "summary-p1", f"Nowe podsumowanie {NO_GLYPH}.")
-    result = polyedition(tmp_path, "build", "--lang", "pl", "--format", "pdf", "--fail-fast")
+    result = run_polyedition(tmp_path, "build", "--lang", "pl", "--format", "pdf", "--fail-fast")
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()[-1:]
     assert line.startswith("render: ")

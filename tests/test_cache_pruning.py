@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +9,7 @@ import pytest
 from polyedition.build import BuildOptions, build
 from polyedition.config import Settings, load_settings
 from polyedition.pofile import read_catalog, write_catalog
-from projectkit import copy_project, po
+from projectkit import copy_project, po, run_polyedition
 
 pytestmark = pytest.mark.slow
 
@@ -83,31 +81,22 @@ def test_by_default_an_entry_unused_by_the_outputs_is_kept_for_a_while(tmp_path:
     assert before < entries(settings)
 
 
-def polyedition(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "polyedition", "--project", str(project), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def test_the_summary_shows_the_cache_size_and_clean_empties_what_it_is_asked_to(
     tmp_path: Path,
 ) -> None:
     settings = copy_project(tmp_path)
-    built = polyedition(tmp_path, "build", "--lang", LANG, "--format", "mp3")
+    built = run_polyedition(tmp_path, "build", "--lang", LANG, "--format", "mp3")
     assert built.returncode == 0, built.stderr
     size = sum(path.stat().st_size for path in entries(settings))
     [line] = [line for line in built.stdout.splitlines() if line.startswith("speech cache:")]
     assert f"in {len(entries(settings))} entries" in line
     assert line.split()[2] == f"{size / 1024 / 1024:.1f}"
 
-    cleaned = polyedition(tmp_path, "clean", "--cache")
+    cleaned = run_polyedition(tmp_path, "clean", "--cache")
     assert cleaned.returncode == 0, cleaned.stderr
     assert not entries(settings)
     assert (settings.output_dir / LANG).is_dir()
 
-    cleaned = polyedition(tmp_path, "clean", "--output")
+    cleaned = run_polyedition(tmp_path, "clean", "--output")
     assert cleaned.returncode == 0, cleaned.stderr
     assert not (settings.output_dir / LANG).exists()

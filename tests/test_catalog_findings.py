@@ -9,7 +9,6 @@ traceback.
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from polyedition.catalogs import UI_DOMAIN, message_key
 from polyedition.checks import CHECKS, run_checks
 from polyedition.config import Settings
 from polyedition.pofile import read_catalog, write_catalog
-from projectkit import SLUG, copy_project, copy_theme_ui, po
+from projectkit import SLUG, copy_project, copy_theme_ui, po, run_polyedition
 
 LANG = "pl"
 FALLBACK, PUBLISHED, THEME, ERROR = "fallback", "published", "theme", "error"
@@ -176,17 +175,10 @@ def test_the_cases_cover_every_kind_of_finding() -> None:
     assert {case.kind for case in CASES.values()} == set(CHECKS)
 
 
-def polyedition(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "polyedition", "--project", str(project), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def build(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return polyedition(project, "build", "--lang", LANG, "--format", "html", "--jobs", "1", *args)
+    return run_polyedition(
+        project, "build", "--lang", LANG, "--format", "html", "--jobs", "1", *args
+    )
 
 
 def page_part(settings: Settings, page: str, marker: str) -> str:

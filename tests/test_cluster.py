@@ -19,7 +19,7 @@ from polyedition.build import BuildOptions, build
 from polyedition.build.cluster import cluster_executor
 from polyedition.config import Settings
 from polyedition.errors import ConfigError
-from projectkit import copy_project
+from projectkit import copy_project, run_polyedition
 
 pytestmark = pytest.mark.slow
 
@@ -164,23 +164,8 @@ def test_a_worker_with_another_polyedition_is_refused_with_one_line(tmp_path: Pa
 
 def test_an_unreachable_scheduler_is_one_line_and_nothing_is_written(tmp_path: Path) -> None:
     settings = copy_project(tmp_path)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "polyedition",
-            "--project",
-            str(tmp_path),
-            "build",
-            "--format",
-            "html",
-            "--scheduler",
-            "tcp://127.0.0.1:9",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
+    result = run_polyedition(
+        tmp_path, "build", "--format", "html", "--scheduler", "tcp://127.0.0.1:9", timeout=120
     )
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()

@@ -8,7 +8,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from polyedition.build.warm import (
 from polyedition.config import Settings
 from polyedition.errors import BuildError
 from polyedition.site import Site
-from projectkit import SLUG, copy_project, edit_translation, snapshot
+from projectkit import SLUG, copy_project, edit_translation, run_polyedition, snapshot
 
 LANGS = ("en", "pl")
 FAST = ("html", "mp3")
@@ -208,13 +207,7 @@ def test_no_warm_leaves_no_workers_behind(runtime: Path, project: Settings) -> N
 
 def test_clean_workers_stops_them(address: Path, project: Settings) -> None:
     pid = running_host(address)
-    command = ["polyedition", "--project", str(project.project_dir), "clean", "--workers"]
-    cli = subprocess.run(
-        [sys.executable, "-m", *command],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    cli = run_polyedition(project.project_dir, "clean", "--workers")
     assert cli.returncode == 0, cli.stderr
     assert "1 host(s) stopped" in cli.stdout
     wait_for(lambda: not Path(f"/proc/{pid}").exists() or _zombie(pid), "the host to stop")
