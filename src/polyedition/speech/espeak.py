@@ -35,6 +35,8 @@ _EVENT_LIST_TERMINATED = 0
 _EVENT_WORD = 1
 _EVENT_PHONEME = 7
 _EE_OK = 0
+_PHONEME_SEPARATOR = ord("|") << 8
+"""espeak_TextToPhonemes' phonememode: eSpeak's mnemonics, ``|`` between phonemes."""
 
 
 class _Event(ctypes.Structure):
@@ -260,6 +262,37 @@ class EspeakEngine:
         return tuple(
             WordPhonemes(offset, tuple(phonemes)) for offset, phonemes in capture.groups if phonemes
         )
+
+    def phonemes_alone(self, words: Sequence[str], lang: str) -> tuple[tuple[str, ...] | None, ...]:
+        """eSpeak's phonemes of each word read on its own, translated without synthesis (one
+        library load for them all); None for a word eSpeak reads as more than one.
+
+        >>> EspeakEngine().phonemes_alone(["замок", "Нью Йорк"], "ru")
+        (('z', 'a', 'm', "'o", 'k'), None)
+        """
+        voice = profile(lang).espeak_voice.encode()
+        result: list[tuple[str, ...] | None] = []
+        with _library() as (lib, _):
+            lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+            lib.espeak_TextToPhonemes.argtypes = [
+                ctypes.POINTER(ctypes.c_void_p),
+                ctypes.c_int,
+                ctypes.c_int,
+            ]
+            if lib.espeak_SetVoiceByName(voice) != _EE_OK:
+                raise SpeechError(f"eSpeak NG has no voice {voice.decode()!r}", lang=lang)
+            for word in words:
+                buffer = ctypes.create_string_buffer(word.encode("utf-8"))
+                pointer = ctypes.c_void_p(ctypes.addressof(buffer))
+                said: list[str] = []
+                while pointer.value:
+                    out = lib.espeak_TextToPhonemes(
+                        ctypes.byref(pointer), _CHARS_UTF8, _PHONEME_SEPARATOR
+                    )
+                    said.extend((out or b"").decode("utf-8", "replace").split())
+                phonemes = tuple(p for p in "".join(said[:1]).split("|") if p)
+                result.append(phonemes if len(said) == 1 and phonemes else None)
+        return tuple(result)
 
 
 @dataclass(frozen=True, slots=True)

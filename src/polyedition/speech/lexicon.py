@@ -7,7 +7,13 @@ mark its stressed vowel with the combining acute accent U+0301 (``Калесні
 eSpeak then reads its own phonemes of the respelling with the stress moved to that vowel, and
 other engines read the respelling without the accent. A word matches whole words exactly as
 written, case included (``US`` is not ``us``); list each inflected or possessive form that needs
-help (``Kolesnikova``, ``Kolesnikova’s``).
+help (``Kolesnikova``, ``Kolesnikova’s``). Written with е, an entry also matches the word where
+the accent stage restored ё (``все`` matches ``всё``).
+
+The lexicon reads text from the accent stage (``polyedition.speech.accent``): a word it lists
+is said as listed, whatever the accent stage made of it; any other accented word (a model's
+stress, or an abbreviation's respelling from ``speech.tsv``, hyphens and all: ``е-э́с``) is
+said the same way as an accented respelling.
 """
 
 from __future__ import annotations
@@ -20,13 +26,24 @@ from functools import cache
 from pathlib import Path
 
 from polyedition.errors import SpeechError
-from polyedition.speech.stress import ACUTE, accented_vowel, is_vowel_letter, plain, vowel_count
+from polyedition.speech.stress import (
+    ACUTE,
+    accented_vowel,
+    plain,
+    respell,
+    stressed_phonemes,
+    vowel_count,
+)
 from polyedition.speech.text import normalize
 
 logger = logging.getLogger(__name__)
 
 LEXICON_FILE = "lexicon.tsv"
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
+_SPOKEN_WORD = re.compile(
+    rf"(?=[\w{ACUTE}-]*{ACUTE})[\w{ACUTE}]+(?:-[\w{ACUTE}]+)+|[\w{ACUTE}]+(?:['’][\w{ACUTE}]+)*"
+)
+"""A word of the accent stage's text: an accented hyphenated compound is one word."""
 _PHONEMES = re.compile(r"^\[\[[^\[\]]+\]\]$")
 
 
@@ -81,16 +98,25 @@ class Lexicon:
             _key(entry.word): entry for entry in self.entries if phonemes or not entry.phonemes
         }
         stressed = _espeak_stress(self) if phonemes else {}
+        matches = list(_SPOKEN_WORD.finditer(text))
+        entries = [_lookup(table, match.group(0)) for match in matches]
+        accented = [
+            match.group(0)
+            for match, entry in zip(matches, entries, strict=True)
+            if entry is None and ACUTE in match.group(0)
+        ]
+        respelled = respell(accented, self.lang) if phonemes else {}
         used: dict[str, Entry] = {}
         pieces: list[str] = []
         words: list[tuple[int, int, int, int]] = []
         position = length = 0
-        for match in _WORD.finditer(text):
+        for match, entry in zip(matches, entries, strict=True):
             say = match.group(0)
-            entry = table.get(_key(say))
             if entry is not None:
                 used[entry.word] = entry
                 say = stressed.get(entry.word, plain(entry.say))
+            else:
+                say = respelled.get(say, plain(say))
             pieces += [text[position : match.start()], say]
             length += match.start() - position
             words.append((match.start(), match.end(), length, length + len(say)))
@@ -114,31 +140,40 @@ def _espeak_stress(lexicon: Lexicon) -> dict[str, str]:
     entries = [entry for entry in lexicon.entries if entry.stressed]
     if not entries:
         return {}
-    starts: list[int] = []
-    text = ""
-    for entry in entries:
-        starts.append(len(text))
-        text += plain(entry.say) + ", "
-    said = EspeakEngine().word_phonemes(text, lexicon.lang)
     result: dict[str, str] = {}
-    for entry, start, end in zip(entries, starts, [*starts[1:], len(text)], strict=True):
-        words = [word for word in said if start <= word.offset < end]
-        count = vowel_count(plain(entry.say))
-        if len(words) != 1 or len(words[0].vowels) != count:
-            heard = " ".join("".join(word.phonemes) for word in words)
+    for entry in entries:
+        said = stressed_phonemes(entry.say, lexicon.lang)
+        if said is None:
+            heard = " ".join(EspeakEngine().phonemes(plain(entry.say), lexicon.lang).split())
             raise SpeechError(
                 f"eSpeak reads {plain(entry.say)!r} as {heard!r}, which does not match its "
-                f"{count} vowel letters, so the accent cannot be placed",
+                f"{vowel_count(plain(entry.say))} vowel letters, so the accent cannot be placed",
                 path=lexicon.path,
                 line=entry.line,
                 lang=lexicon.lang,
                 hint="give eSpeak phonemes in [[double brackets]] instead",
             )
-        vowel = accented_vowel(entry.say)
-        assert vowel is not None  # an entry is stressed when its respelling has the accent
-        letters = "".join(char for char in plain(entry.say) if is_vowel_letter(char))
-        result[entry.word] = f"[[{words[0].stressed_on(vowel, lexicon.lang, letters)}]]"
+        result[entry.word] = f"[[{said}]]"
     return result
+
+
+def accented_words(text: str) -> list[str]:
+    """The accented words of the accent stage's ``text`` (hyphenated compounds whole).
+
+    >>> accented_words("Сэ-шэ-а́ и е-э́с, за́мок и дом")
+    ['Сэ-шэ-а́', 'е-э́с', 'за́мок']
+    """
+    return [match.group(0) for match in _SPOKEN_WORD.finditer(text) if ACUTE in match.group(0)]
+
+
+def _lookup(table: dict[str, Entry], word: str) -> Entry | None:
+    """The entry of a word of the accent stage's text: as written without accents, else with
+    the ё it restored written е."""
+    key = _key(plain(word))
+    entry = table.get(key)
+    if entry is None and ("ё" in key or "Ё" in key):
+        entry = table.get(key.replace("ё", "е").replace("Ё", "Е"))
+    return entry
 
 
 def _key(word: str) -> str:

@@ -1,12 +1,15 @@
-"""The text an engine hears: each sentence through the speech front end, then the lexicon."""
+"""The text an engine hears: each sentence through the speech front end, the accent stage
+(stress and ё from the language's accentor), then the lexicon."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 
+from polyedition.speech.accent import accent
 from polyedition.speech.frontend import Frontend
-from polyedition.speech.lexicon import Entry, Lexicon
+from polyedition.speech.lexicon import Entry, Lexicon, accented_words
+from polyedition.speech.stress import phonemes_alone, plain
 from polyedition.speech.text import sentences
 
 logger = logging.getLogger(__name__)
@@ -20,12 +23,14 @@ class SpokenText:
     text: str
     """What the engine receives: the front end's words with the lexicon applied."""
     normalized: str
-    """The front end's words before the lexicon (what ``polyedition script`` shows as
-    changed by the front end)."""
+    """The front end's words before the accent stage and the lexicon (what ``polyedition
+    script --diff`` shows as changed by the front end)."""
     sentences: tuple[tuple[int, str], ...]
     """Each sentence: its offset in ``text`` and its text as written."""
     entries: tuple[Entry, ...]
     """The lexicon entries used."""
+    accented: str = ""
+    """The front end's words with the accent stage's stress and ё, before the lexicon."""
 
     @property
     def said_sentences(self) -> tuple[str, ...]:
@@ -47,22 +52,31 @@ def spoken_text(
     >>> lines = ["abbr\\tСША\\tсэ-шэ-а", "case\\tв\\tacc loc", "year\\tгоду\\tdat loc"]
     >>> frontend = Frontend("ru", GRAMMARS["ru"], parse_tables(lines, "ru", Path("speech.tsv")))
     >>> spoken = spoken_text("В 2020 году. США и ЕС.", frontend, Lexicon("ru"), phonemes=True)
-    >>> spoken.text
-    'В две тысячи двадцатом году. Сэ-шэ-а и ЕС.'
+    >>> spoken.text  # eSpeak alone says го́ду
+    "В две тысячи двадцатом [[gVd'u]]. Сэ-шэ-а и ЕС."
     >>> spoken.sentences
-    ((0, 'В 2020 году.'), (29, 'США и ЕС.'))
+    ((0, 'В 2020 году.'), (34, 'США и ЕС.'))
+
+    The accent stage restores ё for every engine; eSpeak reads a word it stresses otherwise
+    than the accentor as its phonemes with the stress moved, other engines without accents:
+
+    >>> spoken_text("Он ведет переговоры.", frontend, Lexicon("ru"), phonemes=False).text
+    'Он ведёт переговоры.'
     """
     parts: list[tuple[int, str]] = []
+    normalized = [frontend.spoken(sentence) for sentence in sentences(written)]
+    accented = [accent(words, frontend.lang) for words in normalized]
+    if phonemes:  # eSpeak translates the utterance's accented words in one call
+        phonemes_alone(
+            [plain(word) for text in accented for word in accented_words(text)], lexicon.lang
+        )
     said: list[str] = []
-    normalized: list[str] = []
     used: dict[str, Entry] = {}
     offset = 0
-    for sentence in sentences(written):
-        words = frontend.spoken(sentence)
+    for sentence, words in zip(sentences(written), accented, strict=True):
         applied = lexicon.apply(words, phonemes=phonemes)
         parts.append((offset, sentence))
         said.append(applied.text)
-        normalized.append(words)
         offset += len(applied.text) + 1
         for entry in applied.entries:
             used[entry.word] = entry
@@ -72,4 +86,5 @@ def spoken_text(
         " ".join(normalized),
         tuple(parts),
         tuple(sorted(used.values(), key=lambda entry: entry.word)),
+        " ".join(accented),
     )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from polyedition.speech.espeak import EspeakEngine, stressed_vowel
+from polyedition.speech.espeak import EspeakEngine, WordPhonemes, stressed_vowel
 
 if TYPE_CHECKING:
     from polyedition.speech.lexicon import Lexicon
@@ -61,6 +61,35 @@ def accented_vowel(word: str) -> int | None:
     return vowel_count(word[:index]) - 1
 
 
+_LETTERS_WITH_ACUTE = {"pl": frozenset("óÓ")}
+"""Letters of an alphabet that look like a vowel with the accent (Polish ó is a letter)."""
+
+
+def accents_apart(text: str, lang: str) -> str:
+    """``text`` with each Latin vowel that NFC wrote with an acute (á) as the vowel and U+0301,
+    except where the language's alphabet has that letter.
+
+    >>> [len(accents_apart("u-es-á", lang)) for lang in ("pl", "lt")]
+    [7, 7]
+    >>> accents_apart("wó", "pl") == "wó", len(accents_apart("wó", "lt"))
+    (True, 3)
+    """
+    letters = _LETTERS_WITH_ACUTE.get(lang, frozenset())
+    pieces: list[str] = []
+    for char in text:
+        parts = unicodedata.normalize("NFD", char)
+        if (
+            char not in letters
+            and len(parts) == 2
+            and parts[1] == ACUTE
+            and parts[0].lower() in _LATIN_VOWELS
+        ):
+            pieces.append(parts)
+        else:
+            pieces.append(char)
+    return "".join(pieces)
+
+
 def with_accent(word: str, vowel: int) -> str:
     """``word`` with the accent after its vowel letter number ``vowel`` (counted from 0).
 
@@ -74,6 +103,73 @@ def with_accent(word: str, vowel: int) -> str:
                 return word[: index + 1] + ACUTE + word[index + 1 :]
             seen += 1
     raise ValueError(f"{word!r} has no vowel number {vowel + 1}")
+
+
+_ALONE: dict[tuple[str, str], tuple[str, ...] | None] = {}
+"""eSpeak's phonemes of each word form read alone, by language and form (read once a process)."""
+
+
+def phonemes_alone(words: Iterable[str], lang: str) -> dict[str, tuple[str, ...] | None]:
+    """eSpeak's phonemes of each word read alone, the forms not seen before translated in one
+    call of eSpeak (None: eSpeak reads the form as more than one word)."""
+    wanted = list(dict.fromkeys(words))
+    missing = [word for word in wanted if (lang, word) not in _ALONE]
+    if missing:
+        translated = EspeakEngine().phonemes_alone(missing, lang)
+        _ALONE.update({(lang, w): said for w, said in zip(missing, translated, strict=True)})
+    return {word: _ALONE[lang, word] for word in wanted}
+
+
+def stressed_phonemes(accented: str, lang: str) -> str | None:
+    """eSpeak's phonemes of an accented respelling with the stress moved to its accent (only
+    there), in the notation ``[[…]]`` takes; None when eSpeak reads it as more than one word or
+    with another number of vowels than it has vowel letters.
+
+    >>> stressed_phonemes("е-э́с", "ru"), stressed_phonemes("Нью Ё́рк", "ru")
+    ("ji'Es", None)
+    """
+    word = plain(accented)
+    said = phonemes_alone([word], lang)[word]
+    vowel = accented_vowel(accented)
+    if said is None or vowel is None:
+        return None
+    spoken = WordPhonemes(0, said)
+    if len(spoken.vowels) != vowel_count(word):
+        return None
+    letters = "".join(char for char in word if is_vowel_letter(char))
+    return spoken.stressed_on(vowel, lang, letters)
+
+
+def respell(words: Sequence[str], lang: str) -> dict[str, str]:
+    """What eSpeak should read for each accented word: the word without its accent where
+    eSpeak already stresses that vowel (or cannot be matched to the letters), else its
+    phonemes with the stress moved, in ``[[…]]``. One eSpeak call for the forms not seen before.
+
+    >>> respell(["за́мок", "замо́к"], "ru")
+    {'за́мок': "[[z'AmVk]]", 'замо́к': 'замок'}
+    """
+    said = phonemes_alone([plain(word) for word in words], lang)
+    result: dict[str, str] = {}
+    for word in words:
+        phonemes = said[plain(word)]
+        vowel = _accent_of(word)
+        if (
+            phonemes is None
+            or vowel is None
+            or stressed_vowel(WordPhonemes(0, phonemes).vowels) == vowel
+        ):
+            result[word] = plain(word)
+            continue
+        moved = stressed_phonemes(word, lang)
+        result[word] = plain(word) if moved is None else f"[[{moved}]]"
+    return result
+
+
+def _accent_of(word: str) -> int | None:
+    try:
+        return accented_vowel(word)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,7 +51,7 @@ class Frontend:
         starts with a number or an abbreviation still starts with a capital.
 
         >>> load_frontend(Path("locales"), "lt").spoken("JAV – 2020 m. – paleido 123 kalinius.")
-        'Jot-a-vė, du tūkstančiai dvidešimtaisiais metais, paleido šimtą dvidešimt tris kalinius.'
+        'Jot-a-vė́, du tūkstančiai dvidešimtaisiais metais, paleido šimtą dvidešimt tris kalinius.'
         """
         spoken = _typography(text)
         spoken = _INITIAL.sub(_drop_initial, spoken)

@@ -2,7 +2,8 @@
 
 One rule per line, fields separated by TABs; ``#`` starts a comment line::
 
-    abbr   WRITTEN  SPOKEN         an abbreviation as listeners hear it ("США  сэ-шэ-а")
+    abbr   WRITTEN  SPOKEN         an abbreviation as listeners hear it ("США  сэ-шэ-а́"), the
+                                   stressed vowel marked with U+0301 where eSpeak would miss it
     case   WORD     CASES          a word before a number that governs its case ("в  acc loc")
     year   WORD     CASES          a form of "year" after a year number and the cases it can be
                                    ("году  dat loc"); an abbreviation's first case is its default
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from polyedition.errors import SpeechError
 from polyedition.speech.frontend.grammar import CASES
+from polyedition.speech.stress import accented_vowel, accents_apart
 from polyedition.speech.text import normalize
 
 logger = logging.getLogger(__name__)
@@ -121,7 +123,13 @@ def parse_tables(lines: Iterable[str], lang: str, path: Path) -> Tables:
             }[kind]
             target[key.lower() if kind == "case" else key] = cases
         elif kind == "abbr":
-            tables.abbreviations[key] = fields[2]
+            spoken = accents_apart(fields[2], lang)
+            try:
+                for word in spoken.split():
+                    accented_vowel(word)
+            except ValueError as exc:
+                raise fail(str(exc), "write U+0301 once, right after the stressed vowel") from None
+            tables.abbreviations[key] = spoken
         elif kind == "month":
             months.add(key)
         elif kind == "unit":
