@@ -176,7 +176,7 @@ SPOKEN = {
             "Neseniai įvykęs šimto dvidešimt trijų kalinių paleidimas",
         ),
         ("123 kaliniai, tarp jų", "Šimtas dvidešimt trys kaliniai, tarp jų"),
-        ("Tiek JAV, tiek ES įsitraukimas", "Tiek jot-a-vė, tiek e-es įsitraukimas"),
+        ("Tiek JAV, tiek ES įsitraukimas", "Tiek jot-a-vė, tiek ees įsitraukimas"),
         (
             "derybos su A. Lukašenka, M. Kalesnikava ir S. Cichanouskaja",
             "derybos su Lukašenka, Kalesnikava ir Cichanouskaja",

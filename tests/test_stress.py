@@ -19,7 +19,9 @@ from polyedition.speech.stress import accented_vowel, plain, voice_stress
 from projectkit import REPO, SLUG
 
 REFERENCE = Path(__file__).parent / "data" / "stress"
-TARGETS = {"be": 0.97, "ru": 0.99}
+TARGETS = {"be": 0.97}
+"""Russian is measured in test_stress_ru.py, token by token against a reference made
+independently of its model and its lexicon."""
 _CYRILLIC_WORD = re.compile(r"[а-яёіў’']+", re.IGNORECASE)
 
 
@@ -80,7 +82,7 @@ def test_a_respelling_espeak_cannot_match_to_its_vowels_names_its_line(tmp_path:
 
 
 def test_the_real_lexicons_are_readable_respellings_where_possible() -> None:
-    for lang in TARGETS:
+    for lang in ("be", "ru"):
         entries = load_lexicon(REPO / "locales", lang).entries
         assert sum(entry.stressed for entry in entries) > 0.9 * len(entries), lang
 

@@ -20,6 +20,8 @@ from polyedition.errors import PolyeditionError
 
 if TYPE_CHECKING:
     from polyedition.build import BuildOptions
+    from polyedition.model import Edition
+    from polyedition.site import Site
 
 logger = logging.getLogger(__name__)
 
@@ -304,6 +306,8 @@ def _cmd_script(args: argparse.Namespace, settings: Settings) -> int:
     lang = settings.require_language(args.lang)
     editions = load_editions(settings, [lang])
     site = Site(settings, {(edition.slug, edition.lang): edition for edition in editions})
+    if args.stress or args.json:
+        return _print_stress(site, editions, as_json=args.json)
     for edition in editions:
         what = " - what the front end and lexicon change" if args.diff else ""
         print(f"# {edition.slug} ({lang}){what}")
@@ -323,6 +327,41 @@ def _cmd_script(args: argparse.Namespace, settings: Settings) -> int:
                 for written, words in changed:
                     print(f"  - {written}")
                     print(f"  + {words}")
+    return EXIT_OK
+
+
+def _print_stress(site: Site, editions: Sequence[Edition], *, as_json: bool) -> int:
+    """The narration as the voice says it, stress marked (``script --stress``), or per word."""
+    from polyedition.render.audio.narrate import spoken_script
+    from polyedition.speech.espeak import EspeakEngine
+    from polyedition.speech.lexicon import load_lexicon
+    from polyedition.speech.proof import proof
+
+    espeak = EspeakEngine()
+    for edition in editions:
+        if not as_json:
+            print(f"# {edition.slug} ({edition.lang}) - as the voice says it, stress marked")
+        utterances: list[dict[str, object]] = []
+        for utterance, spoken in spoken_script(site, edition):
+            lexicon = load_lexicon(site.settings.locales_dir, utterance.lang)
+            said = proof(spoken.accented, spoken.normalized, utterance.lang, lexicon, espeak)
+            if as_json:
+                utterances.append(
+                    {
+                        "id": utterance.id,
+                        "lang": utterance.lang,
+                        "text": said.text,
+                        "words": [word.as_json() for word in said.words],
+                    }
+                )
+                continue
+            label = utterance.id
+            if utterance.lang != edition.lang:
+                label += f" ({utterance.lang})"
+            print(f"[{label}] {said.text}")
+        if as_json:
+            record = {"slug": edition.slug, "lang": edition.lang, "utterances": utterances}
+            print(json.dumps(record, ensure_ascii=False, indent=1))
     return EXIT_OK
 
 
@@ -494,6 +533,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show only the sentences the speech front end or the lexicon change: "
         "written (-), then spoken (+)",
+    )
+    script.add_argument(
+        "--stress",
+        action="store_true",
+        help="print the narration as the voice says it, after the front end, the stress "
+        "models and the lexicon: U+0301 on the stressed vowel of every word of two or more "
+        "syllables, ё where the voice says ё (for proofreading)",
+    )
+    script.add_argument(
+        "--json",
+        action="store_true",
+        help="with or without --stress: the same per word, as JSON (text, stressed form, what "
+        "the engine reads, eSpeak phonemes, stressed vowel, and its source: lexicon, speech "
+        "table, dictionary, model or voice rules)",
     )
     return parser
 

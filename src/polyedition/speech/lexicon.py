@@ -82,6 +82,10 @@ class Lexicon:
     entries: tuple[Entry, ...] = ()
     path: Path | None = None
 
+    def entry(self, word: str) -> Entry | None:
+        """The entry a word of the accent stage's text takes (accents aside; ё as е too)."""
+        return _lookup({_key(entry.word): entry for entry in self.entries}, word)
+
     def apply(self, text: str, *, phonemes: bool) -> Applied:
         """Replace every whole word that has an entry; phoneme entries only if ``phonemes``.
 

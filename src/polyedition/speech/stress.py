@@ -172,6 +172,19 @@ def _accent_of(word: str) -> int | None:
         return None
 
 
+def marked(word: str, vowel: int) -> str:
+    """``word`` with its stressed vowel shown: the accent, unless the vowel is ё, which is
+    always stressed and needs none.
+
+    >>> marked("ведёт", 1), marked("переговоры", 3)
+    ('ведёт', 'перегово́ры')
+    """
+    letters = [char for char in word if is_vowel_letter(char)]
+    if vowel < len(letters) and letters[vowel] in "ёЁ":
+        return word
+    return with_accent(word, vowel)
+
+
 @dataclass(frozen=True, slots=True)
 class Stressed:
     """A written word of a text and the vowel letter the voice stresses (None: no stress, or
@@ -181,6 +194,10 @@ class Stressed:
     end: int
     word: str
     vowel: int | None
+    spoken: str = ""
+    """What the engine reads for the word (the lexicon's or the accent's phonemes, or itself)."""
+    phonemes: str = ""
+    """eSpeak's phonemes of the word as it says it (a compound's shared by its parts)."""
 
     @property
     def syllables(self) -> int:
@@ -190,6 +207,8 @@ class Stressed:
 def voice_stress(text: str, lang: str, lexicon: Lexicon, engine: EspeakEngine) -> list[Stressed]:
     """Every word of ``text`` with the vowel eSpeak stresses once the lexicon has applied.
 
+    ``text`` may come from the accent stage (ё restored, accents marked): the words are then
+    as the accent stage wrote them, and eSpeak says them as the narration does.
     Words are matched to eSpeak's word events by position; a hyphenated compound, which eSpeak
     reads as one word, is split between its parts by their vowel letters.
     """
@@ -200,6 +219,7 @@ def voice_stress(text: str, lang: str, lexicon: Lexicon, engine: EspeakEngine) -
     # following words that have no event of their own.
     owners: list[list[int]] = []
     vowels: list[list[str]] = []
+    said: list[list[str]] = []
     group_index = 0
     for number, (_, _, spoken_start, spoken_end) in enumerate(words):
         found = False
@@ -208,24 +228,36 @@ def voice_stress(text: str, lang: str, lexicon: Lexicon, engine: EspeakEngine) -
             if group.offset >= spoken_start and not found:
                 owners.append([number])
                 vowels.append([])
+                said.append([])
                 found = True
             if owners:
                 vowels[-1].extend(group.vowels)
+                said[-1].extend(group.phonemes)
             group_index += 1
         if not found and owners:
             owners[-1].append(number)
     result: dict[int, int | None] = {}
-    for members, said in zip(owners, vowels, strict=True):
+    phonemes: dict[int, str] = {}
+    for members, heard, sounds in zip(owners, vowels, said, strict=True):
+        for number in members:
+            phonemes[number] = "".join(sounds)
         counts = [vowel_count(text[words[n][0] : words[n][1]]) for n in members]
-        if sum(counts) != len(said):
+        if sum(counts) != len(heard):
             continue
         offset = 0
         for number, count in zip(members, counts, strict=True):
-            result[number] = stressed_vowel(said[offset : offset + count])
+            result[number] = stressed_vowel(heard[offset : offset + count])
             offset += count
     return [
-        Stressed(start, end, text[start:end], result.get(number))
-        for number, (start, end, _, _) in enumerate(words)
+        Stressed(
+            start,
+            end,
+            text[start:end],
+            result.get(number),
+            applied.text[spoken_start:spoken_end],
+            phonemes.get(number, ""),
+        )
+        for number, (start, end, spoken_start, spoken_end) in enumerate(words)
     ]
 
 
@@ -234,13 +266,19 @@ def mark_stress(text: str, words: Sequence[Stressed]) -> str:
 
     >>> mark_stress("вяха ў полі", [Stressed(0, 4, "вяха", 1), Stressed(7, 11, "полі", 0)])
     'вяха́ ў по́лі'
+
+    Accents already in ``text`` (the accent stage's) give way to the voice's.
+
+    >>> mark_stress("за́мок", [Stressed(0, 6, "за́мок", 1)])
+    'замо́к'
     """
     pieces: list[str] = []
     position = 0
     for word in words:
-        if word.vowel is None or word.syllables < 2:
-            continue
-        pieces += [text[position : word.start], with_accent(word.word, word.vowel)]
+        shown = plain(word.word)
+        if word.vowel is not None and word.syllables >= 2:
+            shown = marked(shown, word.vowel)
+        pieces += [text[position : word.start], shown]
         position = word.end
     pieces.append(text[position:])
     return "".join(pieces)

@@ -1,0 +1,278 @@
+"""Russian stress and ё: the accent stage, what eSpeak makes of it, the proofreading view, and
+the narration measured against a reference made independently of the model and the lexicon."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from polyedition.cli import main
+from polyedition.render.audio.narrate import spoken_script
+from polyedition.site import Site
+from polyedition.speech import accent as accent_stage
+from polyedition.speech.accent import accent
+from polyedition.speech.espeak import EspeakEngine
+from polyedition.speech.frontend import load_frontend
+from polyedition.speech.lexicon import Entry, Lexicon, load_lexicon
+from polyedition.speech.proof import SaidWord, proof
+from polyedition.speech.spoken import spoken_text
+from polyedition.speech.stress import ACUTE, accented_vowel, is_vowel_letter, vowel_count
+from projectkit import REPO, SLUG
+
+REFERENCE = Path(__file__).parent / "data" / "stress" / "ru-narration.tsv"
+STRESS_TARGET = 0.995
+YO_TARGET = 0.98
+
+
+# --- the accent stage -------------------------------------------------------------------------
+
+
+def test_yo_is_restored_where_russian_says_it() -> None:
+    assert accent("Он ведет переговоры, ее слова все еще звучат.", "ru") == (
+        "Он ведёт перегово́ры, её слова́ всё ещё звуча́т."
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "word", "stressed"),
+    [
+        ("Наблюдателям стоит задаться вопросом, что это.", "стоит", "сто́ит"),
+        ("Обе стороны пересматривают свои стратегии.", "стороны", "стороны́"),
+        ("На все стороны света.", "стороны", "сто́роны"),
+        ("Это важный момент для страны, особенно теперь.", "страны", "страны́"),
+        ("Его слова о том, что тысячи людей в заключении.", "слова", "слова́"),
+        ("Он отстаивал гражданские права и демократию.", "права", "права́"),
+        ("Основное внимание будет уделяться тому, чтобы добиться освобождения.", "тому", "тому́"),
+    ],
+)
+def test_a_homograph_takes_the_stress_its_sentence_gives_it(
+    sentence: str, word: str, stressed: str
+) -> None:
+    words = accent(sentence, "ru").split()
+    assert stressed in [w.strip(".,") for w in words], words
+
+
+def test_words_in_capitals_and_words_already_accented_are_left_to_others() -> None:
+    assert accent("США и ЕС, за́мок", "ru") == "США и ЕС, за́мок"
+
+
+def test_a_language_without_an_accentor_keeps_its_text() -> None:
+    assert accent("Prisoners were freed.", "en") == "Prisoners were freed."
+    assert accent_stage.accentor("lt") is None
+
+
+def test_an_accentor_module_not_written_yet_is_no_accentor(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(accent_stage.MODULES, "xx", "polyedition.speech.accent.xx")
+    accent_stage._module.cache_clear()
+    try:
+        assert accent_stage.accentor("xx") is None
+        assert accent("Тэкст.", "xx") == "Тэкст."
+    finally:
+        accent_stage._module.cache_clear()
+
+
+# --- what eSpeak is given ---------------------------------------------------------------------
+
+
+def _said(text: str, *, phonemes: bool, lexicon: Lexicon | None = None) -> str:
+    frontend = load_frontend(REPO / "locales", "ru")
+    return spoken_text(text, frontend, lexicon or Lexicon("ru"), phonemes=phonemes).text
+
+
+def test_espeak_reads_a_word_it_stresses_otherwise_as_phonemes_with_the_stress_moved() -> None:
+    # eSpeak alone says го́ду; "в году" is году́.
+    assert _said("В 2020 году.", phonemes=True) == "В две тысячи двадцатом [[gVd'u]]."
+
+
+def test_a_word_espeak_already_stresses_right_is_left_as_text() -> None:
+    assert _said("Он ведет переговоры.", phonemes=True) == "Он ведёт переговоры."
+
+
+def test_engines_without_phonemes_hear_yo_but_no_accent() -> None:
+    said = _said("Наблюдателям стоит задаться вопросом.", phonemes=False)
+    assert said == "Наблюдателям стоит задаться вопросом."
+    assert ACUTE not in _said("Заключенных освободили.", phonemes=False)
+    assert _said("Заключенных освободили.", phonemes=False).startswith("Заключённых")
+
+
+def test_the_lexicon_wins_over_the_accent_stage() -> None:
+    lexicon = Lexicon("ru", (Entry("году", "го́ду", 1),))
+    assert _said("В 2020 году.", phonemes=True, lexicon=lexicon) == (
+        "В две тысячи двадцатом [[g'odu]]."
+    )
+
+
+def test_the_abbreviations_are_said_with_the_stress_on_their_last_syllable(
+    real_site: Site,
+) -> None:
+    espeak = EspeakEngine()
+    for lang, sentence in [
+        ("ru", "США сняли санкции, а ЕС нет."),
+        ("ru", "Санкции США и ЕС."),
+        ("be", "ЗША знялі санкцыі, а ЕС не."),
+        ("pl", "USA zniosły sankcje, a UE nie."),
+        ("lt", "JAV panaikino sankcijas, o ES ne."),
+    ]:
+        spoken = spoken_text(
+            sentence,
+            load_frontend(REPO / "locales", lang),
+            load_lexicon(REPO / "locales", lang),
+            phonemes=True,
+        )
+        said = proof(spoken.accented, spoken.normalized, lang, Lexicon(lang), espeak)
+        spelled = [word for word in said.words if word.source == "speech table"]
+        assert len(spelled) == 2, (lang, said.words)
+        for word in spelled:
+            assert word.vowel == vowel_count(word.text) - 1, (lang, word)
+
+
+# --- the proofreading view --------------------------------------------------------------------
+
+
+def test_script_stress_prints_the_narration_as_the_voice_says_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--project", str(REPO), "script", "--lang", "ru", "--stress"]) == 0
+    out = capsys.readouterr().out
+    title = next(line for line in out.splitlines() if line.startswith("[title]"))
+    assert "освободи́ла сто два́дцать три заключённых" in title
+    assert "сэ-шэ-а́ сня́ли са́нкции" in title
+
+
+def test_script_json_gives_every_word_with_its_phonemes_and_the_source_of_its_stress(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--project", str(REPO), "script", "--lang", "ru", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert (record["slug"], record["lang"]) == (SLUG, "ru")
+    words = [word for utterance in record["utterances"] for word in utterance["words"]]
+    first = words[0]
+    assert set(first) == {"text", "stressed", "spoken", "phonemes", "vowel", "source"}
+    sources = Counter(word["source"] for word in words)
+    assert set(sources) <= {"lexicon", "speech table", "dictionary", "model", "voice rules"}
+    assert sources["model"] > sources["voice rules"] > 0
+    yo = next(word for word in words if word["text"] == "заключённых")
+    assert yo["phonemes"] and "'8" in yo["phonemes"] and yo["vowel"] == 2
+
+
+# --- the measurement --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    ident: str
+    offset: int
+    word: str
+    forms: tuple[str, ...]
+    """The word as said: one form, or the forms the norm allows alike."""
+
+    @property
+    def vowels(self) -> frozenset[int | None]:
+        return frozenset(_stressed_vowel(form) for form in self.forms)
+
+    @property
+    def yo(self) -> int | None:
+        """The vowel said as ё (counted from 0), if any."""
+        form = self.forms[0]
+        return vowel_count(form[: form.index("ё")]) if "ё" in form.lower() else None
+
+
+def _stressed_vowel(form: str) -> int | None:
+    if "ё" in form.lower() and ACUTE not in form:
+        return vowel_count(form[: form.lower().index("ё")])
+    return accented_vowel(form)
+
+
+def _reference() -> dict[tuple[str, int], _Token]:
+    tokens = {}
+    for line in REFERENCE.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        ident, offset, word, said, _source = line.split("\t")
+        tokens[ident, int(offset)] = _Token(ident, int(offset), word, tuple(said.split("|")))
+    return tokens
+
+
+def _normalized_offsets(accented: str, normalized: str) -> list[int]:
+    """For each index of the accent stage's text, the index of the front end's text."""
+    offsets = []
+    j = 0
+    for char in accented:
+        offsets.append(j)
+        if char == ACUTE and (j >= len(normalized) or normalized[j] != ACUTE):
+            continue
+        j += 1
+    offsets.append(j)
+    return offsets
+
+
+def _heard_yo(said: SaidWord, vowel: int) -> bool:
+    letters = [char for char in said.text if is_vowel_letter(char)]
+    if vowel < len(letters) and letters[vowel] in "ёЁ":
+        return True
+    return said.spoken.startswith("[[") and said.vowel == vowel and "'o" in said.phonemes
+
+
+@dataclass
+class _Tally:
+    tokens: int = 0
+    yo_tokens: int = 0
+    wrong: Counter[str] | None = None
+    yo_missed: Counter[str] | None = None
+
+
+def _measure(site: Site) -> _Tally:
+    reference = _reference()
+    espeak = EspeakEngine()
+    lexicon = load_lexicon(site.settings.locales_dir, "ru")
+    tally = _Tally(wrong=Counter(), yo_missed=Counter())
+    assert tally.wrong is not None and tally.yo_missed is not None
+    seen: set[tuple[str, int]] = set()
+    for utterance, spoken in spoken_script(site, site.edition(SLUG, "ru")):
+        if utterance.lang != "ru":
+            continue
+        offsets = _normalized_offsets(spoken.accented, spoken.normalized)
+        said = proof(spoken.accented, spoken.normalized, "ru", lexicon, espeak)
+        for word in said.words:
+            first, last = offsets[word.start], offsets[word.end]
+            inside = [
+                token
+                for (ident, offset), token in reference.items()
+                if ident == utterance.id and first <= offset < last
+            ]
+            for token in inside:
+                seen.add((token.ident, token.offset))
+                before = vowel_count(spoken.normalized[first : token.offset])
+                if vowel_count(token.word) >= 2:
+                    tally.tokens += 1
+                    expected = {v + before for v in token.vowels if v is not None}
+                    if word.vowel not in expected:
+                        tally.wrong[f"{token.forms[0]} ({token.ident}): {word.stressed}"] += 1
+                if token.yo is not None:
+                    tally.yo_tokens += 1
+                    if not _heard_yo(word, token.yo + before):
+                        tally.yo_missed[f"{token.forms[0]} ({token.ident}): {word.text}"] += 1
+    missing = set(reference) - seen
+    assert not missing, f"reference tokens not found in the narration: {sorted(missing)[:10]}"
+    return tally
+
+
+def test_the_russian_narration_is_stressed_and_yo_d_as_the_reference_says(
+    real_site: Site,
+) -> None:
+    """Every word of two or more syllables of the Russian narration, as eSpeak says it after
+    the front end, the accent stage and the lexicon, against tests/data/stress/ru-narration.tsv
+    (Wiktionary and a hand annotation in context; neither silero nor the lexicon)."""
+    tally = _measure(real_site)
+    assert tally.wrong is not None and tally.yo_missed is not None
+    stress = 1 - sum(tally.wrong.values()) / tally.tokens
+    yo = 1 - sum(tally.yo_missed.values()) / tally.yo_tokens
+    assert tally.tokens > 1500 and tally.yo_tokens > 90
+    assert stress >= STRESS_TARGET, (stress, tally.wrong.most_common(30))
+    assert yo >= YO_TARGET, (yo, tally.yo_missed.most_common(30))
