@@ -10,12 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from polyedition.build import load_editions
+from polyedition.checks import run_checks
 from polyedition.cli import main
+from polyedition.config import Settings
+from polyedition.errors import SpeechError
 from polyedition.render.audio.narrate import spoken_script
 from polyedition.site import Site
 from polyedition.speech import accent as accent_stage
 from polyedition.speech.accent import accent
 from polyedition.speech.espeak import EspeakEngine
+from polyedition.speech.fixes import Fix, fixes_path, parse_fixes
 from polyedition.speech.frontend import load_frontend
 from polyedition.speech.lexicon import Entry, Lexicon, load_lexicon
 from polyedition.speech.proof import SaidWord, proof
@@ -125,7 +130,7 @@ def test_the_abbreviations_are_said_with_the_stress_on_their_last_syllable(
             load_lexicon(REPO / "locales", lang),
             phonemes=True,
         )
-        said = proof(spoken.accented, spoken.normalized, lang, Lexicon(lang), espeak)
+        said = proof(spoken, lang, Lexicon(lang), espeak)
         spelled = [word for word in said.words if word.source == "speech table"]
         assert len(spelled) == 2, (lang, said.words)
         for word in spelled:
@@ -238,7 +243,7 @@ def _measure(site: Site) -> _Tally:
         if utterance.lang != "ru":
             continue
         offsets = _normalized_offsets(spoken.accented, spoken.normalized)
-        said = proof(spoken.accented, spoken.normalized, "ru", lexicon, espeak)
+        said = proof(spoken, "ru", lexicon, espeak)
         for word in said.words:
             first, last = offsets[word.start], offsets[word.end]
             inside = [
@@ -276,3 +281,87 @@ def test_the_russian_narration_is_stressed_and_yo_d_as_the_reference_says(
     assert tally.tokens > 1500 and tally.yo_tokens > 90
     assert stress >= STRESS_TARGET, (stress, tally.wrong.most_common(30))
     assert yo >= YO_TARGET, (yo, tally.yo_missed.most_common(30))
+
+
+# --- one-occurrence fixes ---------------------------------------------------------------------
+
+
+def _fixed(text: str, *fixes: Fix, phonemes: bool = True) -> str:
+    frontend = load_frontend(REPO / "locales", "ru")
+    return spoken_text(text, frontend, Lexicon("ru"), phonemes=phonemes, fixes=fixes).text
+
+
+def test_a_fix_sets_how_one_occurrence_is_said_and_leaves_the_others() -> None:
+    text = "Сколько стоит свобода? Стоит подумать, и стоит ли ждать."
+    unfixed = _fixed(text).split()
+    fixed = _fixed(text, Fix("p", "стоит", 2, "стои́т", 1)).split()
+    assert unfixed[1] == unfixed[3] == "[[st'oit]]"  # сто́ит; eSpeak alone says стои́т
+    assert fixed[3] == "Стоит"  # the fix, as eSpeak says it unaided
+    assert fixed[:3] + fixed[4:] == unfixed[:3] + unfixed[4:]
+
+
+def test_a_fix_wins_over_the_lexicon_and_keeps_the_written_text() -> None:
+    frontend = load_frontend(REPO / "locales", "ru")
+    lexicon = Lexicon("ru", (Entry("году", "го́ду", 1),))
+    spoken = spoken_text(
+        "В 2020 году.", frontend, lexicon, phonemes=True, fixes=(Fix("p", "году", 1, "году́", 2),)
+    )
+    assert spoken.text == "В две тысячи двадцатом [[gVd'u]]."
+    assert spoken.sentences == ((0, "В 2020 году."),)
+    assert [fix.line for fix in spoken.fixes] == [2]
+
+
+def test_an_engine_without_phonemes_keeps_the_word_a_phoneme_fix_is_for() -> None:
+    fix = Fix("p", "стоит", 1, "[[stV'it]]", 1)
+    assert _fixed("Это стоит денег.", fix, phonemes=False) == "Это стоит денег."
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("lead-p2\tстороны\tсто́роны", "4 fields"),
+        ("lead-p2\tстороны\t0\tсто́роны", "a number from 1"),
+        ("lead-p2\tдве стороны\t1\tсто́роны", "not a single word"),
+        ("lead-p2\tстороны\t1\tсто́роны́", "2 stress accents"),
+    ],
+)
+def test_a_bad_fix_is_one_error_naming_the_file_and_line(
+    tmp_path: Path, line: str, problem: str
+) -> None:
+    path = tmp_path / "speech-fixes.tsv"
+    with pytest.raises(SpeechError, match=problem) as caught:
+        parse_fixes(["# header", line], "ru", path)
+    assert (caught.value.path, caught.value.line) == (path, 2)
+    assert "\n" not in str(caught.value)
+
+
+def test_the_narration_says_the_fix_and_check_reports_a_fix_gone_stale(
+    project_copy: Settings,
+) -> None:
+    path = fixes_path(project_copy.locales_dir, "ru")
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "lead-p2\tстороны\t1\tсто́роны\n"
+        + "lead-p2\tстороны\t2\tсто́роны\n",  # the paragraph has it once
+        encoding="utf-8",
+    )
+    editions = load_editions(project_copy, ["ru"])
+    site = Site(project_copy, {(e.slug, e.lang): e for e in editions})
+    spoken = dict(spoken_script(site, site.edition(SLUG, "ru")))
+    lead = next(text for utterance, text in spoken.items() if utterance.id == "lead-p2")
+    assert "Обе [[" in lead.text and "Обе стороны" in lead.written
+    findings = [f for f in run_checks(project_copy, ["ru"]) if f.check == "speech-fix"]
+    assert [(f.path, f.line) for f in findings] == [(path, path.read_text().count("\n"))]
+    assert "no occurrence 2 of 'стороны'" in findings[0].message
+
+
+def test_a_bad_fix_stops_the_script_command_with_one_line(
+    project_copy: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = fixes_path(project_copy.locales_dir, "ru")
+    path.write_text(path.read_text(encoding="utf-8") + "lead-p2\tстороны\n", encoding="utf-8")
+    code = main(["--project", str(project_copy.project_dir), "script", "--lang", "ru"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "locales/ru/speech-fixes.tsv:" in err and "4 fields" in err

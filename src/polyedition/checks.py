@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel.messages.catalog import Catalog, Message
 
@@ -22,6 +23,9 @@ from polyedition.config import Settings
 from polyedition.errors import CatalogError
 from polyedition.glossary import Term, load_glossary
 from polyedition.pofile import header_fields, read_catalog
+
+if TYPE_CHECKING:
+    from polyedition.speech.fixes import Fix
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +45,11 @@ CHECKS: dict[str, str] = {
     "glossary": "a glossary term is not in its approved form",
 }
 """Every kind of finding ``check`` reports, by the name it prints in brackets."""
+
+SPEECH_CHECKS: dict[str, str] = {
+    "speech-fix": "a one-occurrence speech fix matches no word of the narration any more",
+}
+"""Findings about the narration's speech files (``locales/<lang>/speech-fixes.tsv``)."""
 
 RENDER_BREAKING = frozenset({"plural-forms", "placeholders", "markup"})
 """Findings that make a translation unpublishable: it would crash or garble a page. The build
@@ -273,4 +282,38 @@ def run_checks(settings: Settings, langs: Iterable[str]) -> list[Finding]:
                 findings.append(Finding(path, error.line or 1, "syntax", error.message))
                 continue
             findings.extend(check_catalog(path, catalog, lang, settings.source_language, glossary))
+        findings.extend(speech_fix_findings(settings, lang))
     return sorted(findings)
+
+
+def speech_fix_findings(settings: Settings, lang: str) -> list[Finding]:
+    """The desk's one-occurrence speech fixes of ``lang`` whose segment no longer has the
+    word that many times (the narration is read as ``polyedition script`` prints it)."""
+    from polyedition.speech.fixes import load_fixes  # the speech stack only where fixes exist
+
+    fixes = load_fixes(settings.locales_dir, lang)
+    if not fixes.fixes or fixes.path is None:
+        return []
+    from polyedition.build import load_editions
+    from polyedition.render.audio.narrate import spoken_script
+    from polyedition.site import Site
+
+    editions = load_editions(settings, [lang])
+    site = Site(settings, {(edition.slug, edition.lang): edition for edition in editions})
+    found: set[Fix] = set()
+    for edition in editions:
+        for utterance, spoken in spoken_script(site, edition):
+            if utterance.lang == lang:
+                found.update(spoken.fixes)
+    return [
+        Finding(
+            fixes.path,
+            fix.line,
+            "speech-fix",
+            f"segment {fix.segment!r} has no occurrence {fix.occurrence} of {fix.word!r} "
+            "in its narration any more: correct the fix or delete its line "
+            f"(see 'polyedition script --lang {lang}')",
+        )
+        for fix in fixes.fixes
+        if fix not in found
+    ]

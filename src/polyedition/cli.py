@@ -344,7 +344,7 @@ def _print_stress(site: Site, editions: Sequence[Edition], *, as_json: bool) -> 
         utterances: list[dict[str, object]] = []
         for utterance, spoken in spoken_script(site, edition):
             lexicon = load_lexicon(site.settings.locales_dir, utterance.lang)
-            said = proof(spoken.accented, spoken.normalized, utterance.lang, lexicon, espeak)
+            said = proof(spoken, utterance.lang, lexicon, espeak)
             if as_json:
                 utterances.append(
                     {

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 LEXICON_FILE = "lexicon.tsv"
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
-_SPOKEN_WORD = re.compile(
+SPOKEN_WORD = re.compile(
     rf"(?=[\w{ACUTE}-]*{ACUTE})[\w{ACUTE}]+(?:-[\w{ACUTE}]+)+|[\w{ACUTE}]+(?:['’][\w{ACUTE}]+)*"
 )
 """A word of the accent stage's text: an accented hyphenated compound is one word."""
@@ -86,7 +86,9 @@ class Lexicon:
         """The entry a word of the accent stage's text takes (accents aside; ё as е too)."""
         return _lookup({_key(entry.word): entry for entry in self.entries}, word)
 
-    def apply(self, text: str, *, phonemes: bool) -> Applied:
+    def apply(
+        self, text: str, *, phonemes: bool, fixed: Mapping[int, str] | None = None
+    ) -> Applied:
         """Replace every whole word that has an entry; phoneme entries only if ``phonemes``.
 
         With ``phonemes`` (eSpeak), a stress-marked respelling becomes eSpeak's phonemes with
@@ -102,13 +104,14 @@ class Lexicon:
             _key(entry.word): entry for entry in self.entries if phonemes or not entry.phonemes
         }
         stressed = _espeak_stress(self) if phonemes else {}
-        matches = list(_SPOKEN_WORD.finditer(text))
+        fixed = fixed or {}
+        matches = list(SPOKEN_WORD.finditer(text))
         entries = [_lookup(table, match.group(0)) for match in matches]
-        accented = [
-            match.group(0)
-            for match, entry in zip(matches, entries, strict=True)
-            if entry is None and ACUTE in match.group(0)
-        ]
+        accented: list[str] = []  # what may need eSpeak's phonemes with the stress moved
+        for match, entry in zip(matches, entries, strict=True):
+            say = fixed.get(match.start(), match.group(0) if entry is None else "")
+            if ACUTE in say:
+                accented.append(say)
         respelled = respell(accented, self.lang) if phonemes else {}
         used: dict[str, Entry] = {}
         pieces: list[str] = []
@@ -116,7 +119,10 @@ class Lexicon:
         position = length = 0
         for match, entry in zip(matches, entries, strict=True):
             say = match.group(0)
-            if entry is not None:
+            if match.start() in fixed:  # the desk's fix of this one occurrence wins
+                say = _fixed(fixed[match.start()], say, phonemes=phonemes)
+                say = respelled.get(say, plain(say))
+            elif entry is not None:
                 used[entry.word] = entry
                 say = stressed.get(entry.word, plain(entry.say))
             else:
@@ -167,7 +173,15 @@ def accented_words(text: str) -> list[str]:
     >>> accented_words("Сэ-шэ-а́ и е-э́с, за́мок и дом")
     ['Сэ-шэ-а́', 'е-э́с', 'за́мок']
     """
-    return [match.group(0) for match in _SPOKEN_WORD.finditer(text) if ACUTE in match.group(0)]
+    return [match.group(0) for match in SPOKEN_WORD.finditer(text) if ACUTE in match.group(0)]
+
+
+def _fixed(say: str, word: str, *, phonemes: bool) -> str:
+    """What a one-occurrence fix makes of ``word``: phonemes only for an engine that reads them
+    (another keeps the word), a respelling as it is."""
+    if _PHONEMES.match(say) is not None and not phonemes:
+        return word
+    return say
 
 
 def _lookup(table: dict[str, Entry], word: str) -> Entry | None:
@@ -186,6 +200,27 @@ def _key(word: str) -> str:
 
 def lexicon_path(locales_dir: Path, lang: str) -> Path:
     return locales_dir / lang / LEXICON_FILE
+
+
+def check_say(word: str, say: str, path: Path, line: int) -> None:
+    """A SpeechError naming the file and line if ``say`` is neither a respelling with at most
+    one well-placed accent nor phonemes in ``[[…]]``, the whole value."""
+    if ("[[" in say or "]]" in say) and _PHONEMES.match(say) is None:
+        raise SpeechError(
+            f"phonemes for {word!r} must be the whole value, in [[double brackets]]",
+            path=path,
+            line=line,
+        )
+    if ACUTE in say:
+        try:
+            accented_vowel(say)
+        except ValueError as exc:
+            raise SpeechError(
+                str(exc),
+                path=path,
+                line=line,
+                hint="write U+0301 once, right after the stressed vowel: 'вяха́'",
+            ) from None
 
 
 def parse_lexicon(lines: Iterable[str], lang: str, path: Path) -> Lexicon:
@@ -211,22 +246,7 @@ def parse_lexicon(lines: Iterable[str], lang: str, path: Path) -> Lexicon:
                 line=number,
                 hint="entries match whole words: letters and digits, apostrophes inside",
             )
-        if ("[[" in say or "]]" in say) and _PHONEMES.match(say) is None:
-            raise SpeechError(
-                f"phonemes for {word!r} must be the whole value, in [[double brackets]]",
-                path=path,
-                line=number,
-            )
-        if ACUTE in say:
-            try:
-                accented_vowel(say)
-            except ValueError as exc:
-                raise SpeechError(
-                    str(exc),
-                    path=path,
-                    line=number,
-                    hint="write U+0301 once, right after the stressed vowel: 'вяха́'",
-                ) from None
+        check_say(word, say, path, number)
         if _key(word) in entries:
             first = entries[_key(word)].line
             raise SpeechError(

@@ -13,7 +13,9 @@ from typing import Literal
 
 from polyedition.speech.accent import accent_source
 from polyedition.speech.espeak import EspeakEngine
+from polyedition.speech.fixes import place
 from polyedition.speech.lexicon import Lexicon
+from polyedition.speech.spoken import SpokenText
 from polyedition.speech.stress import (
     ACUTE,
     Stressed,
@@ -26,7 +28,7 @@ from polyedition.speech.stress import (
 
 logger = logging.getLogger(__name__)
 
-Source = Literal["lexicon", "speech table", "dictionary", "model", "voice rules"]
+Source = Literal["fix", "lexicon", "speech table", "dictionary", "model", "voice rules"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +44,9 @@ class SaidWord:
     vowel: int | None
     """The vowel letter the voice stresses (counted from 0); None: none or not matched."""
     source: Source
-    """Who decided the stress: the lexicon, the speech table (an abbreviation's respelling),
-    the accentor's dictionary or model, or the voice's own rules."""
+    """Who decided the stress: the desk's one-occurrence fix, the lexicon, the speech table
+    (an abbreviation's respelling), the accentor's dictionary or model, or the voice's own
+    rules."""
     start: int = 0
     end: int = 0
     """Where the word stands in the accent stage's text."""
@@ -75,28 +78,32 @@ class Proof:
     words: tuple[SaidWord, ...]
 
 
-def proof(
-    accented: str, normalized: str, lang: str, lexicon: Lexicon, engine: EspeakEngine
-) -> Proof:
-    """How the voice says ``accented`` (the accent stage's text of the front end's
-    ``normalized``): eSpeak says it, and each word is told apart by who set its stress.
+def proof(spoken: SpokenText, lang: str, lexicon: Lexicon, engine: EspeakEngine) -> Proof:
+    """How the voice says ``spoken`` (the front end's words through the accent stage, with the
+    desk's fixes of its segment): eSpeak says it, and each word is told apart by who set its
+    stress.
 
-    >>> from polyedition.speech.accent import accent
-    >>> said = proof(accent("Он ведет переговоры", "ru"), "Он ведет переговоры", "ru",
-    ...              Lexicon("ru"), EspeakEngine())
+    >>> from pathlib import Path
+    >>> from polyedition.speech.frontend import load_frontend
+    >>> from polyedition.speech.spoken import spoken_text
+    >>> frontend = load_frontend(Path("locales"), "ru")
+    >>> spoken = spoken_text("Он ведет переговоры", frontend, Lexicon("ru"), phonemes=True)
+    >>> said = proof(spoken, "ru", Lexicon("ru"), EspeakEngine())
     >>> said.text
     'Он ведёт перегово́ры'
     >>> [(word.text, word.source) for word in said.words]
     [('Он', 'voice rules'), ('ведёт', 'model'), ('переговоры', 'model')]
     """
-    stressed = voice_stress(accented, lang, lexicon, engine)
+    accented, normalized = spoken.accented, spoken.normalized
+    fixed = place([accented], spoken.fixes)[0][0]
+    stressed = voice_stress(accented, lang, lexicon, engine, fixed)
     words = tuple(
         SaidWord(
             plain(word.word),
             word.spoken,
             word.phonemes,
             word.vowel,
-            _source(word, lang, lexicon, normalized),
+            "fix" if word.start in fixed else _source(word, lang, lexicon, normalized),
             word.start,
             word.end,
         )

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from polyedition.speech.accent import accent
+from polyedition.speech.fixes import Fix, place
 from polyedition.speech.frontend import Frontend
 from polyedition.speech.lexicon import Entry, Lexicon, accented_words
 from polyedition.speech.stress import phonemes_alone, plain
@@ -31,6 +33,8 @@ class SpokenText:
     """The lexicon entries used."""
     accented: str = ""
     """The front end's words with the accent stage's stress and ё, before the lexicon."""
+    fixes: tuple[Fix, ...] = ()
+    """The desk's one-occurrence fixes that found their word."""
 
     @property
     def said_sentences(self) -> tuple[str, ...]:
@@ -41,10 +45,16 @@ class SpokenText:
 
 
 def spoken_text(
-    written: str, frontend: Frontend, lexicon: Lexicon, *, phonemes: bool
+    written: str,
+    frontend: Frontend,
+    lexicon: Lexicon,
+    *,
+    phonemes: bool,
+    fixes: Sequence[Fix] = (),
 ) -> SpokenText:
     """``written`` sentence by sentence as an engine should hear it; ``phonemes`` says whether
-    the engine reads the lexicon's ``[[phoneme]]`` entries.
+    the engine reads the lexicon's ``[[phoneme]]`` entries; ``fixes`` are the desk's fixes of
+    single occurrences in this segment, which win over the accent stage and the lexicon.
 
     >>> from pathlib import Path
     >>> from polyedition.speech.frontend import GRAMMARS
@@ -70,11 +80,12 @@ def spoken_text(
         phonemes_alone(
             [plain(word) for text in accented for word in accented_words(text)], lexicon.lang
         )
+    placed, unmatched = place(accented, fixes)
     said: list[str] = []
     used: dict[str, Entry] = {}
     offset = 0
-    for sentence, words in zip(sentences(written), accented, strict=True):
-        applied = lexicon.apply(words, phonemes=phonemes)
+    for sentence, words, fixed in zip(sentences(written), accented, placed, strict=True):
+        applied = lexicon.apply(words, phonemes=phonemes, fixed=fixed)
         parts.append((offset, sentence))
         said.append(applied.text)
         offset += len(applied.text) + 1
@@ -87,4 +98,5 @@ def spoken_text(
         tuple(parts),
         tuple(sorted(used.values(), key=lambda entry: entry.word)),
         " ".join(accented),
+        tuple(fix for fix in fixes if fix not in unmatched),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -204,7 +204,13 @@ class Stressed:
         return vowel_count(self.word)
 
 
-def voice_stress(text: str, lang: str, lexicon: Lexicon, engine: EspeakEngine) -> list[Stressed]:
+def voice_stress(
+    text: str,
+    lang: str,
+    lexicon: Lexicon,
+    engine: EspeakEngine,
+    fixed: Mapping[int, str] | None = None,
+) -> list[Stressed]:
     """Every word of ``text`` with the vowel eSpeak stresses once the lexicon has applied.
 
     ``text`` may come from the accent stage (ё restored, accents marked): the words are then
@@ -212,7 +218,7 @@ def voice_stress(text: str, lang: str, lexicon: Lexicon, engine: EspeakEngine) -
     Words are matched to eSpeak's word events by position; a hyphenated compound, which eSpeak
     reads as one word, is split between its parts by their vowel letters.
     """
-    applied = lexicon.apply(text, phonemes=True)
+    applied = lexicon.apply(text, phonemes=True, fixed=fixed)
     groups = engine.word_phonemes(applied.text, lang)
     words = applied.words
     # The words each eSpeak word belongs to: the written word its event falls in, and the

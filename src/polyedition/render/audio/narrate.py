@@ -47,6 +47,7 @@ from polyedition.render.audio.script import Script, Utterance, narration_script,
 from polyedition.render.audio.vtt import Cue, cue_id, webvtt
 from polyedition.site import AudioInfo, Site, chapters_path, html_path, mp3_path, vtt_path
 from polyedition.speech.base import SAMPLE_WIDTH, EngineUnavailable, Synthesis, Timing
+from polyedition.speech.fixes import Fixes, load_fixes
 from polyedition.speech.frontend import Frontend, load_frontend
 from polyedition.speech.lexicon import Lexicon, load_lexicon
 from polyedition.speech.registry import Engines, VoiceChoice
@@ -204,6 +205,7 @@ def _speak_script(
     spoken: dict[int, _Spoken] = {}
     for lang, indexes in by_lang.items():
         lexicon = load_lexicon(site.settings.locales_dir, lang)
+        fixes = load_fixes(site.settings.locales_dir, lang)
         frontend = load_frontend(site.settings.locales_dir, lang)
         choices = engines.choices(site.settings, lang)
         for number, choice in enumerate(choices, start=1):
@@ -214,6 +216,7 @@ def _speak_script(
                         choice,
                         frontend=frontend,
                         lexicon=lexicon,
+                        fixes=fixes,
                         cache=cache,
                         counts=counts,
                     )
@@ -243,10 +246,11 @@ def spoken_script(
     site: Site, edition: Edition, *, engines: Engines | None = None
 ) -> tuple[tuple[Utterance, SpokenText], ...]:
     """Every utterance of the edition's narration with the text its engine will read: after
-    the front end and the lexicon (phoneme entries only where the engine in use reads them)."""
+    the front end, the accent stage, the lexicon and the desk's one-occurrence fixes (phonemes
+    only where the engine in use reads them)."""
     engines = engines or Engines()
     script = narration_script(site, edition)
-    speakers: dict[str, tuple[Frontend, Lexicon, bool]] = {}
+    speakers: dict[str, tuple[Frontend, Lexicon, Fixes, bool]] = {}
     spoken = []
     for utterance in script.utterances:
         lang = utterance.lang
@@ -254,12 +258,14 @@ def spoken_script(
             speakers[lang] = (
                 load_frontend(site.settings.locales_dir, lang),
                 load_lexicon(site.settings.locales_dir, lang),
+                load_fixes(site.settings.locales_dir, lang),
                 engines.choices(site.settings, lang)[0].engine.accepts_phonemes,
             )
-        frontend, lexicon, phonemes = speakers[lang]
-        spoken.append(
-            (utterance, spoken_text(utterance.text, frontend, lexicon, phonemes=phonemes))
+        frontend, lexicon, fixes, phonemes = speakers[lang]
+        text = spoken_text(
+            utterance.text, frontend, lexicon, phonemes=phonemes, fixes=fixes.of(utterance.id)
         )
+        spoken.append((utterance, text))
     return tuple(spoken)
 
 
@@ -269,6 +275,7 @@ def _speak(
     *,
     frontend: Frontend,
     lexicon: Lexicon,
+    fixes: Fixes,
     cache: SpeechCache,
     counts: _Counts,
 ) -> _Spoken:
@@ -277,7 +284,13 @@ def _speak(
     The cache key holds the words the engine reads, so that editing the speech tables
     re-narrates exactly the utterances whose spoken text changes."""
     engine = choice.engine
-    spoken = spoken_text(utterance.text, frontend, lexicon, phonemes=engine.accepts_phonemes)
+    spoken = spoken_text(
+        utterance.text,
+        frontend,
+        lexicon,
+        phonemes=engine.accepts_phonemes,
+        fixes=fixes.of(utterance.id),
+    )
     key = SpeechCache.key(
         engine=engine.name,
         version=engine.version(),
