@@ -35,6 +35,7 @@ import argparse
 import gzip
 import json
 import math
+import re
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -216,14 +217,43 @@ def solver_tables(solver: Any) -> dict[str, Any]:
             word: sorted(variants) for word, variants in sorted(solver.homodict.items())
         },
         "phrases": {
-            word: pattern.pattern for word, pattern in sorted(solver.compiled_phrases.items())
+            word: _phrases(word, pattern.pattern)
+            for word, pattern in sorted(solver.compiled_phrases.items())
         },
     }
+
+
+_BEFORE = r"(?<![а-яА-ЯёЁ\-])(?:"
+_AFTER = r")(?![а-яА-ЯёЁ\-]))"
+
+
+def _phrases(word: str, pattern: str) -> list[tuple[str, list[str]]]:
+    """silero's fixed phrases of a homograph, taken back out of the regular expression it
+    compiles them into (one named group per variant, its phrases longest first), so that
+    polyedition finds them as plain strings; checked by building the expression again."""
+    assert pattern.startswith("(?P<") and pattern.endswith(_AFTER), word
+    variants = []
+    for part in pattern[4 : -len(_AFTER)].split(_AFTER + "|(?P<"):
+        name, rest = part.split(">", 1)
+        assert rest.startswith(_BEFORE), word
+        escaped = re.split(r"(?<!\\)\|", rest[len(_BEFORE) :])
+        variants.append((name, [re.sub(r"\\(.)", r"\1", phrase) for phrase in escaped]))
+    rebuilt = "|".join(
+        f"(?P<{name}>{_BEFORE}{'|'.join(map(re.escape, phrases))}{_AFTER}"
+        for name, phrases in variants
+    )
+    assert rebuilt == pattern, word
+    return variants
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DATA)
+    parser.add_argument(
+        "--tables-only",
+        action="store_true",
+        help="write the word accentor and the solver's tables, not its ONNX model",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     from silero_stress import load_accentor
@@ -232,7 +262,8 @@ def main() -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out / "ru_words.npz", **words_table(silero.accentor))
-    export_solver(silero.homosolver, out / "ru_homographs.onnx")
+    if not args.tables_only:
+        export_solver(silero.homosolver, out / "ru_homographs.onnx")
     with gzip.GzipFile(out / "ru_homographs.json.gz", "wb", mtime=0) as handle:
         handle.write(json.dumps(solver_tables(silero.homosolver), ensure_ascii=False).encode())
     text = metadata.distribution("silero-stress").read_text("licenses/LICENSE") or ""

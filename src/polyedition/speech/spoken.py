@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from polyedition.speech.accent import accent
@@ -74,12 +74,9 @@ def spoken_text(
     'Он ведёт переговоры.'
     """
     parts: list[tuple[int, str]] = []
-    normalized = [frontend.spoken(sentence) for sentence in sentences(written)]
-    accented = [accent(words, frontend.lang) for words in normalized]
+    normalized, accented = _accented(written, frontend)
     if phonemes:  # eSpeak translates the utterance's accented words in one call
-        phonemes_alone(
-            [plain(word) for text in accented for word in accented_words(text)], lexicon.lang
-        )
+        prepare([written], frontend, lexicon)
     placed, unmatched = place(accented, fixes)
     said: list[str] = []
     used: dict[str, Entry] = {}
@@ -100,3 +97,22 @@ def spoken_text(
         " ".join(accented),
         tuple(fix for fix in fixes if fix not in unmatched),
     )
+
+
+def prepare(texts: Iterable[str], frontend: Frontend, lexicon: Lexicon) -> None:
+    """Have eSpeak translate the accented words of all ``texts`` (a narration's utterances of
+    one language) in one call, which ``spoken_text`` then finds done: eSpeak is loaded once
+    for a narration rather than once per utterance."""
+    words = [
+        plain(word)
+        for written in texts
+        for text in _accented(written, frontend)[1]
+        for word in accented_words(text)
+    ]
+    phonemes_alone(words, lexicon.lang)
+
+
+def _accented(written: str, frontend: Frontend) -> tuple[list[str], list[str]]:
+    """Each sentence of ``written`` after the front end, and after the accent stage."""
+    normalized = [frontend.spoken(sentence) for sentence in sentences(written)]
+    return normalized, [accent(words, frontend.lang) for words in normalized]

@@ -51,7 +51,7 @@ from polyedition.speech.fixes import Fixes, load_fixes
 from polyedition.speech.frontend import Frontend, load_frontend
 from polyedition.speech.lexicon import Lexicon, load_lexicon
 from polyedition.speech.registry import Engines, VoiceChoice
-from polyedition.speech.spoken import SpokenText, spoken_text
+from polyedition.speech.spoken import SpokenText, prepare, spoken_text
 
 logger = logging.getLogger(__name__)
 
@@ -207,6 +207,7 @@ def _speak_script(
         lexicon = load_lexicon(site.settings.locales_dir, lang)
         fixes = load_fixes(site.settings.locales_dir, lang)
         frontend = load_frontend(site.settings.locales_dir, lang)
+        prepare([script.utterances[index].text for index in indexes], frontend, lexicon)
         choices = engines.choices(site.settings, lang)
         for number, choice in enumerate(choices, start=1):
             try:
@@ -251,17 +252,22 @@ def spoken_script(
     engines = engines or Engines()
     script = narration_script(site, edition)
     speakers: dict[str, tuple[Frontend, Lexicon, Fixes, bool]] = {}
+    for lang in dict.fromkeys(utterance.lang for utterance in script.utterances):
+        frontend = load_frontend(site.settings.locales_dir, lang)
+        lexicon = load_lexicon(site.settings.locales_dir, lang)
+        phonemes = engines.choices(site.settings, lang)[0].engine.accepts_phonemes
+        if phonemes:
+            texts = [utterance.text for utterance in script.utterances if utterance.lang == lang]
+            prepare(texts, frontend, lexicon)
+        speakers[lang] = (
+            frontend,
+            lexicon,
+            load_fixes(site.settings.locales_dir, lang),
+            phonemes,
+        )
     spoken = []
     for utterance in script.utterances:
-        lang = utterance.lang
-        if lang not in speakers:
-            speakers[lang] = (
-                load_frontend(site.settings.locales_dir, lang),
-                load_lexicon(site.settings.locales_dir, lang),
-                load_fixes(site.settings.locales_dir, lang),
-                engines.choices(site.settings, lang)[0].engine.accepts_phonemes,
-            )
-        frontend, lexicon, fixes, phonemes = speakers[lang]
+        frontend, lexicon, fixes, phonemes = speakers[utterance.lang]
         text = spoken_text(
             utterance.text, frontend, lexicon, phonemes=phonemes, fixes=fixes.of(utterance.id)
         )

@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from types import ModuleType
 
 logger = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ def accentor(lang: str) -> Callable[[str], str] | None:
     return None if module is None else module.accent
 
 
+@lru_cache(maxsize=8192)
 def accent(text: str, lang: str) -> str:
     """``text`` with the stress accents and letters the accentor of ``lang`` restores; the
     text itself for a language without an accentor.
@@ -59,7 +60,7 @@ def accent(text: str, lang: str) -> str:
     >>> accent("Prisoners were freed.", "en")
     'Prisoners were freed.'
     """
-    function = accentor(lang)
+    function = accentor(lang)  # a sentence met again (a narration, then its proof) is cached
     return text if function is None else function(text)
 
 

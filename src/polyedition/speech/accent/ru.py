@@ -202,7 +202,9 @@ class _Solver:
     vocab: dict[str, int]
     special: dict[str, int]
     homographs: dict[str, list[str]]
-    phrases: dict[str, str]
+    phrases: dict[str, list[tuple[str, list[str]]]]
+    """Per homograph, silero's variants in its order (``рАвно``: the capital is the stressed
+    vowel), each with its fixed phrases around ``[HOMO] word [/HOMO]``, longest first."""
 
 
 @cache
@@ -217,13 +219,38 @@ def _solver() -> _Solver:
             hint="reinstall polyedition",
         ) from exc
     vocab = {token: index for index, token in enumerate(tables["vocab"]) if token}
-    return _Solver(vocab, tables["special"], tables["homographs"], tables["phrases"])
+    phrases = {
+        word: [(name, list(texts)) for name, texts in variants]
+        for word, variants in tables["phrases"].items()
+    }
+    return _Solver(vocab, tables["special"], tables["homographs"], phrases)
 
 
-@cache
-def _phrase(word: str) -> re.Pattern[str] | None:
-    pattern = _solver().phrases.get(word)
-    return None if pattern is None else re.compile(pattern, re.IGNORECASE)
+_NOT_LETTER = frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюя-")
+
+
+def _phrase_variant(word: str, marked: str) -> str | None:
+    """The variant (``р+авно``) of the first fixed phrase of ``word`` found in ``marked``, as
+    silero's regular expression finds it: the leftmost, the earlier variant and longer phrase
+    first at one place, with no Cyrillic letter or hyphen on either side; None without one."""
+    variants = _solver().phrases.get(word)
+    if not variants:
+        return None
+    text = marked.lower()
+    best: tuple[int, int, str] | None = None
+    for order, (name, phrases) in enumerate(variants):
+        for phrase in phrases:
+            start = text.find(phrase.lower())
+            while start >= 0:
+                end = start + len(phrase)
+                if (start == 0 or text[start - 1] not in _NOT_LETTER) and (
+                    end == len(text) or text[end] not in _NOT_LETTER
+                ):
+                    break
+                start = text.find(phrase.lower(), start + 1)
+            if start >= 0 and (best is None or (start, order) < best[:2]):
+                best = (start, order, name)
+    return None if best is None else _from_group(best[2])
 
 
 @cache
@@ -263,10 +290,8 @@ def _resolve_homographs(text: str) -> dict[int, Stress]:
         before = _clean(text[: match.start()], start=True)[-(_WINDOW // 2) :]
         after = _clean(text[match.end() :], start=False)[: _WINDOW // 2]
         marked = f"{before} [HOMO] {lower} [/HOMO] {after}".strip()
-        pattern = _phrase(lower)
-        phrase = pattern.search(marked) if pattern is not None else None
-        if phrase is not None:
-            variant = _from_group(next(k for k, v in phrase.groupdict().items() if v))
+        variant = _phrase_variant(lower, marked)
+        if variant is not None:
             found[match.start()] = _variant(word, variant)
         elif lower in solver.homographs:
             pending.append((match.start(), word, _token_ids(marked)))
