@@ -150,6 +150,16 @@ def test_script_stress_prints_the_narration_as_the_voice_says_it(
     assert "сэ-шэ-а́ сня́ли са́нкции" in title
 
 
+def test_voices_stress_reads_a_paragraph_through_the_models(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = "Обе стороны ведут переговоры, и все еще стоит задаться вопросом о ее словах."
+    assert main(["--project", str(REPO), "voices", "--lang", "ru", "--stress", text]) == 0
+    assert capsys.readouterr().out == (
+        "ru  О́бе стороны́ веду́т перегово́ры, и всё ещё сто́ит зада́ться вопро́сом о её слова́х.\n"
+    )
+
+
 def test_script_json_gives_every_word_with_its_phonemes_and_the_source_of_its_stress(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -272,6 +272,7 @@ def _voice_table(settings: Settings, lang: str) -> list[str]:
 
 
 def _cmd_voices(args: argparse.Namespace, settings: Settings) -> int:
+    from polyedition.speech.accent import accent
     from polyedition.speech.espeak import EspeakEngine
     from polyedition.speech.lexicon import load_lexicon
     from polyedition.speech.stress import mark_stress, voice_stress
@@ -286,12 +287,14 @@ def _cmd_voices(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{lang}  with the lexicon: {espeak.phonemes(applied.text, lang)}")
         return EXIT_OK
     if args.stress:
-        # Where the voice stresses each word, through the lexicon: for reviewing a paragraph.
+        # Where the voice stresses each word, through the accent stage and the lexicon: for
+        # reviewing a paragraph.
         espeak = EspeakEngine()
         for lang in _languages(args, settings):
             lexicon = load_lexicon(settings.locales_dir, lang)
-            words = voice_stress(args.stress, lang, lexicon, espeak)
-            print(f"{lang}  {mark_stress(args.stress, words)}")
+            accented = accent(args.stress, lang)
+            words = voice_stress(accented, lang, lexicon, espeak)
+            print(f"{lang}  {mark_stress(accented, words)}")
         return EXIT_OK
     for lang in _languages(args, settings):
         print("\n".join(_voice_table(settings, lang)))
@@ -519,7 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--stress",
         metavar="TEXT",
         help="print TEXT with an accent (U+0301) on the vowel eSpeak stresses in each word of "
-        "two or more syllables, after the lexicon",
+        "two or more syllables (ё where it says ё), after the stress models and the lexicon",
     )
     script = command(
         "script",
