@@ -137,6 +137,22 @@ def test_the_abbreviations_are_said_with_the_stress_on_their_last_syllable(
             assert word.vowel == vowel_count(word.text) - 1, (lang, word)
 
 
+@pytest.mark.parametrize("lang", ["ru", "be", "pl", "lt"])
+def test_every_abbreviation_of_the_narration_is_stressed_on_its_last_syllable(
+    real_site: Site, lang: str
+) -> None:
+    espeak = EspeakEngine()
+    lexicon = load_lexicon(REPO / "locales", lang)
+    spelled: list[SaidWord] = []
+    for utterance, spoken in spoken_script(real_site, real_site.edition(SLUG, lang)):
+        if utterance.lang == lang and ACUTE in spoken.normalized:
+            said = proof(spoken, lang, lexicon, espeak)
+            spelled += [word for word in said.words if word.source == "speech table"]
+    assert len(spelled) >= 40  # США or its like 30 times and more, ЕС about 10
+    wrong = [word for word in spelled if word.vowel != vowel_count(word.text) - 1]
+    assert not wrong, wrong
+
+
 # --- the proofreading view --------------------------------------------------------------------
 
 
