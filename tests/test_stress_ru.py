@@ -4,6 +4,7 @@ the narration measured against a reference made independently of the model and t
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,56 @@ def test_an_accentor_module_not_written_yet_is_no_accentor(
         assert accent("Тэкст.", "xx") == "Тэкст."
     finally:
         accent_stage._module.cache_clear()
+
+
+SILERO = {
+    # scripts/convert_silero_stress.py's samples, as silero-stress 1.5 with PyTorch stresses them
+    "Меня зовут Лева Королев. Я из готов. И я уже готов открыть все ваши замки!": (
+        "Мен+я зов+ут Л+ёва Корол+ёв. +Я +из г+отов. +И +я уж+е гот+ов откр+ыть вс+е в+аши замк+и!"
+    ),
+    "Стоит задаться вопросом, сколько стоит свобода для этой страны.": (
+        "Ст+оит зад+аться вопр+осом, ск+олько ст+оит своб+ода дл+я +этой стран+ы."
+    ),
+    "Обе стороны заявили, что права человека важнее, а ее слова все еще звучат.": (
+        "+Обе сторон+ы заяв+или, чт+о прав+а челов+ека важн+ее, +а е+ё слов+а вс+ё ещ+ё звуч+ат."
+    ),
+    "Жители страны ждут перемен; страны Европы ведут переговоры.": (
+        "Ж+ители стран+ы жд+ут перем+ен; стран+ы Евр+опы вед+ут перегов+оры."
+    ),
+    "Заключенных освободили, он ведет переговоры и остается в тюрьме за решеткой.": (
+        "Заключ+ённых освобод+или, +он вед+ёт перегов+оры +и оста+ётся в тюрьм+е з+а реш+ёткой."
+    ),
+}
+
+
+def _as_accents(silero: str) -> str:
+    """silero's ``+`` before the stressed vowel as polyedition writes it: U+0301 after the
+    vowel of a word of two or more syllables, none on ё or in a word of one syllable."""
+    words = []
+    for word in silero.split(" "):
+        at = word.find("+")
+        if at >= 0 and vowel_count(word) >= 2 and "ё" not in word.lower():
+            words.append(word[:at] + word[at + 1] + ACUTE + word[at + 2 :])
+        else:
+            words.append(word.replace("+", ""))
+    return " ".join(words)
+
+
+@pytest.mark.parametrize("sentence", sorted(SILERO))
+def test_the_converted_accentor_says_what_silero_says_with_pytorch(sentence: str) -> None:
+    assert accent(sentence, "ru") == _as_accents(SILERO[sentence])
+
+
+def test_the_stress_data_ships_in_the_package_without_pytorch() -> None:
+    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"speech/accent/data/*"' in pyproject
+    assert "torch" not in pyproject and "silero" not in pyproject.split("[project.optional")[0]
+    data = Path(accent_stage.__file__).parent / "data"
+    notice = (data / "LICENSE-silero-stress.txt").read_text(encoding="utf-8")
+    assert "MIT License" in notice and "Copyright (c) 2020-present Silero Team" in notice
+    assert sum(path.stat().st_size for path in data.iterdir()) < 45_000_000
+    accent("Проверка.", "ru")
+    assert "torch" not in sys.modules
 
 
 # --- what eSpeak is given ---------------------------------------------------------------------
