@@ -25,6 +25,7 @@ from polyedition.catalogs import (
 )
 from polyedition.config import Settings
 from polyedition.errors import BuildError, PolyeditionError
+from polyedition.fsutil import files_below
 from polyedition.languages import profile
 from polyedition.model import Edition
 from polyedition.site import (
@@ -107,8 +108,9 @@ def build_lock(settings: Settings) -> Iterator[None]:
 
 def _remove_partial_files(output_dir: Path) -> None:
     """Temporary files left by a killed build (complete outputs are never touched)."""
-    for temp in output_dir.rglob(".*.tmp"):
-        temp.unlink(missing_ok=True)
+    for path in files_below(output_dir):
+        if path.name.startswith(".") and path.name.endswith(".tmp"):
+            path.unlink(missing_ok=True)
 
 
 def build(
@@ -133,8 +135,14 @@ def build(
         manifest_path = settings.cache_dir / MANIFEST
         if options.clean:
             clean_output(settings)
-        output_dir.mkdir(parents=True, exist_ok=True)
-        _remove_partial_files(output_dir)
+        try:
+            output_dir.mkdir(parents=True, exist_ok=True)
+            _remove_partial_files(output_dir)
+        except OSError as exc:
+            raise BuildError(
+                f"cannot use the output folder: {exc.strerror or exc}",
+                path=exc.filename or output_dir,
+            ) from exc
         manifest = Manifest(manifest_path)
         selected = [e for e in site.editions.values() if e.lang in options.languages]
         with contextlib.ExitStack() as stack:
@@ -433,6 +441,8 @@ def _run(
                 continue
             try:
                 result = future.result()
+                if job not in superseded:
+                    result = write_outputs(result, output_dir, site.settings.cache_dir)
             except Exception as error:
                 first_failure = first_failure or error
                 failures.append(JobFailure(job, _one_line(error)))
@@ -445,7 +455,6 @@ def _run(
                 continue
             if job in superseded:
                 continue
-            result = write_outputs(result, output_dir, site.settings.cache_dir)
             manifest.record(result)
             results.append(result)
             notify("done", result, True)
@@ -488,6 +497,8 @@ def _one_line(error: BaseException) -> str:
     """A failure as the summary shows it: an expected error's message, or what went wrong."""
     if isinstance(error, PolyeditionError):
         return f"{error.category}: {error}"
+    if isinstance(error, OSError) and error.filename:
+        return f"build: {error.filename}: {error.strerror or error}"
     if isinstance(error, BrokenProcessPool):
         return "the worker process running it died (out of memory or killed)"
     first = str(error).strip().splitlines()
