@@ -160,6 +160,22 @@ CASES = {
     "unbalanced emphasis": Case(
         "markup", SLUG, translate("summary-p1", "**" + SUMMARY_PL), FALLBACK, SUMMARY, SUMMARY_EN
     ),
+    "control character": Case(
+        "characters",
+        SLUG,
+        translate("summary-p1", SUMMARY_PL + "\x01"),
+        FALLBACK,
+        SUMMARY,
+        SUMMARY_EN,
+    ),
+    "lone percent sign": Case(
+        "percent",
+        UI_DOMAIN,
+        replace('msgstr "Autor: %(author)s', 'msgstr "100% Autor: %(author)s'),
+        THEME,
+        BYLINE,
+        "Autor: Polyedition Newsroom",
+    ),
     "glossary term": Case(
         "glossary",
         SLUG,

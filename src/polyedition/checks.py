@@ -12,6 +12,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog, Message
 
 from polyedition.catalogs import (
+    UI_DOMAIN,
     domains,
     header_line,
     header_problems,
@@ -38,11 +39,13 @@ CHECKS: dict[str, str] = {
     "untranslated-copy": "a translation is a copy of the English source",
     "placeholders": "a translation lost or invented a placeholder",
     "markup": "a translation's inline Markdown differs from the source's",
+    "characters": "a translation holds a control character that no XML output can carry",
+    "percent": "an interface translation has a lone '%' (write '%%' for a percent sign)",
     "glossary": "a glossary term is not in its approved form",
 }
 """Every kind of finding ``check`` reports, by the name it prints in brackets."""
 
-RENDER_BREAKING = frozenset({"plural-forms", "placeholders", "markup"})
+RENDER_BREAKING = frozenset({"plural-forms", "placeholders", "markup", "characters", "percent"})
 """Findings that make a translation unpublishable: it would crash or garble a page. The build
 publishes the source text for such a message instead, marked like any fallback."""
 
@@ -53,6 +56,28 @@ _LINK_TARGET = re.compile(r"\]\(([^)\s]+)")
 _CODE_SPAN = re.compile(r"`+[^`]+`+")
 _EMPHASIS = re.compile(r"(?<![\w*_])(\*\*|__|\*|_)(?=\S)")
 _LETTER = re.compile(r"[^\W\d_]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot hold (EPUB, PDF metadata, feeds): C0 controls but tab and line
+ends, surrogates, and the noncharacters U+FFFE and U+FFFF."""
+_FORMAT_TOKEN = re.compile(r"%%|%\(\w+\)[#0\- +]*\d*(?:\.\d+)?[sdifrxXeEgGc]|%[sdif]")
+
+
+def bad_characters(text: str) -> list[str]:
+    """The characters of ``text`` that XML cannot carry, as U+ codes.
+
+    >>> bad_characters("ok\tfine\x01 and \ufffe")
+    ['U+0001', 'U+FFFE']
+    """
+    return [f"U+{ord(char):04X}" for char in dict.fromkeys(_NOT_XML.findall(text))]
+
+
+def lone_percent(text: str) -> bool:
+    """Whether a %-formatted string has a ``%`` that is neither ``%%`` nor a placeholder.
+
+    >>> lone_percent("100%"), lone_percent("100%% of %(count)d"), lone_percent("50 % off")
+    (True, False, True)
+    """
+    return "%" in _FORMAT_TOKEN.sub("", text)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -100,11 +125,35 @@ def _sources(message: Message) -> list[str]:
 
 
 def check_message(
-    message: Message, lang: str, *, source_lang: str, num_plurals: int, glossary: Iterable[Term]
+    message: Message,
+    lang: str,
+    *,
+    source_lang: str,
+    num_plurals: int,
+    glossary: Iterable[Term],
+    formatted: bool = False,
 ) -> Iterator[tuple[str, str]]:
-    """(check, message) pairs for one catalog entry; pure, so each rule is tested on its own."""
+    """(check, message) pairs for one catalog entry; pure, so each rule is tested on its own.
+
+    ``formatted``: the message is %-formatted when shown (every interface string is).
+    """
     strings = _strings(message)
     sources = _sources(message)
+    for index, string in enumerate(strings):
+        bad = bad_characters(string)
+        if bad:
+            yield (
+                "characters",
+                f"translation holds control character(s) {', '.join(bad)}"
+                + (f" in form {index}" if len(strings) > 1 else "")
+                + "; delete them, an editor may show nothing there",
+            )
+        if formatted and lone_percent(string) and not lone_percent(sources[0]):
+            yield (
+                "percent",
+                "a lone '%' would break the page: write '%%' for a percent sign"
+                + (f" (form {index})" if len(strings) > 1 else ""),
+            )
     is_source = lang == source_lang
     if message.fuzzy:
         yield (
@@ -215,6 +264,7 @@ def _message_findings(
             source_lang=source_lang,
             num_plurals=catalog.num_plurals,
             glossary=glossary,
+            formatted=path.stem == UI_DOMAIN,
         )
     ]
 

@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERNAL = 70
 """A bug in polyedition (sysexits' EX_SOFTWARE), not in the user's input."""
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE, what a shell reports for a program that stopped writing to a closed pipe."""
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -550,6 +552,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``polyedition script | head``): stop quietly, as cat does.
+        # Python would complain again when it flushes stdout at exit; point it at /dev/null.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except OSError as error:
+        # The file system said no (permissions, a full disk, a missing folder): one line.
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"error: {where}{error.strerror or error}", file=sys.stderr)
+        return EXIT_ERROR
     except Exception as error:
         # A traceback is for developers: the user gets one line and the way to see more.
         if args.debug:
