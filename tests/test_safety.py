@@ -3,6 +3,7 @@ symlink says; a careless setting never costs a file."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -252,3 +253,51 @@ def test_kill_9_of_a_build_leaves_no_worker_running(tmp_path: Path) -> None:
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left, f"{len(left)} worker process(es) outlived the killed build"
+
+
+@pytest.mark.slow
+def test_a_full_disk_fails_the_output_it_hit_with_its_path_and_the_rest_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from polyedition.build import BuildOptions, build
+    from polyedition.build import jobs as build_jobs
+    from polyedition.fsutil import write_if_changed
+
+    settings = copy_project(tmp_path)
+
+    def full_disk(path: Path, data: bytes) -> bool:
+        if path.suffix == ".pdf":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return write_if_changed(path, data)
+
+    monkeypatch.setattr(build_jobs, "write_if_changed", full_disk)
+    options = BuildOptions(languages=("pl",), formats=("html", "pdf"), jobs=1, warm=False)
+    report = build(settings, options)
+    pdf = settings.output_dir / "pl" / SLUG / f"{SLUG}.pl.pdf"
+    [failure] = report.failures
+    assert failure.job.kind == "pdf"
+    assert failure.message == (
+        f"build: {pdf}: cannot write: No space left on device (free disk space or fix the "
+        "folder's permissions, then build again)"
+    )
+    assert (settings.output_dir / "pl" / SLUG / "index.html").is_file()
+    assert not pdf.exists()
+
+
+@pytest.mark.slow
+def test_an_output_language_folder_linked_elsewhere_is_not_written_through(
+    tmp_path: Path,
+) -> None:
+    from polyedition.build import BuildOptions, build
+
+    settings = copy_project(tmp_path / "site")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    settings.output_dir.mkdir()
+    (settings.output_dir / "pl").symlink_to(elsewhere)
+    options = BuildOptions(languages=("pl", "en"), formats=("html",), jobs=1, warm=False)
+    report = build(settings, options)
+    assert report.failures
+    assert all("symlink" in failure.message for failure in report.failures)
+    assert list(elsewhere.iterdir()) == []
+    assert (settings.output_dir / "en" / SLUG / "index.html").is_file()

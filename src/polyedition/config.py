@@ -186,12 +186,22 @@ def load_settings(project_dir: Path) -> Settings:
     raw: Mapping[str, Any] = {}
     source = ""
     if pyproject.is_file():
-        source = pyproject.read_text(encoding="utf-8")
         try:
+            source = pyproject.read_text(encoding="utf-8")
             document = tomllib.loads(source)
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"not UTF-8: {exc}", path=pyproject) from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"invalid TOML: {exc}", path=pyproject) from exc
-        raw = document.get("tool", {}).get("polyedition", {})
+        tool = document.get("tool", {})
+        raw = tool.get("polyedition", {}) if isinstance(tool, dict) else {}
+        if not isinstance(raw, dict):
+            raise ConfigError(
+                "tool.polyedition must be a table of settings",
+                path=pyproject,
+                line=_line_of(source, "polyedition"),
+                hint="write a [tool.polyedition] section",
+            )
     return _parse(raw, project_dir, pyproject, source)
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from polyedition.config import Settings
-from polyedition.errors import PolyeditionError
+from polyedition.errors import ConfigError, PolyeditionError
+from polyedition.fsutil import is_inside
 from polyedition.theme import is_theme_source, theme_dir
 
 logger = logging.getLogger(__name__)
@@ -20,7 +21,8 @@ logger = logging.getLogger(__name__)
 WATCHED_SUFFIXES = {".po", ".md", ".html", ".txt", ".css", ".js", ".csv", ".tsv", ".toml", ".svg"}
 
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
+"""One byte range; a number too long for any file is no range (the whole file is sent)."""
 
 
 class PreviewHandler(SimpleHTTPRequestHandler):
@@ -33,6 +35,10 @@ class PreviewHandler(SimpleHTTPRequestHandler):
     def send_head(self) -> Any:
         header = self.headers.get("Range")
         path = Path(self.translate_path(self.path))
+        if "\0" in str(path) or not is_inside(path, Path(self.directory)):
+            # A NUL byte, or a symlink in output/ leading elsewhere: nothing to serve.
+            self.send_error(404, "File not found")
+            return None
         match = _RANGE.match(header or "")
         if match is None or not path.is_file():
             return super().send_head()
@@ -77,7 +83,14 @@ class PreviewHandler(SimpleHTTPRequestHandler):
 def make_server(output_dir: Path, port: int) -> ThreadingHTTPServer:
     """An HTTP server for ``output_dir`` bound to the loopback address only."""
     handler = functools.partial(PreviewHandler, directory=str(output_dir))
-    return ThreadingHTTPServer(("127.0.0.1", port), handler)
+    try:
+        return ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except (OSError, OverflowError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(
+            f"cannot serve on 127.0.0.1:{port}: {reason}",
+            hint="choose another port with --port (0 takes any free one)",
+        ) from exc
 
 
 def is_source_change(path: str) -> bool:
