@@ -109,6 +109,12 @@ CASES = {
         replace('"Plural-Forms: nplurals=3;', '"Plural-Forms: nplurals=2;'),
         ERROR,
     ),
+    "Plural-Forms expression": Case(
+        "header",
+        UI_DOMAIN,
+        replace("plural=n == 1 ? 0 :", "plural=n == 1 ? 0 : ("),
+        ERROR,
+    ),
     "unterminated string": Case(
         "syntax", UI_DOMAIN, replace('msgstr "Artykuły"', 'msgstr "Artykuły'), ERROR
     ),

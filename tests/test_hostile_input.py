@@ -17,8 +17,9 @@ from babel.messages.catalog import Catalog, Message
 
 from polyedition.checks import check_message, run_checks, withhold_broken
 from polyedition.content import parse_article, read_article
-from polyedition.errors import ContentError
+from polyedition.errors import ContentError, SpeechError
 from polyedition.pofile import lint_po, read_catalog, write_catalog
+from polyedition.speech.lexicon import parse_lexicon
 from projectkit import ARTICLE, SLUG, copy_project, edit_translation, po, project_ui_po
 
 POLYEDITION = [sys.executable, "-m", "polyedition", "--project"]
@@ -229,3 +230,17 @@ def test_fuzzed_translations_publish_well_formed_outputs_or_fail_with_a_line(
     assert "<img src=x" not in page
     if "pdf" not in failed:
         assert (folder / f"{SLUG}.pl.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_an_autolink_a_translator_adds_is_a_markup_finding() -> None:
+    assert checks_of("Podsumowanie <https://evil.example/>") == {"markup"}
+    assert checks_of("<https://x.org/>", "<https://x.org/>") == {"untranslated-copy"}
+
+
+@pytest.mark.parametrize("say", ["[[ ]]", "[[]]", "[[\t]]"])
+def test_a_lexicon_entry_with_empty_phonemes_names_its_line(tmp_path: Path, say: str) -> None:
+    path = tmp_path / "lexicon.tsv"
+    lines = ["# comment", f"Coale\t{say}"]
+    with pytest.raises(SpeechError, match="must be the whole value|one tab") as caught:
+        parse_lexicon(lines, "en", path)
+    assert (caught.value.path, caught.value.line) == (path, 2)

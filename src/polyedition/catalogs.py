@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import gettext
 import io
 import logging
 import os
@@ -463,6 +464,28 @@ def compile_catalogs(settings: Settings, langs: Iterable[str]) -> list[tuple[Pat
 _PLURAL_HEADER = re.compile(r"^\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?);?\s*$")
 
 
+def _plural_expression_problem(expression: str, nplurals: int) -> str | None:
+    """What is wrong with a Plural-Forms ``plural=`` expression, as msgfmt would reject it;
+    None when it is a valid C expression choosing a form below ``nplurals`` for every n.
+
+    >>> _plural_expression_problem("(n != 1)", 2) is None
+    True
+    >>> _plural_expression_problem("(n != 1", 2)
+    'is not a valid C expression'
+    >>> _plural_expression_problem("n", 2)
+    'gives form 2 for n=2, but nplurals is 2'
+    """
+    try:
+        choose = gettext.c2py(expression)
+        for n in range(1000):
+            form = int(choose(n))
+            if not 0 <= form < nplurals:
+                return f"gives form {form} for n={n}, but nplurals is {nplurals}"
+    except (ValueError, SyntaxError, ZeroDivisionError, RecursionError, OverflowError):
+        return "is not a valid C expression"
+    return None
+
+
 def header_problems(headers: Mapping[str, str], lang: str) -> list[str]:
     """What is wrong with a PO header for ``lang``, in words a translator can act on."""
     problems = []
@@ -479,6 +502,11 @@ def header_problems(headers: Mapping[str, str], lang: str) -> list[str]:
         problems.append(
             f"Plural-Forms header is missing or malformed: {plural_forms!r} "
             f"(expected {profile(lang).plural_forms!r})"
+        )
+    elif (wrong := _plural_expression_problem(match.group(2), int(match.group(1)))) is not None:
+        problems.append(
+            f"Plural-Forms plural expression {match.group(2)!r} {wrong} "
+            f"(use {profile(lang).plural_forms!r})"
         )
     elif int(match.group(1)) != expected:
         problems.append(

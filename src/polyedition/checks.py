@@ -52,7 +52,8 @@ publishes the source text for such a message instead, marked like any fallback."
 _PLACEHOLDER = re.compile(
     r"%\((\w+)\)[#0\- +]*\d*(?:\.\d+)?[sdifrxXeEgGc]|%[sdif]|\{\w*(?:[!:][^{}]*)?\}"
 )
-_LINK_TARGET = re.compile(r"\]\(([^)\s]+)")
+_LINK_TARGET = re.compile(r"\]\(([^)\s]+)|<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>]*)>")
+"""A link's target: ``[text](target)``, or an autolink ``<https://…>``."""
 _CODE_SPAN = re.compile(r"`+[^`]+`+")
 _EMPHASIS = re.compile(r"(?<![\w*_])(\*\*|__|\*|_)(?=\S)")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -109,10 +110,19 @@ def markup(text: str) -> Counter[str]:
     ['**', '`code`', 'https://x.org/r']
     """
     found: Counter[str] = Counter()
-    found.update(_LINK_TARGET.findall(text))
+    found.update(_link_targets(text))
     found.update(_CODE_SPAN.findall(text))
     found.update(_EMPHASIS.findall(_CODE_SPAN.sub("", text)))
     return found
+
+
+def _link_targets(text: str) -> list[str]:
+    """Where the links of inline Markdown lead.
+
+    >>> _link_targets("[a](https://x.org/a) and <https://evil.example/> or <b>")
+    ['https://x.org/a', 'https://evil.example/']
+    """
+    return [inline or auto for inline, auto in _LINK_TARGET.findall(text)]
 
 
 def _strings(message: Message) -> list[str]:
@@ -200,7 +210,7 @@ def check_message(
                 f"unknown placeholder(s) {', '.join(sorted(extra))} in form {index}",
             )
         source_markup, string_markup = markup(sources[0]), markup(string)
-        if set(_LINK_TARGET.findall(sources[0])) != set(_LINK_TARGET.findall(string)) or sum(
+        if set(_link_targets(sources[0])) != set(_link_targets(string)) or sum(
             source_markup.values()
         ) != sum(string_markup.values()):
             yield "markup", "inline Markdown (links, code, emphasis) differs from the source"

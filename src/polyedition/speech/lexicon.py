@@ -172,7 +172,7 @@ def parse_lexicon(lines: Iterable[str], lang: str, path: Path) -> Lexicon:
                 line=number,
                 hint="entries match whole words: letters and digits, apostrophes inside",
             )
-        if ("[[" in say or "]]" in say) and _PHONEMES.match(say) is None:
+        if ("[[" in say or "]]" in say) and (_PHONEMES.match(say) is None or not say[2:-2].strip()):
             raise SpeechError(
                 f"phonemes for {word!r} must be the whole value, in [[double brackets]]",
                 path=path,
