@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -20,7 +21,15 @@ from polyedition.content import parse_article, read_article
 from polyedition.errors import ContentError, SpeechError
 from polyedition.pofile import lint_po, read_catalog, write_catalog
 from polyedition.speech.lexicon import parse_lexicon
-from projectkit import ARTICLE, SLUG, copy_project, edit_translation, po, project_ui_po
+from projectkit import (
+    ARTICLE,
+    SLUG,
+    copy_project,
+    edit_translation,
+    po,
+    project_ui_po,
+    unavailable,
+)
 
 POLYEDITION = [sys.executable, "-m", "polyedition", "--project"]
 CONTROL = "\x01"
@@ -241,6 +250,46 @@ def test_an_autolink_a_translator_adds_is_a_markup_finding() -> None:
 def test_a_lexicon_entry_with_empty_phonemes_names_its_line(tmp_path: Path, say: str) -> None:
     path = tmp_path / "lexicon.tsv"
     lines = ["# comment", f"Coale\t{say}"]
-    with pytest.raises(SpeechError, match="must be the whole value|one tab") as caught:
+    with pytest.raises(SpeechError, match=r"must be the whole value|one tab") as caught:
         parse_lexicon(lines, "en", path)
     assert (caught.value.path, caught.value.line) == (path, 2)
+
+
+def test_a_narration_longer_than_the_setting_gets_a_warning_naming_the_edition(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from polyedition.build.plan import load_site
+    from polyedition.build.run import _warn_long_narrations
+
+    settings = copy_project(tmp_path)
+    site = load_site(settings)
+    pl = site.editions[(SLUG, "pl")]
+    with caplog.at_level("WARNING"):
+        _warn_long_narrations([pl], 20000)
+        assert not caplog.records  # the real article is far shorter
+        _warn_long_narrations([pl], 1000)
+    [record] = caplog.records
+    assert record.getMessage().startswith(f"pl/{SLUG}: {pl.stats.total_words} words, about ")
+    assert "narration-warn-words = 1000" in record.getMessage()
+
+
+@pytest.mark.slow
+def test_a_word_longer_than_the_line_breaks_in_the_pdf_instead_of_running_off_the_page(
+    tmp_path: Path,
+) -> None:
+    if shutil.which("pdftotext") is None:
+        unavailable("pdftotext is not installed (apt-get install poppler-utils)")
+    settings = copy_project(tmp_path)
+    edit_translation(settings, "pl", "summary-p1", "Początek " + "W" * 3000 + " koniec.")
+    result = subprocess.run(
+        [*POLYEDITION, str(tmp_path), "build", "--lang", "pl", "--format", "pdf", "--no-warm"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    pdf = settings.output_dir / "pl" / SLUG / f"{SLUG}.pl.pdf"
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert text.count("W") >= 3000  # every letter is on a page

@@ -101,6 +101,9 @@ class Settings:
     """… or while it was used within this many days; after both, the build removes it."""
     warm_workers_minutes: float = 10.0
     """How long the warm workers (``build.warm``) wait for the next build; 0: none."""
+    narration_warn_words: int = 20000
+    """Above this many words an edition's narration gets a warning before it is made (about
+    two and a quarter hours of audio at the voices' pace); 0: never warn."""
     scheduler: str | None = None
     """A Dask scheduler to build on (``tcp://host:8786``, or ``local:N``); None: this machine."""
     pauses: Pauses = Pauses()
@@ -161,6 +164,7 @@ _NUMBER_KEYS = {
     "cache-keep-builds": "cache_keep_builds",
     "cache-keep-days": "cache_keep_days",
     "warm-workers-minutes": "warm_workers_minutes",
+    "narration-warn-words": "narration_warn_words",
 }
 _TOP_KEYS = {
     "source-language",
@@ -260,6 +264,8 @@ def _parse(raw: Mapping[str, Any], project_dir: Path, pyproject: Path, source: s
             raise fail(f"tool.polyedition.{key} must be a number, 0 or more", key)
         if attr == "cache_keep_builds" and not isinstance(value, int):
             raise fail(f"tool.polyedition.{key} must be a whole number of builds", key)
+        if attr == "narration_warn_words" and not isinstance(value, int):
+            raise fail(f"tool.polyedition.{key} must be a whole number of words", key)
         values[attr] = value
     scheduler = raw.get("scheduler")
     if scheduler is not None and (not isinstance(scheduler, str) or not scheduler.strip()):

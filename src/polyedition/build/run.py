@@ -145,6 +145,8 @@ def build(
             ) from exc
         manifest = Manifest(manifest_path)
         selected = [e for e in site.editions.values() if e.lang in options.languages]
+        if "mp3" in options.formats:
+            _warn_long_narrations(selected, settings.narration_warn_words)
         with contextlib.ExitStack() as stack:
             pool = executor or stack.enter_context(_executor(options, settings))
             try:
@@ -491,6 +493,27 @@ def _read_outputs(output_dir: Path, *paths: PurePosixPath) -> dict[PurePosixPath
             f"cannot read {exc.filename}: {exc.strerror}",
             hint="build the narration again (--format mp3)",
         ) from exc
+
+
+WORDS_PER_MINUTE = 145
+"""A newsreader's pace, for telling how long a narration will be."""
+
+
+def _warn_long_narrations(editions: list[Edition], limit: int) -> None:
+    """A warning for each edition whose narration will be longer than ``limit`` words: it
+    takes long to make, fills the speech cache, and few listeners hear it to the end."""
+    for edition in editions:
+        words = edition.stats.total_words
+        if limit and words > limit:
+            logger.warning(
+                "%s/%s: %d words, about %.1f hours of narration (more than "
+                "narration-warn-words = %d); consider splitting the article",
+                edition.lang,
+                edition.slug,
+                words,
+                words / WORDS_PER_MINUTE / 60,
+                limit,
+            )
 
 
 def _one_line(error: BaseException) -> str:
