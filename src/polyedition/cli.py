@@ -78,12 +78,66 @@ def _cmd_init(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_update(args: argparse.Namespace, settings: Settings) -> int:
     from polyedition.catalogs import update_catalogs
 
-    for result in update_catalogs(settings, _languages(args, settings)):
+    langs = _languages(args, settings)
+    for result in update_catalogs(settings, langs, use_memory=not args.no_memory):
+        recalled = result.memory_exact + result.memory_fuzzy
+        memory = (
+            f", {recalled} from memory ({result.memory_exact} exact, {result.memory_fuzzy} fuzzy)"
+            if recalled
+            else ""
+        )
         print(
             f"{_show(result.path, settings)}: {result.kept} kept, {result.fuzzy} fuzzy, "
-            f"{result.new} new, {result.obsolete} obsolete"
+            f"{result.new} new, {result.obsolete} obsolete{memory}"
             + ("" if result.written else " (unchanged)")
         )
+    return EXIT_OK
+
+
+def _cmd_tm(args: argparse.Namespace, settings: Settings) -> int:
+    from polyedition.catalogs import memory_files
+    from polyedition.memory import load_memory
+
+    lang = settings.require_language(args.lang)
+    memory = load_memory(lang, memory_files(settings, lang))
+    matches = memory.search(args.text, threshold=args.min / 100, containing=True)[: args.limit]
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "score": round(match.score, 4),
+                        "exact": match.exact,
+                        "contains": match.contains,
+                        "source": match.entry.source,
+                        "translation": match.entry.translation,
+                        "path": _show(match.entry.path, settings),
+                        "line": match.entry.line,
+                        "context": match.entry.context,
+                        "obsolete": match.entry.obsolete,
+                    }
+                    for match in matches
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    for match in matches:
+        entry = match.entry
+        where = f"{_show(entry.path, settings)}:{entry.line}"
+        extra = "".join(
+            [f"  [{entry.context}]" if entry.context else "", "  (obsolete)" * entry.obsolete]
+        )
+        translation = entry.translation
+        if not isinstance(translation, str):
+            translation = " | ".join(translation)
+        score = "contains" if match.contains else f"{match.score:4.0%}"
+        print(f"{score}  {where}{extra}")
+        print(f"      en: {entry.source}")
+        print(f"      {lang}: {translation}")
+    summary = f"{len(matches)} match(es)" if matches else f"no match of {args.min}% or more"
+    print(f"{summary} in {len(memory)} translations", file=sys.stderr)
     return EXIT_OK
 
 
@@ -394,6 +448,28 @@ def build_parser() -> argparse.ArgumentParser:
         "(edited messages become fuzzy, removed ones obsolete).",
     )
     lang_option(update)
+    update.add_argument(
+        "--no-memory",
+        action="store_true",
+        help="leave new messages empty instead of filling them from the translation memory",
+    )
+    tm = command(
+        "tm",
+        _cmd_tm,
+        "Search the translation memory (every catalog of a language, obsolete entries "
+        "included) for translations of TEXT, best match first.",
+    )
+    tm.add_argument("--lang", required=True, metavar="L", help="the language to search")
+    tm.add_argument("text", metavar="TEXT", help="the English text to look for")
+    tm.add_argument(
+        "--min",
+        type=int,
+        default=50,
+        metavar="PERCENT",
+        help="lowest similarity to list, word-level (default 50; update fills from 75)",
+    )
+    tm.add_argument("--limit", type=int, default=10, metavar="N", help="at most N (default 10)")
+    tm.add_argument("--json", action="store_true", help="print JSON for tools")
     compile_ = command(
         "compile", _cmd_compile, "Compile PO catalogs to MO (skips up-to-date ones)."
     )
