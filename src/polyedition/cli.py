@@ -380,6 +380,28 @@ def _cmd_script(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _cmd_review(args: argparse.Namespace, settings: Settings) -> int:
+    from polyedition.fsutil import write_if_changed
+    from polyedition.review.collect import collect_review
+    from polyedition.review.model import Filter
+    from polyedition.review.page import review_html, review_json
+
+    review = collect_review(settings, args.lang, since=args.since)
+    only = tuple(Filter(kind) for kind in args.only or ())
+    if Filter.CHANGED in only and not args.since:
+        print("review: --only changed needs --since DATE or --since REVISION", file=sys.stderr)
+        return EXIT_ERROR
+    review = review.filtered(only)
+    if args.json:
+        print(review_json(review))
+        return EXIT_OK
+    page = settings.cache_dir / "review" / f"{review.lang}.html"
+    write_if_changed(page, review_html(review, page).encode("utf-8"))
+    rows = sum(len(article.rows) for article in review.articles)
+    print(f"{_show(page, settings)}: {rows} segment(s); open {page.resolve().as_uri()}")
+    return EXIT_OK
+
+
 def _show(path: Path, settings: Settings) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd()))
@@ -571,6 +593,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="show only the sentences the speech front end or the lexicon change: "
         "written (-), then spoken (+)",
     )
+    review = command(
+        "review",
+        _cmd_review,
+        "Write a local review page for a language desk: per segment the English, the "
+        "translation, the narration as spoken with its audio, the check findings and the PO "
+        "line (in .cache/review/, not published).",
+    )
+    review.add_argument("--lang", required=True, metavar="L", help="the language to review")
+    review.add_argument(
+        "--since",
+        metavar="DATE|REV",
+        help="mark the messages whose PO lines changed after a date (YYYY-MM-DD) or a git "
+        "revision (git blame)",
+    )
+    review.add_argument(
+        "--only",
+        action="append",
+        choices=["fuzzy", "untranslated", "findings", "spoken", "changed"],
+        help="keep only these segments (repeatable; each must hold); the page filters too",
+    )
+    review.add_argument("--json", action="store_true", help="print the rows as JSON for tools")
     return parser
 
 
