@@ -28,6 +28,8 @@ EXIT_INTERNAL = 70
 """A bug in polyedition (sysexits' EX_SOFTWARE), not in the user's input."""
 
 Handler = Callable[[argparse.Namespace, Settings], int]
+REVIEW_FOLDER = "review"
+"""The folder of ``.cache/`` where ``review`` writes its pages (``serve`` shows them too)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -260,7 +262,7 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from polyedition.build import build
     from polyedition.console import PlainProgress
-    from polyedition.serve import make_server, watch_and_rebuild
+    from polyedition.serve import REVIEW_PREFIX, make_server, watch_and_rebuild
 
     options = _build_options(args, settings)
 
@@ -271,9 +273,12 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if not (settings.output_dir / "index.html").exists() or args.watch:
         rebuild()
-    server = make_server(settings.output_dir, args.port)
+    server = make_server(
+        settings.output_dir, args.port, review_dir=settings.cache_dir / REVIEW_FOLDER
+    )
     host, port = server.server_address[:2]
     print(f"Serving {_show(settings.output_dir, settings)} at http://{host!s}:{port}/", flush=True)
+    print(f"Review pages ('polyedition review --lang L') at http://{host!s}:{port}{REVIEW_PREFIX}")
     stop = threading.Event()
     thread = threading.Thread(target=server.serve_forever, name="preview-server", daemon=True)
     thread.start()
@@ -395,7 +400,7 @@ def _cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(review_json(review))
         return EXIT_OK
-    page = settings.cache_dir / "review" / f"{review.lang}.html"
+    page = settings.cache_dir / REVIEW_FOLDER / f"{review.lang}.html"
     write_if_changed(page, review_html(review, page).encode("utf-8"))
     rows = sum(len(article.rows) for article in review.articles)
     print(f"{_show(page, settings)}: {rows} segment(s); open {page.resolve().as_uri()}")

@@ -1,9 +1,11 @@
 """The review page opened from disk: axe finds nothing, nothing is fetched from elsewhere, and a
-desk filters the rows and plays one segment's audio with the keyboard alone."""
+desk filters the rows and plays one segment's audio with the keyboard alone (from disk, and
+through ``polyedition serve``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from browser.test_axe import OPTIONS, describe
 from fakes.desk import FUZZY, desk_project
 from polyedition.review.collect import collect_review
 from polyedition.review.page import review_html
+from polyedition.serve import REVIEW_PREFIX, make_server
 
 SEGMENT = "bialiatski"
 """A heading: one sentence, so its span is one cue."""
@@ -70,11 +73,24 @@ def test_a_desk_filters_the_rows_with_the_keyboard(
     assert "Showing 1 of" in page.locator("#shown").inner_text()
 
 
+@pytest.fixture(scope="module")
+def served(review_page: Path) -> Iterator[str]:
+    """The project's output/ and review pages as ``polyedition serve`` shows them."""
+    project = review_page.parent.parent.parent
+    server = make_server(project / "output", 0, review_dir=review_page.parent)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}{REVIEW_PREFIX}{review_page.name}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("where", ["disk", "serve"])
 def test_a_play_button_plays_exactly_its_segment(
-    new_page: Callable[..., Any], review_page: Path
+    new_page: Callable[..., Any], review_page: Path, served: str, where: str
 ) -> None:
     page = new_page()
-    page.goto(review_page.as_uri())
+    page.goto(review_page.as_uri() if where == "disk" else served)
     button = page.locator(f'tr[id$="--{SEGMENT}"] button.play')
     start, end = (
         float(button.get_attribute("data-start") or 0),

@@ -7,6 +7,12 @@
   const shown = document.getElementById("shown");
   const announce = document.getElementById("player-status");
   form.hidden = false;
+  if (location.protocol !== "file:") {
+    // Served by ``polyedition serve`` under /_review/: output/ is the server's root.
+    for (const audio of document.querySelectorAll("audio[data-served-src]")) {
+      audio.src = audio.dataset.servedSrc;
+    }
+  }
 
   const applyFilters = () => {
     const wanted = Array.from(form.querySelectorAll("input:checked"), (box) => box.value);

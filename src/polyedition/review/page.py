@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from polyedition.review.collect import relative_url
 from polyedition.review.model import Filter, Review, Row
+from polyedition.site import mp3_path
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,8 @@ def _environment() -> jinja2.Environment:
 
 
 def review_html(review: Review, page: Path) -> str:
-    """The review page, to be written at ``page`` (links to the MP3s are relative to it)."""
+    """The review page, to be written at ``page`` (links to the MP3s are relative to it; when
+    ``serve`` shows it under ``/_review/``, its script points them at the served ones)."""
     counts = {
         kind: sum(row.matches(kind) for article in review.articles for row in article.rows)
         for kind in Filter
@@ -70,6 +72,10 @@ def review_html(review: Review, page: Path) -> str:
             total=sum(len(article.rows) for article in review.articles),
             mp3_url={
                 article.slug: relative_url(article.mp3, page.parent) if article.mp3 else ""
+                for article in review.articles
+            },
+            served_url={
+                article.slug: f"../{mp3_path(review.lang, article.slug)}"
                 for article in review.articles
             },
             where=lambda path: _relative(path, review.project),
