@@ -3,6 +3,7 @@ narration as spoken, its span of the MP3, the check findings and the PO line to 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import os
@@ -128,11 +129,17 @@ def test_filters_keep_the_rows_that_pass_every_one(review: Review) -> None:
     ]
 
 
-def test_the_page_escapes_a_translators_markup(project: Settings, tmp_path: Path) -> None:
-    review = collect_review(project, "be")
-    page = review_html(review, tmp_path / "be.html")
-    assert "<script>\n" in page and page.count("<script") == 1
-    assert 'src="' not in page.replace(f'src="{_mp3_url(project, tmp_path)}"', "")
+def test_the_page_escapes_a_translators_markup_and_links_only_local_files(
+    project: Settings, review: Review, tmp_path: Path
+) -> None:
+    [article] = review.articles
+    hostile = dataclasses.replace(article.rows[0], translation="<script>alert(1)</script>")
+    rows = (hostile, *article.rows[1:])
+    tampered = dataclasses.replace(review, articles=(dataclasses.replace(article, rows=rows),))
+    page = review_html(tampered, tmp_path / "be.html")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.count("<script") == 1  # the page's own, inline
+    assert f'src="{_mp3_url(project, tmp_path)}"' in page
     assert "http://" not in page and "https://" not in page
 
 

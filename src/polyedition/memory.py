@@ -145,14 +145,15 @@ class TranslationMemory:
 
     def best(self, message: Message, *, exclude: Path | None = None) -> MemoryMatch | None:
         """The best translation for a catalog message: an exact match if there is one, else
-        the closest at or above :data:`FUZZY_THRESHOLD`; never an entry of the message itself
-        (same context in ``exclude``, the file being updated)."""
+        the closest at or above :data:`FUZZY_THRESHOLD`; never an entry of the segment itself
+        (the same context in ``exclude``, the file being updated)."""
         source = message.id if isinstance(message.id, str) else message.id[0]
         plural = message.pluralizable
         for match in self.search(source, threshold=FUZZY_THRESHOLD, plural=plural):
             entry = match.entry
-            if exclude is not None and entry.path == exclude and entry.context == message.context:
-                continue
+            own = message.context is not None and entry.context == message.context
+            if own and entry.path == exclude:
+                continue  # the segment's own earlier text: ``update`` offers that already
             other_plural = isinstance(message.id, tuple) and entry.plural_source != message.id[1]
             if match.exact and other_plural:
                 return MemoryMatch(entry, 0.99)  # the same singular, another plural: review it
