@@ -50,12 +50,26 @@ def test_every_message_of_the_article_is_a_row_naming_its_po_line(
 ) -> None:
     catalog = read_catalog(po(project, "be"), locale="be")
     [article] = review.articles
-    assert [row.id for row in article.rows] == [str(m.context) for m in catalog if m.id]
+    from_catalog = [row.id for row in article.rows if row.path == po(project, "be")]
+    assert from_catalog == [str(m.context) for m in catalog if m.id]
     row = _rows(review)["lead-p2"]
     assert (row.path, row.line) == (po(project, "be"), _po_line(po(project, "be"), "lead-p2"))
     assert row.source.startswith("In the heart of Eastern Europe")
     assert row.translation.startswith("У Беларусі, у самым сэрцы")
     assert row.state is State.TRANSLATED
+
+
+def test_the_spoken_byline_follows_the_headline_and_names_its_interface_message(
+    review: Review,
+) -> None:
+    title, byline = review.articles[0].rows[:2]
+    assert (title.id, byline.id) == ("title", "byline")
+    assert byline.path.name == "ui.po" and byline.source.startswith("By %(author)s.")
+    lines = byline.path.read_text(encoding="utf-8").splitlines()
+    assert lines[byline.line - 1] == f'msgid "{byline.source}"'
+    assert byline.spoken is not None and byline.spoken.text.replace(ACUTE, "").startswith("Аўтар")
+    assert byline.audio is not None and title.audio is not None
+    assert byline.audio.start >= title.audio.end
 
 
 def test_a_fuzzy_row_shows_what_changed_in_the_english(review: Review) -> None:
@@ -184,9 +198,10 @@ def test_since_a_revision_or_a_date_marks_the_messages_whose_lines_changed(
     write_catalog(path, catalog)
     for since in ("HEAD", "2026-11-02"):
         rows = collect_review(settings, "be", since=since).articles[0].rows
-        assert [row.id for row in rows if row.changed] == ["bialiatski-p2"], since
+        changed = [row.id for row in rows if row.changed and row.path == path]
+        assert changed == ["bialiatski-p2"], since
     rows = collect_review(settings, "be", since="2026-10-01").articles[0].rows
-    assert all(row.changed for row in rows)
+    assert all(row.changed for row in rows if row.path == path)
     with pytest.raises(ConfigError, match="neither a date"):
         collect_review(settings, "be", since="no-such-branch")
 

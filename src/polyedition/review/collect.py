@@ -13,19 +13,28 @@ import logging
 import os
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 
 from polyedition.build import load_editions
-from polyedition.catalogs import load_articles, load_catalog, message_key, po_path
+from polyedition.catalogs import (
+    UI_DOMAIN,
+    load_articles,
+    load_catalog,
+    message_key,
+    po_path,
+    ui_catalog_files,
+)
 from polyedition.checks import check_catalog
 from polyedition.config import Settings
 from polyedition.errors import CatalogError
-from polyedition.glossary import load_glossary
+from polyedition.glossary import Term, load_glossary
 from polyedition.languages import profile
+from polyedition.pofile import read_catalog
 from polyedition.render.audio.narrate import spoken_script
-from polyedition.render.audio.script import Utterance
+from polyedition.render.audio.script import BYLINE_ID, BYLINE_TEMPLATE, Utterance
 from polyedition.render.audio.vtt import CUE_ID_SEPARATOR
 from polyedition.review.changes import changed_lines
 from polyedition.review.model import (
@@ -66,6 +75,7 @@ def collect_review(settings: Settings, lang: str, *, since: str | None = None) -
     engines = Engines(voices_dir=settings.voices_dir)
     marker, stress_source = stress_marker(settings, lang, engines)
     glossary = load_glossary(settings.locales_dir, settings.source_language)
+    byline = _byline_message(settings, lang, glossary, since)
     articles = []
     for article, edition in zip(load_articles(settings), editions, strict=True):
         path = po_path(settings, lang, article.slug)
@@ -103,6 +113,21 @@ def collect_review(settings: Settings, lang: str, *, since: str | None = None) -
             )
             for number, message in enumerate(m for m in catalog if m.id)
         )
+        if byline is not None and BYLINE_ID in narration:
+            spoken_byline = _row(
+                byline.message,
+                slug=article.slug,
+                number=0,
+                path=byline.path,
+                narrated=narration[BYLINE_ID],
+                cues=cues,
+                findings=list(byline.findings),
+                changed=byline.changed,
+                marker=marker,
+                lang=lang,
+                segment_id=BYLINE_ID,
+            )
+            rows = _after_title(rows, spoken_byline)
         title = edition.title.text
         articles.append(ArticleReview(article.slug, title, path, mp3 if cues else None, note, rows))
     return Review(
@@ -153,8 +178,9 @@ def _row(
     changed: frozenset[int] | None,
     marker: StressMarker | None,
     lang: str,
+    segment_id: str | None = None,
 ) -> Row:
-    context = str(message.context or "")
+    context = segment_id or str(message.context or "")
     source = message_key(message)
     string = message.string
     translation = string if isinstance(string, str) else " | ".join(string or ())
@@ -185,6 +211,46 @@ def _row(
         findings=tuple(findings),
         changed=None if changed is None else line in changed,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _UiMessage:
+    path: Path
+    message: Message
+    findings: tuple[Finding, ...]
+    changed: frozenset[int] | None
+
+
+def _byline_message(
+    settings: Settings, lang: str, glossary: list[Term], since: str | None
+) -> _UiMessage | None:
+    """The interface message the spoken byline is made of (``narration/byline.txt``), from the
+    catalog whose translation the narration uses: the project's own ``ui.po`` before the
+    theme's."""
+    found = None
+    for path in ui_catalog_files(settings, lang):  # the theme's first, the project's last
+        catalog = read_catalog(path, locale=lang, domain=UI_DOMAIN)
+        for message in catalog:
+            locations = [where for where, _ in message.locations]
+            if not message.id or not any(w.endswith(BYLINE_TEMPLATE) for w in locations):
+                continue
+            if found is None or (message.string and not message.fuzzy):
+                line = int(message.lineno or 1)
+                findings = tuple(
+                    Finding(f.check, f.message)
+                    for f in check_catalog(path, catalog, lang, settings.source_language, glossary)
+                    if f.line == line
+                )
+                changed = _changed_messages(path, catalog, since) if since else None
+                found = _UiMessage(path, message, findings, changed)
+            break
+    return found
+
+
+def _after_title(rows: tuple[Row, ...], row: Row) -> tuple[Row, ...]:
+    """``rows`` with ``row`` after the headline's, where the narration says the byline."""
+    after = next((n + 1 for n, r in enumerate(rows) if r.id == "title"), 0)
+    return (*rows[:after], row, *rows[after:])
 
 
 def _spoken(utterance: Utterance, said: SpokenText, marker: StressMarker | None) -> Spoken:
