@@ -133,6 +133,11 @@ def test_without_a_built_narration_the_rows_say_how_to_build_it(tmp_path: Path) 
     assert "polyedition build --lang be" in review.articles[0].audio_note
 
 
+def test_in_the_source_language_every_row_reads_as_written(project: Settings) -> None:
+    rows = collect_review(project, "en").articles[0].rows
+    assert all(row.state is State.TRANSLATED and row.translation == row.source for row in rows)
+
+
 def test_filters_keep_the_rows_that_pass_every_one(review: Review) -> None:
     fuzzy = review.filtered((Filter.FUZZY,))
     assert [row.id for row in fuzzy.articles[0].rows] == [FUZZY]

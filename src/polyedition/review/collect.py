@@ -110,6 +110,7 @@ def collect_review(settings: Settings, lang: str, *, since: str | None = None) -
                 changed=changed,
                 marker=marker,
                 lang=lang,
+                source_lang=settings.source_language,
             )
             for number, message in enumerate(m for m in catalog if m.id)
         )
@@ -125,6 +126,7 @@ def collect_review(settings: Settings, lang: str, *, since: str | None = None) -
                 changed=byline.changed,
                 marker=marker,
                 lang=lang,
+                source_lang=settings.source_language,
                 segment_id=BYLINE_ID,
             )
             rows = _after_title(rows, spoken_byline)
@@ -178,12 +180,15 @@ def _row(
     changed: frozenset[int] | None,
     marker: StressMarker | None,
     lang: str,
+    source_lang: str,
     segment_id: str | None = None,
 ) -> Row:
     context = segment_id or str(message.context or "")
     source = message_key(message)
     string = message.string
     translation = string if isinstance(string, str) else " | ".join(string or ())
+    if lang == source_lang and not translation:
+        translation = source  # an empty msgstr in the source language means "as written"
     state = (
         State.FUZZY if message.fuzzy else State.TRANSLATED if translation else State.UNTRANSLATED
     )
