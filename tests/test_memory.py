@@ -199,6 +199,26 @@ def test_update_never_replaces_a_translation_a_human_made(project: Settings) -> 
     assert _messages(project, "ru")["key-points-r1-c1"].string == "Сколько заключенных освободили"
 
 
+def test_an_exact_match_replaces_a_fuzzy_guess_which_is_kept_as_obsolete(
+    project: Settings,
+) -> None:
+    """A paragraph edited into a sentence translated elsewhere takes that translation; its old
+    one, which no longer fits, stays in the catalog as ``#~``."""
+    first = project.content_dir / SLUG / "article.md"
+    source = first.read_text(encoding="utf-8")
+    old = _first_article_paragraph(project, "kolesnikova-p2")
+    elsewhere = _first_article_paragraph(project, "us-sanctions-p2")
+    first.write_text(source.replace(old, elsewhere), encoding="utf-8")
+    extract(project)
+    [result] = [r for r in update_catalogs(project, ["lt"]) if r.path == po(project, "lt")]
+    assert (result.memory_exact, result.fuzzy) == (1, 0)
+    catalog = read_catalog(po(project, "lt"), locale="lt")
+    message = next(m for m in catalog if m.context == "kolesnikova-p2")
+    assert not message.fuzzy
+    assert message.string == _translation_of(project, "lt", "us-sanctions-p2")
+    assert [m.id for m in catalog.obsolete.values()] == [old]
+
+
 def test_an_obsolete_translation_is_remembered(project: Settings) -> None:
     """A paragraph removed from the first article lives on as ``#~``; the second one reuses it."""
     first = project.content_dir / SLUG / "article.md"

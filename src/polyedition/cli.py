@@ -471,8 +471,8 @@ def build_parser() -> argparse.ArgumentParser:
     update = command(
         "update",
         _cmd_update,
-        "Merge the POTs into the PO catalogs "
-        "(edited messages become fuzzy, removed ones obsolete).",
+        "Merge the POTs into the PO catalogs (edited messages become fuzzy, removed ones "
+        "obsolete, untranslated ones are filled from the translation memory).",
     )
     lang_option(update)
     update.add_argument(
