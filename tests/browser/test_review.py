@@ -4,6 +4,8 @@ through ``polyedition serve``)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -41,6 +43,24 @@ def test_the_review_page_has_no_axe_violations_in_light_or_dark(
         results = page.evaluate("options => axe.run(document, options)", OPTIONS)
         assert results["passes"], "axe ran no check at all"
         assert results["violations"] == [], f"{scheme}:\n{describe(results['violations'])}"
+
+
+def test_the_nu_checker_finds_no_error_in_the_review_page(
+    vnu: list[str], review_page: Path
+) -> None:
+    result = subprocess.run(
+        [*vnu, "--format", "json", "--exit-zero-always", str(review_page)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    errors = [
+        f"{m.get('lastLine')}: {m['message']}"
+        for m in json.loads(result.stderr)["messages"]
+        if m["type"] in {"error", "non-document-error"}
+    ]
+    assert errors == []
 
 
 def test_the_review_page_loads_nothing_but_files_beside_the_project(
