@@ -246,7 +246,9 @@ def _byline_message(
                     for f in check_catalog(path, catalog, lang, settings.source_language, glossary)
                     if f.line == line
                 )
-                changed = _changed_messages(path, catalog, since) if since else None
+                # The theme's catalog of an installed polyedition is not the project's to date.
+                ours = path.resolve().is_relative_to(settings.project_dir)
+                changed = _changed_messages(path, catalog, since) if since and ours else None
                 found = _UiMessage(path, message, findings, changed)
             break
     return found
