@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from polyedition.errors import ConfigError
-from polyedition.serve import is_source_change, make_server
+from polyedition.serve import REVIEW_PREFIX, is_source_change, make_server
 
 
 @pytest.fixture
@@ -52,6 +52,31 @@ def test_an_unsatisfiable_range_is_416(base_url: str) -> None:
         urllib.request.urlopen(request, timeout=10)
     assert caught.value.code == 416
     caught.value.close()
+
+
+def test_review_pages_are_served_under_their_own_prefix_and_nothing_else_of_the_cache(
+    tmp_path: Path,
+) -> None:
+    output, review = tmp_path / "output", tmp_path / ".cache" / "review"
+    output.mkdir()
+    review.mkdir(parents=True)
+    (review / "be.html").write_text("review", encoding="utf-8")
+    (tmp_path / ".cache" / "secret.txt").write_text("no", encoding="utf-8")
+    server = make_server(output, 0, review_dir=review)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with urllib.request.urlopen(base + REVIEW_PREFIX + "be.html", timeout=10) as response:
+            assert response.read() == b"review"
+        for escape in ("../secret.txt", "%2e%2e/secret.txt"):
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                urllib.request.urlopen(base + REVIEW_PREFIX + escape, timeout=10)
+            assert caught.value.code == 404
+            caught.value.close()
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.mark.parametrize(
