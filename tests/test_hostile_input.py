@@ -293,3 +293,82 @@ def test_a_word_longer_than_the_line_breaks_in_the_pdf_instead_of_running_off_th
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert text.count("W") >= 3000  # every letter is on a page
+
+
+@pytest.mark.slow
+def test_a_10000_letter_word_is_not_spelled_out_and_the_narration_warns(tmp_path: Path) -> None:
+    settings = copy_project(tmp_path, warm_speech=True)
+    command = [*POLYEDITION, str(tmp_path), "build", "--json", "--lang", "pl"]
+    command += ["--format", "mp3", "--no-warm"]
+
+    def duration() -> tuple[float, str]:
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stderr
+        [row] = [row for row in json.loads(result.stdout)["outputs"] if row["format"] == "mp3"]
+        return float(row["audio_duration"]), result.stderr
+
+    before, _ = duration()
+    edit_translation(settings, "pl", "summary-p1", "Początek " + "W" * 10_000 + " koniec.")
+    after, warnings = duration()
+    assert "summary-p1" in warnings
+    assert "not saying 1 word(s) longer than 40 letters" in warnings
+    assert after < before  # the paragraph is shorter now, not ten minutes longer
+
+
+TABLE_PIECES = [
+    "abbr",
+    "case",
+    "year",
+    "day",
+    "noun",
+    "month",
+    "unit",
+    "word",
+    "США",
+    "сэ-шэ-А́",
+    "nom",
+    "gen",
+    "acc loc",
+    "range",
+    "point",
+    "",
+    " ",
+    "\t",
+    "[[",
+    "]]",
+    "[[ ]]",
+    "[[k'oUl]]",
+    "\u0301",
+    "Коула",
+    "Ко́ула",
+    "a\u0301\u0301",
+    "x" * 300,
+    "%",
+    "{}",
+    "#",
+    "\x01",
+    "\ufeff",
+    "1",
+    "-",
+]
+
+
+def fuzz_line(rng: random.Random) -> str:
+    return "\t".join(rng.choice(TABLE_PIECES) for _ in range(rng.randint(1, 5)))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_fuzzed_lexicon_and_speech_table_lines_parse_or_name_their_line(seed: int) -> None:
+    from polyedition.speech.frontend.tables import parse_tables
+
+    rng = random.Random(seed)
+    for _ in range(200):
+        lines = [fuzz_line(rng) for _ in range(rng.randint(1, 4))]
+        for parse, name in ((parse_lexicon, "lexicon.tsv"), (parse_tables, "speech.tsv")):
+            path = Path(name)
+            try:
+                parse(lines, "ru", path)
+            except SpeechError as error:
+                assert error.path == path, (lines, error)
+                assert error.line is not None and 1 <= error.line <= len(lines), (lines, error)
+                assert "\n" not in str(error)

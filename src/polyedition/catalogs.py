@@ -571,15 +571,15 @@ def header_problems(headers: Mapping[str, str], lang: str) -> list[str]:
             f"Plural-Forms header is missing or malformed: {plural_forms!r} "
             f"(expected {profile(lang).plural_forms!r})"
         )
-    elif (wrong := _plural_expression_problem(match.group(2), int(match.group(1)))) is not None:
-        problems.append(
-            f"Plural-Forms plural expression {match.group(2)!r} {wrong} "
-            f"(use {profile(lang).plural_forms!r})"
-        )
     elif int(match.group(1)) != expected:
         problems.append(
             f"Plural-Forms declares nplurals={match.group(1)}, but {profile(lang).english_name} "
             f"has {expected} (use {profile(lang).plural_forms!r})"
+        )
+    elif (wrong := _plural_expression_problem(match.group(2), expected)) is not None:
+        problems.append(
+            f"Plural-Forms plural expression {match.group(2)!r} {wrong} "
+            f"(use {profile(lang).plural_forms!r})"
         )
     return problems
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
@@ -288,6 +289,18 @@ def _speak(
     re-narrates exactly the utterances whose spoken text changes."""
     engine = choice.engine
     spoken = spoken_text(utterance.text, frontend, lexicon, phonemes=engine.accepts_phonemes)
+    said, overlong = without_overlong_words(spoken.text)
+    if overlong:
+        logger.warning(
+            "%s: segment %r: not saying %d word(s) longer than %d letters (%s…): a typo or a "
+            "missing space? A voice would spell it letter by letter",
+            utterance.lang,
+            utterance.id,
+            len(overlong),
+            LONGEST_SPOKEN_WORD,
+            overlong[0][:20],
+        )
+        spoken = replace(spoken, text=said)
     key = SpeechCache.key(
         engine=engine.name,
         version=engine.version(),
@@ -350,6 +363,25 @@ def _speak(
     else:
         counts.cached += 1
     return _Spoken(utterance, timing, spoken.sentences, engine.name, key, load)
+
+
+LONGEST_SPOKEN_WORD = 40
+"""Letters in the longest word a narration says; a longer one is not said (German's longest
+words in real use have about 40; a voice would spell a run of letters one by one)."""
+_OVERLONG = re.compile(rf"[^\W\d_]{{{LONGEST_SPOKEN_WORD + 1},}}")
+
+
+def without_overlong_words(text: str) -> tuple[str, list[str]]:
+    """``text`` with every word longer than ``LONGEST_SPOKEN_WORD`` letters blanked (spaces of
+    its length, so every offset into the text still holds), and those words.
+
+    >>> without_overlong_words("A " + "W" * 50 + " word.")[0] == "A " + " " * 50 + " word."
+    True
+    """
+    found = _OVERLONG.findall(text)
+    if not found:
+        return text, []
+    return _OVERLONG.sub(lambda match: " " * len(match.group()), text), found
 
 
 @dataclass(frozen=True, slots=True)
