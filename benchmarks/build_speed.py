@@ -101,7 +101,8 @@ def timed_build(  # type: ignore[no-untyped-def]
 
 
 def with_piper(project: Path) -> None:
-    """Narrate English with the Piper voice (its licence: see README), the rest with eSpeak."""
+    """Narrate English with the Piper voice (its licence: docs/editor/narration.md), the rest
+    with eSpeak."""
     pyproject = project / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8")
     addition = '\n[tool.polyedition.narration.en]\nengines = ["piper", "espeak"]\n'

@@ -542,7 +542,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-warm",
         action="store_true",
         help="run the jobs in new processes only, and leave no warm workers behind "
-        "(default: reuse and keep them for warm-workers-minutes; see README)",
+        "(default: reuse and keep them for warm-workers-minutes; see 'Warm workers' in the docs)",
     )
     clean = command(
         "clean",
