@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install build test lint bench clean
+.PHONY: install build test lint docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
+# The documentation site (docs/, mkdocs.yml) into site/, offline; --strict fails on a link to a
+# missing page or anchor.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir site
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/build_speed.py
 
 clean:
-	rm -rf .cache output/*/ output/index.html output/assets
+	rm -rf .cache output/*/ output/index.html output/assets site

@@ -44,6 +44,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from polyedition.build import FORMATS, BuildOptions, build, load_site  # noqa: E402
 from polyedition.content import read_article  # noqa: E402
 from polyedition.pofile import read_catalog, write_catalog  # noqa: E402
+from projectkit import ARTICLE as ARTICLE_SOURCE  # noqa: E402
 from projectkit import SLUG, copy_project, po  # noqa: E402
 
 
@@ -100,7 +101,8 @@ def timed_build(  # type: ignore[no-untyped-def]
 
 
 def with_piper(project: Path) -> None:
-    """Narrate English with the Piper voice (its licence: see README), the rest with eSpeak."""
+    """Narrate English with the Piper voice (its licence: docs/editor/narration.md), the rest
+    with eSpeak."""
     pyproject = project / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8")
     addition = '\n[tool.polyedition.narration.en]\nengines = ["piper", "espeak"]\n'
@@ -336,6 +338,51 @@ def cluster_comparison(root: Path, sizes: list[int], jobs: int) -> None:
         )
 
 
+def long_article(project: Path, copies: int) -> int:
+    """An English-only project whose article is the real one ``copies`` times over, each copy's
+    sentences made unique (a number after each full stop) so none is found in the speech
+    cache; its word count."""
+    import re
+
+    source = ARTICLE_SOURCE.read_text(encoding="utf-8")
+    fence = source.index("+++", 3) + 3
+    front, body = source[:fence], source[fence:]
+    copied = [
+        re.sub(r"\{#([a-z0-9-]+)\}", rf"{{#\1-{n}}}", body).replace(". ", f". {n + 1} ")
+        for n in range(copies)
+    ]
+    folder = project / "content" / SLUG
+    folder.mkdir(parents=True)
+    (folder / "article.md").write_text(front + "".join(copied), encoding="utf-8")
+    (project / "pyproject.toml").write_text(
+        '[tool.polyedition]\nlanguages = ["en"]\nsource-language = "en"\n'
+        "narration-warn-words = 0\n",
+        encoding="utf-8",
+    )
+    shutil.copytree(REPO / "locales" / "en", project / "locales" / "en")
+    return sum(len(part.split()) for part in copied)
+
+
+def narration_memory(root: Path, sizes: list[int]) -> None:
+    """Peak memory of one process narrating ever longer articles (cold cache, --jobs 1): the
+    narration keeps a bounded amount of audio, so this should grow far slower than the audio."""
+    smallest = None
+    for copies in sizes:
+        project = root / f"long-{copies}"
+        words = long_article(project, copies)
+        command = ["-m", "polyedition", "--project", str(project), "-q", "build"]
+        process = subprocess.Popen(
+            [sys.executable, *command, "--format", "mp3", "--jobs", "1", "--no-warm"]
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        peak = usage.ru_maxrss / 1024
+        smallest = smallest or peak
+        print(
+            f"narration of {words:6d} words in one process: peak {peak:6.1f} MB "
+            f"({peak / smallest:.2f}x the {sizes[0]}-copy article; exit {status >> 8})"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
@@ -345,6 +392,9 @@ def main() -> int:
         "--cluster", default="20,50,100", help="short-corpus sizes for pool vs Dask ('' to skip)"
     )
     parser.add_argument("--skip-piper", action="store_true", help="skip the Piper set-up")
+    parser.add_argument(
+        "--memory", default="1,4,16", help="article lengths (copies) for narration memory"
+    )
     parser.add_argument(
         "--only-scale", action="store_true", help="only the corpus and cluster measurements"
     )
@@ -358,6 +408,7 @@ def main() -> int:
         if not args.only_scale:
             engine_figures(root, args.jobs, piper=not args.skip_piper)
         scale_figures(root, args)
+        narration_memory(root, [int(size) for size in args.memory.split(",") if size])
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"largest child process overall (CLI builds, worker processes): {children:.1f} MB")
     return 0

@@ -109,6 +109,12 @@ CASES = {
         replace('"Plural-Forms: nplurals=3;', '"Plural-Forms: nplurals=2;'),
         ERROR,
     ),
+    "Plural-Forms expression": Case(
+        "header",
+        UI_DOMAIN,
+        replace("plural=n == 1 ? 0 :", "plural=n == 1 ? 0 : ("),
+        ERROR,
+    ),
     "unterminated string": Case(
         "syntax", UI_DOMAIN, replace('msgstr "Artykuły"', 'msgstr "Artykuły'), ERROR
     ),
@@ -159,6 +165,22 @@ CASES = {
     ),
     "unbalanced emphasis": Case(
         "markup", SLUG, translate("summary-p1", "**" + SUMMARY_PL), FALLBACK, SUMMARY, SUMMARY_EN
+    ),
+    "control character": Case(
+        "characters",
+        SLUG,
+        translate("summary-p1", SUMMARY_PL + "\x01"),
+        FALLBACK,
+        SUMMARY,
+        SUMMARY_EN,
+    ),
+    "lone percent sign": Case(
+        "percent",
+        UI_DOMAIN,
+        replace('msgstr "Autor: %(author)s', 'msgstr "100% Autor: %(author)s'),
+        THEME,
+        BYLINE,
+        "Autor: Polyedition Newsroom",
     ),
     "glossary term": Case(
         "glossary",

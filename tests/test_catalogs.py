@@ -357,7 +357,7 @@ def test_several_articles_each_get_their_own_domain(project: Settings) -> None:
     )
     written = dict(extract(project))
     assert written[pot_path(project, "second-story")] is True
-    update_catalogs(project, ["pl"])
+    update_catalogs(project, ["pl"], use_memory=False)
     assert po(project, "pl", "second-story").exists()
     from polyedition.build import load_editions
 

@@ -11,7 +11,18 @@ import pytest
 from polyedition.cli import build_parser, main
 from projectkit import SLUG, copy_project, copy_theme_ui, override, po
 
-COMMANDS = ["new", "extract", "init", "update", "compile", "stats", "check", "build"]
+COMMANDS = [
+    "new",
+    "extract",
+    "init",
+    "update",
+    "tm",
+    "compile",
+    "stats",
+    "check",
+    "review",
+    "build",
+]
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

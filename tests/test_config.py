@@ -93,3 +93,18 @@ def test_settings_are_frozen(tmp_path: Path) -> None:
     settings = load_settings(tmp_path)
     with pytest.raises(AttributeError):
         settings.languages = ("en",)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "text", ["[tool]\npolyedition = 5\n", 'tool = "x"\n', "[tool]\npolyedition = [1]\n"]
+)
+def test_a_tool_polyedition_that_is_not_a_table_is_a_one_line_error_or_ignored(
+    tmp_path: Path, text: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
+    if "polyedition" not in text:
+        assert load_settings(tmp_path).languages  # no [tool.polyedition]: the defaults
+        return
+    with pytest.raises(ConfigError, match="must be a table of settings") as caught:
+        load_settings(tmp_path)
+    assert caught.value.line == 2

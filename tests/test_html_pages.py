@@ -23,7 +23,7 @@ from polyedition.render.html.pages import (
 )
 from polyedition.render.inline import plain_text
 from polyedition.site import Site, html_path
-from polyedition.theme import theme_templates
+from polyedition.theme import template_file, theme_templates
 from projectkit import SLUG, override, po
 
 LANGS = ("en", "be", "ru", "pl", "lt")
@@ -149,13 +149,23 @@ def test_assets_are_published_under_names_carrying_their_content_hash(
     repo_settings: Settings,
 ) -> None:
     assets = site_assets(repo_settings)
-    sources = theme_templates() / "assets"
     assert {path.parent for path in assets} == {PurePosixPath("assets")}
     for path, data in assets.items():
         stem, digest, suffix = path.name.split(".")
         assert digest == hashlib.sha256(data).hexdigest()[:8]
-        assert (sources / f"{stem}.{suffix}").read_bytes() == data
+        # The project's own file where it has one (its logo in templates/), else the theme's.
+        assert template_file(repo_settings, f"assets/{stem}.{suffix}").read_bytes() == data
     assert {path.name.split(".")[0] for path in assets} >= {"site", "chooser"}
+
+
+def test_this_publications_own_logo_replaces_the_themes_and_its_notes_are_not_published(
+    repo_settings: Settings,
+) -> None:
+    assets = site_assets(repo_settings)
+    icon = next(data for path, data in assets.items() if path.name.startswith("icon."))
+    assert icon == (repo_settings.templates_dir / "assets" / "icon.svg").read_bytes()
+    assert icon != (theme_templates() / "assets" / "icon.svg").read_bytes()
+    assert not any("README" in path.name for path in assets)
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, bytes]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -45,30 +46,76 @@ def test_new_writes_settings_an_article_its_catalogs_and_a_readme(tmp_path: Path
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The environment of a Python that imports polyedition from the built wheel (its
-    dependencies from this virtual environment), not from ``src/``."""
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """polyedition's wheel, built from this source tree as a release would be."""
     root = tmp_path_factory.mktemp("wheel")
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "wheel", str(REPO), "--no-deps", "-w", str(root)], check=True)
-    (wheel,) = root.glob("polyedition-*.whl")
-    target = root / "site"
-    subprocess.run([*pip, "install", "--no-deps", "--target", str(target), str(wheel)], check=True)
-    env = {**os.environ, "PYTHONPATH": str(target)}
-    where = subprocess.run(
-        [sys.executable, "-c", "import polyedition; print(polyedition.__file__)"],
-        env=env,
+    subprocess.run([*PIP, "wheel", str(REPO), "--no-deps", "-w", str(root)], check=True)
+    (built,) = root.glob("polyedition-*.whl")
+    return built
+
+
+PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+DEPENDENCIES = sysconfig.get_paths()["purelib"]
+"""This environment's site-packages: the installs below take polyedition from the wheel and
+its dependencies from here (a ``.pth`` file), so the tests need no network."""
+
+
+def _share_dependencies(site_packages: Path) -> None:
+    site_packages.mkdir(parents=True, exist_ok=True)
+    (site_packages / "zz-test-dependencies.pth").write_text(DEPENDENCIES + "\n", encoding="utf-8")
+
+
+def _install(layout: str, wheel: Path, home: Path) -> tuple[Path, dict[str, str]]:
+    """Install the wheel, not editable, the way users do; the ``polyedition`` command and the
+    environment to run it in. Every layout puts the package under a hidden folder."""
+    env = {**os.environ, "HOME": str(home)}
+    env.pop("PYTHONPATH", None)
+    if layout == "user":  # pip install --user polyedition: ~/.local/lib/…, ~/.local/bin
+        base = sys._base_executable
+        subprocess.run(
+            [base, "-m", "pip", "-q", "install", "--user", "--no-deps", str(wheel)],
+            env=env,
+            check=True,
+        )
+        user_site = subprocess.run(
+            [base, "-c", "import site; print(site.getusersitepackages())"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        _share_dependencies(Path(user_site))
+        return home / ".local" / "bin" / "polyedition", env
+    # python -m venv .venv && .venv/bin/pip install polyedition; pipx's layout is the same
+    # with the venv in ~/.local/share/pipx/venvs/polyedition and the command linked from
+    # ~/.local/bin. (pipx itself cannot install a wheel without its dependencies, and a test
+    # may not download them.)
+    venv = (
+        home / "site-env" / ".venv"
+        if layout == "venv"
+        else home / ".local" / "share" / "pipx" / "venvs" / "polyedition"
+    )
+    subprocess.run([sys._base_executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "-q", "install", "--no-deps", str(wheel)], check=True)
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
-    assert Path(where).is_relative_to(target), where
-    return env
+    _share_dependencies(Path(site))
+    if layout == "venv":
+        return venv / "bin" / "polyedition", env
+    command = home / ".local" / "bin" / "polyedition"
+    command.parent.mkdir(parents=True, exist_ok=True)
+    command.symlink_to(venv / "bin" / "polyedition")
+    return command, env
 
 
-def polyedition(env: dict[str, str], *args: str, cwd: Path) -> str:
+def polyedition(command: Path, env: dict[str, str], *args: str, cwd: Path) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "polyedition", *args],
+        [str(command), *args],
         env=env,
         cwd=cwd,
         capture_output=True,
@@ -80,15 +127,43 @@ def polyedition(env: dict[str, str], *args: str, cwd: Path) -> str:
     return result.stdout
 
 
+def _where(command: Path, env: dict[str, str], code: str) -> Path:
+    python = command.read_text(encoding="utf-8").splitlines()[0].removeprefix("#!")
+    out = subprocess.run([python, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return Path(out.stdout.strip())
+
+
 @pytest.mark.slow
-def test_a_new_project_builds_every_format_from_the_installed_wheel(
-    installed: dict[str, str], tmp_path: Path
+@pytest.mark.parametrize("layout", ["user", "pipx"])
+def test_the_pages_build_from_the_wheel_installed_for_the_user_and_with_pipx(
+    wheel: Path, tmp_path: Path, layout: str
 ) -> None:
-    polyedition(installed, "new", "site", "--languages", "en,be", cwd=tmp_path)
+    command, env = _install(layout, wheel, tmp_path / "home")
+    package = _where(command, env, "import polyedition; print(polyedition.__file__)")
+    assert ".local" in package.parts, package
+    polyedition(command, env, "new", "site", "--languages", "en,be", cwd=tmp_path)
     site = tmp_path / "site"
-    polyedition(installed, "extract", cwd=site)
-    polyedition(installed, "init", "be", "--force", cwd=site)
-    polyedition(installed, "build", cwd=site)
+    polyedition(command, env, "build", "--format", "html", "--format", "pdf", cwd=site)
+    for lang in ("en", "be"):
+        folder = site / "output" / lang / "harbour-library"
+        assert (folder / "index.html").stat().st_size > 0
+        assert (folder / f"harbour-library.{lang}.pdf").read_bytes()[:5] == b"%PDF-"
+    assert list((site / "output" / "assets").glob("icon.*.svg"))
+
+
+@pytest.mark.slow
+def test_a_new_project_builds_every_format_from_the_wheel_installed_in_a_dot_venv(
+    wheel: Path, tmp_path: Path
+) -> None:
+    command, installed = _install("venv", wheel, tmp_path / "home")
+    package = _where(command, installed, "import polyedition; print(polyedition.__file__)")
+    assert ".venv" in package.parts, package
+    assert not package.is_relative_to(REPO)
+    polyedition(command, installed, "new", "site", "--languages", "en,be", cwd=tmp_path)
+    site = tmp_path / "site"
+    polyedition(command, installed, "extract", cwd=site)
+    polyedition(command, installed, "init", "be", "--force", cwd=site)
+    polyedition(command, installed, "build", cwd=site)
     output = site / "output"
     for lang in ("en", "be"):
         folder = output / lang / "harbour-library"
@@ -105,19 +180,15 @@ def test_a_new_project_builds_every_format_from_the_installed_wheel(
     assert '<html lang="be"' in page
 
     # A template of the project's own overrides the theme's of the same name.
-    theme_base = subprocess.run(
-        [sys.executable, "-c", "from polyedition.theme import theme_templates as t; print(t())"],
-        env=installed,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    base = (Path(theme_base) / "base.html").read_text(encoding="utf-8")
+    theme_base = _where(
+        command, installed, "from polyedition.theme import theme_templates as t; print(t())"
+    )
+    base = (theme_base / "base.html").read_text(encoding="utf-8")
     (site / "templates").mkdir()
     (site / "templates" / "base.html").write_text(
         base.replace("</body>", "<p>Printed in the Northern Bay</p>\n</body>"), encoding="utf-8"
     )
-    polyedition(installed, "build", "--format", "html", cwd=site)
+    polyedition(command, installed, "build", "--format", "html", cwd=site)
     for lang in ("en", "be"):
         page = (output / lang / "harbour-library" / "index.html").read_text(encoding="utf-8")
         assert "Printed in the Northern Bay" in page

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from polyedition.serve import is_source_change, make_server
+from polyedition.errors import ConfigError
+from polyedition.serve import REVIEW_PREFIX, is_source_change, make_server
 
 
 @pytest.fixture
@@ -53,6 +54,31 @@ def test_an_unsatisfiable_range_is_416(base_url: str) -> None:
     caught.value.close()
 
 
+def test_review_pages_are_served_under_their_own_prefix_and_nothing_else_of_the_cache(
+    tmp_path: Path,
+) -> None:
+    output, review = tmp_path / "output", tmp_path / ".cache" / "review"
+    output.mkdir()
+    review.mkdir(parents=True)
+    (review / "be.html").write_text("review", encoding="utf-8")
+    (tmp_path / ".cache" / "secret.txt").write_text("no", encoding="utf-8")
+    server = make_server(output, 0, review_dir=review)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with urllib.request.urlopen(base + REVIEW_PREFIX + "be.html", timeout=10) as response:
+            assert response.read() == b"review"
+        for escape in ("../secret.txt", "%2e%2e/secret.txt"):
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                urllib.request.urlopen(base + REVIEW_PREFIX + escape, timeout=10)
+            assert caught.value.code == 404
+            caught.value.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
@@ -65,3 +91,47 @@ def test_an_unsatisfiable_range_is_416(base_url: str) -> None:
 )
 def test_only_saved_sources_trigger_a_rebuild(path: str, expected: bool) -> None:
     assert is_source_change(path) is expected
+
+
+def _status(url: str, headers: dict[str, str] | None = None) -> int:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_a_range_with_a_5000_digit_number_is_answered_with_the_whole_file(base_url: str) -> None:
+    assert _status(base_url + "a.mp3", {"Range": "bytes=" + "9" * 5000 + "-"}) == 200
+
+
+def test_a_nul_byte_in_the_path_is_404(base_url: str) -> None:
+    assert _status(base_url + "a.mp3%00.html") == 404
+
+
+def test_a_symlink_in_output_leading_elsewhere_is_not_served(
+    base_url: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    secret = tmp_path_factory.mktemp("elsewhere") / "secret.txt"
+    secret.write_text("secret", encoding="utf-8")
+    (tmp_path / "secret.txt").symlink_to(secret)
+    (tmp_path / "b.mp3").symlink_to(tmp_path / "a.mp3")  # a link inside output/ is fine
+    assert _status(base_url + "secret.txt") == 404
+    assert _status(base_url + "secret.txt", {"Range": "bytes=0-1"}) == 404
+    assert _status(base_url + "b.mp3") == 200
+
+
+@pytest.mark.parametrize("port", [70000, -1])
+def test_an_invalid_port_is_a_one_line_error(tmp_path: Path, port: int) -> None:
+    with pytest.raises(ConfigError, match=f"cannot serve on 127.0.0.1:{port}"):
+        make_server(tmp_path, port)
+
+
+def test_a_busy_port_is_a_one_line_error(tmp_path: Path) -> None:
+    first = make_server(tmp_path, 0)
+    try:
+        with pytest.raises(ConfigError, match="Address already in use"):
+            make_server(tmp_path, first.server_address[1])
+    finally:
+        first.server_close()

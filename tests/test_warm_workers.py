@@ -153,6 +153,26 @@ def test_a_host_that_imports_other_code_takes_no_job(
     assert pool.gone and pool.ran == 0
 
 
+def test_a_host_whose_libraries_were_upgraded_takes_no_job_and_leaves(
+    address: Path, project: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WeasyPrint upgraded after the host imported the old one: the host's PDFs would be
+    recorded under the new version's key, so it refuses the job and stops."""
+    host = running_host(address)
+    installed = dict(warm._installed_libraries())
+    upgraded = {**installed, "weasyprint": installed["weasyprint"] + ".post1"}
+    monkeypatch.setattr(warm, "_installed_libraries", lambda: tuple(upgraded.items()))
+    pool = warm_pool(address)
+    try:
+        result = pool.submit(run_job, Job("nonsense", "", "en", "key", ()), Site(project, {}))
+        error = result.exception(timeout=120)
+    finally:
+        pool.shutdown()
+    assert isinstance(error, BuildError)  # from a new process: the host would not take it
+    assert pool.gone and pool.ran == 0
+    wait_for(lambda: not Path(f"/proc/{host}").exists() or _zombie(host), "the old host to leave")
+
+
 def test_a_failing_job_on_a_warm_worker_fails_with_its_own_error(
     address: Path, project: Settings
 ) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
+import gettext
 import io
 import logging
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +25,7 @@ from polyedition.content import discover_articles, read_article
 from polyedition.errors import CatalogError
 from polyedition.fsutil import write_if_changed
 from polyedition.languages import profile
+from polyedition.memory import MemoryEntry, TranslationMemory, load_memory, memory_comment
 from polyedition.model import Article, count_words
 from polyedition.pofile import header_fields, read_catalog, write_catalog
 from polyedition.theme import (
@@ -307,15 +310,31 @@ class UpdateResult:
     new: int
     obsolete: int
     written: bool
+    memory_exact: int = 0
+    """Messages filled from the translation memory with an exact match (translated)."""
+    memory_fuzzy: int = 0
+    """Messages filled from the translation memory with a close match (fuzzy)."""
 
 
-def merge(template: Catalog, catalog: Catalog) -> tuple[Catalog, UpdateResult]:
+def merge(
+    template: Catalog,
+    catalog: Catalog,
+    *,
+    memory: TranslationMemory | None = None,
+    path: Path | None = None,
+    where: Callable[[MemoryEntry], str] | None = None,
+) -> tuple[Catalog, UpdateResult]:
     """Merge a POT into a PO: the heart of ``update``.
 
     - a message still in the template keeps its translation;
     - a message whose context (the segment id) survives with edited text keeps its old
       translation as fuzzy, with the previous msgid so the translator sees the diff;
     - an interface string without context is matched to a similar old one (difflib);
+    - a message left without a translation takes one from ``memory`` (the catalog at
+      ``path`` excluded for its own context): an exact match as translated, a close one as
+      fuzzy with the memory's source as previous msgid; an exact match also replaces an old
+      fuzzy guess, which becomes obsolete. A translation already there is never replaced.
+      Each filled message gets a translator comment naming ``where`` it came from;
     - messages gone from the template become obsolete (``#~``), never deleted.
     """
     merged = Catalog(locale=catalog.locale, domain=catalog.domain)
@@ -326,7 +345,7 @@ def merge(template: Catalog, catalog: Catalog) -> tuple[Catalog, UpdateResult]:
     old = {(m.context, message_key(m)): m for m in catalog if m.id}
     by_context = {m.context: m for m in catalog if m.id and m.context}
     used: set[tuple[str | None, str]] = set()
-    kept = fuzzy = new = 0
+    kept = fuzzy = new = memory_exact = memory_fuzzy = 0
     num_plurals = merged.num_plurals
     for message in template:
         if not message.id:
@@ -335,10 +354,10 @@ def merge(template: Catalog, catalog: Catalog) -> tuple[Catalog, UpdateResult]:
         previous = old.get(key)
         flags = set(message.flags)
         previous_id: list[str] = []
+        guessed = False
         if previous is not None:
             flags |= previous.flags
             previous_id = list(previous.previous_id) if previous.fuzzy else []
-            kept += 1
         else:
             previous = by_context.get(message.context) if message.context else None
             if previous is None or (previous.context, message_key(previous)) in used:
@@ -348,23 +367,55 @@ def merge(template: Catalog, catalog: Catalog) -> tuple[Catalog, UpdateResult]:
                 previous_id = [message_key(previous)]
                 if previous.pluralizable and isinstance(previous.id, tuple):
                     previous_id = list(previous.id)
-                fuzzy += 1
+                guessed = True
             else:
                 previous = None
-                new += 1
-        if previous is not None:
-            used.add((previous.context, message_key(previous)))
-        merged.add(
-            message.id,
-            string=(
+        recalled = None
+        if memory is not None and (previous is None or guessed or not _has_translation(previous)):
+            recalled = memory.best(message, exclude=path)
+            if recalled is not None and guessed and not recalled.exact:
+                recalled = None  # the segment's own old translation is the better guess
+        user_comments = list(previous.user_comments) if previous is not None else []
+        if recalled is not None:
+            entry = recalled.entry
+            string = _fit_string(entry.translation, message, num_plurals)
+            flags = set(message.flags) | (previous.flags - {"fuzzy"} if previous else set())
+            previous_id = []
+            if not recalled.exact:
+                flags.add("fuzzy")
+                previous_id = [entry.source]
+                if entry.plural_source:
+                    previous_id.append(entry.plural_source)
+            comment = memory_comment(recalled, where(entry) if where else str(entry.path))
+            # A fuzzy guess's comments were about the guess, which becomes obsolete with them.
+            user_comments = [*([] if guessed else user_comments), comment]
+            if recalled.exact:
+                memory_exact += 1
+            else:
+                memory_fuzzy += 1
+            if previous is not None and not guessed:
+                used.add((previous.context, message_key(previous)))
+        else:
+            string = (
                 _fit_string(previous.string, message, num_plurals)
                 if previous is not None
                 else _empty_string(message, num_plurals)
-            ),
+            )
+            if previous is None:
+                new += 1
+            elif guessed:
+                fuzzy += 1
+            else:
+                kept += 1
+            if previous is not None:
+                used.add((previous.context, message_key(previous)))
+        merged.add(
+            message.id,
+            string=string,
             locations=message.locations,
             flags=flags,
             auto_comments=message.auto_comments,
-            user_comments=previous.user_comments if previous is not None else [],
+            user_comments=user_comments,
             previous_id=previous_id,
             context=message.context,
         )
@@ -377,7 +428,8 @@ def merge(template: Catalog, catalog: Catalog) -> tuple[Catalog, UpdateResult]:
         obsolete_key = _obsolete_key(message)
         if obsolete_key not in merged.obsolete and merged.get(message.id, message.context) is None:
             merged.obsolete[obsolete_key] = message
-    return merged, UpdateResult(Path(), kept, fuzzy, new, obsolete, False)
+    result = UpdateResult(Path(), kept, fuzzy, new, obsolete, False, memory_exact, memory_fuzzy)
+    return merged, result
 
 
 def _obsolete_key(message: Message) -> str | tuple[str, str]:
@@ -400,11 +452,21 @@ def _similar(
     return candidates[matches[0]] if matches else None
 
 
-def update_catalogs(settings: Settings, langs: Iterable[str]) -> list[UpdateResult]:
-    """Merge every POT into the PO of each language (a missing PO is started with ``init``)."""
+def update_catalogs(
+    settings: Settings, langs: Iterable[str], *, use_memory: bool = True
+) -> list[UpdateResult]:
+    """Merge every POT into the PO of each language (a missing PO is started with ``init``),
+    filling untranslated messages from the language's translation memory."""
     results = []
     for lang in langs:
         settings.require_language(lang)
+        memory = None
+        if use_memory and lang != settings.source_language:
+            memory = load_memory(lang, memory_files(settings, lang))
+
+        def where(entry: MemoryEntry) -> str:
+            return f"{_relative(settings, entry.path)}:{entry.line}"
+
         for domain in domains(settings):
             template = read_template(settings, domain)
             path = po_path(settings, lang, domain)
@@ -413,12 +475,19 @@ def update_catalogs(settings: Settings, langs: Iterable[str]) -> list[UpdateResu
             catalog = read_catalog(path, locale=lang, domain=domain)
             if domain == UI_DOMAIN and not is_theme_source(settings):
                 template = _with_theme_overrides(template, catalog)
-            merged, result = merge(template, catalog)
+            merged, result = merge(template, catalog, memory=memory, path=path, where=where)
             written = write_catalog(path, merged)
-            results.append(
-                UpdateResult(path, result.kept, result.fuzzy, result.new, result.obsolete, written)
-            )
+            results.append(dataclasses.replace(result, path=path, written=written))
     return results
+
+
+def memory_files(settings: Settings, lang: str) -> list[Path]:
+    """Every catalog of ``lang`` the translation memory reads: each PO file in the project's
+    ``locales/<lang>/LC_MESSAGES/`` (articles removed since included), then the interface
+    catalogs (the theme's and the project's own)."""
+    folder = settings.locales_dir / lang / "LC_MESSAGES"
+    articles = sorted(folder.glob("*.po")) if folder.is_dir() else []
+    return list(dict.fromkeys([*articles, *ui_catalog_files(settings, lang)]))
 
 
 def _with_theme_overrides(template: Catalog, catalog: Catalog) -> Catalog:
@@ -463,6 +532,28 @@ def compile_catalogs(settings: Settings, langs: Iterable[str]) -> list[tuple[Pat
 _PLURAL_HEADER = re.compile(r"^\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?);?\s*$")
 
 
+def _plural_expression_problem(expression: str, nplurals: int) -> str | None:
+    """What is wrong with a Plural-Forms ``plural=`` expression, as msgfmt would reject it;
+    None when it is a valid C expression choosing a form below ``nplurals`` for every n.
+
+    >>> _plural_expression_problem("(n != 1)", 2) is None
+    True
+    >>> _plural_expression_problem("(n != 1", 2)
+    'is not a valid C expression'
+    >>> _plural_expression_problem("n", 2)
+    'gives form 2 for n=2, but nplurals is 2'
+    """
+    try:
+        choose = gettext.c2py(expression)
+        for n in range(1000):
+            form = int(choose(n))
+            if not 0 <= form < nplurals:
+                return f"gives form {form} for n={n}, but nplurals is {nplurals}"
+    except (ValueError, SyntaxError, ZeroDivisionError, RecursionError, OverflowError):
+        return "is not a valid C expression"
+    return None
+
+
 def header_problems(headers: Mapping[str, str], lang: str) -> list[str]:
     """What is wrong with a PO header for ``lang``, in words a translator can act on."""
     problems = []
@@ -484,6 +575,11 @@ def header_problems(headers: Mapping[str, str], lang: str) -> list[str]:
         problems.append(
             f"Plural-Forms declares nplurals={match.group(1)}, but {profile(lang).english_name} "
             f"has {expected} (use {profile(lang).plural_forms!r})"
+        )
+    elif (wrong := _plural_expression_problem(match.group(2), expected)) is not None:
+        problems.append(
+            f"Plural-Forms plural expression {match.group(2)!r} {wrong} "
+            f"(use {profile(lang).plural_forms!r})"
         )
     return problems
 

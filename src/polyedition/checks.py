@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from babel.messages.catalog import Catalog, Message
 
 from polyedition.catalogs import (
+    UI_DOMAIN,
     domains,
     header_line,
     header_problems,
@@ -42,6 +43,8 @@ CHECKS: dict[str, str] = {
     "untranslated-copy": "a translation is a copy of the English source",
     "placeholders": "a translation lost or invented a placeholder",
     "markup": "a translation's inline Markdown differs from the source's",
+    "characters": "a translation holds a control character that no XML output can carry",
+    "percent": "an interface translation has a lone '%' (write '%%' for a percent sign)",
     "glossary": "a glossary term is not in its approved form",
 }
 """Every kind of finding ``check`` reports, by the name it prints in brackets."""
@@ -51,17 +54,40 @@ SPEECH_CHECKS: dict[str, str] = {
 }
 """Findings about the narration's speech files (``locales/<lang>/speech-fixes.tsv``)."""
 
-RENDER_BREAKING = frozenset({"plural-forms", "placeholders", "markup"})
+RENDER_BREAKING = frozenset({"plural-forms", "placeholders", "markup", "characters", "percent"})
 """Findings that make a translation unpublishable: it would crash or garble a page. The build
 publishes the source text for such a message instead, marked like any fallback."""
 
 _PLACEHOLDER = re.compile(
     r"%\((\w+)\)[#0\- +]*\d*(?:\.\d+)?[sdifrxXeEgGc]|%[sdif]|\{\w*(?:[!:][^{}]*)?\}"
 )
-_LINK_TARGET = re.compile(r"\]\(([^)\s]+)")
+_LINK_TARGET = re.compile(r"\]\(([^)\s]+)|<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>]*)>")
+"""A link's target: ``[text](target)``, or an autolink ``<https://…>``."""
 _CODE_SPAN = re.compile(r"`+[^`]+`+")
 _EMPHASIS = re.compile(r"(?<![\w*_])(\*\*|__|\*|_)(?=\S)")
 _LETTER = re.compile(r"[^\W\d_]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot hold (EPUB, PDF metadata, feeds): C0 controls but tab and line
+ends, surrogates, and the noncharacters U+FFFE and U+FFFF."""
+_FORMAT_TOKEN = re.compile(r"%%|%\(\w+\)[#0\- +]*\d*(?:\.\d+)?[sdifrxXeEgGc]|%[sdif]")
+
+
+def bad_characters(text: str) -> list[str]:
+    """The characters of ``text`` that XML cannot carry, as U+ codes.
+
+    >>> bad_characters("ok\tfine\x01 and \ufffe")
+    ['U+0001', 'U+FFFE']
+    """
+    return [f"U+{ord(char):04X}" for char in dict.fromkeys(_NOT_XML.findall(text))]
+
+
+def lone_percent(text: str) -> bool:
+    """Whether a %-formatted string has a ``%`` that is neither ``%%`` nor a placeholder.
+
+    >>> lone_percent("100%"), lone_percent("100%% of %(count)d"), lone_percent("50 % off")
+    (True, False, True)
+    """
+    return "%" in _FORMAT_TOKEN.sub("", text)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -93,10 +119,19 @@ def markup(text: str) -> Counter[str]:
     ['**', '`code`', 'https://x.org/r']
     """
     found: Counter[str] = Counter()
-    found.update(_LINK_TARGET.findall(text))
+    found.update(_link_targets(text))
     found.update(_CODE_SPAN.findall(text))
     found.update(_EMPHASIS.findall(_CODE_SPAN.sub("", text)))
     return found
+
+
+def _link_targets(text: str) -> list[str]:
+    """Where the links of inline Markdown lead.
+
+    >>> _link_targets("[a](https://x.org/a) and <https://evil.example/> or <b>")
+    ['https://x.org/a', 'https://evil.example/']
+    """
+    return [inline or auto for inline, auto in _LINK_TARGET.findall(text)]
 
 
 def _strings(message: Message) -> list[str]:
@@ -109,11 +144,35 @@ def _sources(message: Message) -> list[str]:
 
 
 def check_message(
-    message: Message, lang: str, *, source_lang: str, num_plurals: int, glossary: Iterable[Term]
+    message: Message,
+    lang: str,
+    *,
+    source_lang: str,
+    num_plurals: int,
+    glossary: Iterable[Term],
+    formatted: bool = False,
 ) -> Iterator[tuple[str, str]]:
-    """(check, message) pairs for one catalog entry; pure, so each rule is tested on its own."""
+    """(check, message) pairs for one catalog entry; pure, so each rule is tested on its own.
+
+    ``formatted``: the message is %-formatted when shown (every interface string is).
+    """
     strings = _strings(message)
     sources = _sources(message)
+    for index, string in enumerate(strings):
+        bad = bad_characters(string)
+        if bad:
+            yield (
+                "characters",
+                f"translation holds control character(s) {', '.join(bad)}"
+                + (f" in form {index}" if len(strings) > 1 else "")
+                + "; delete them, an editor may show nothing there",
+            )
+        if formatted and lone_percent(string) and not lone_percent(sources[0]):
+            yield (
+                "percent",
+                "a lone '%' would break the page: write '%%' for a percent sign"
+                + (f" (form {index})" if len(strings) > 1 else ""),
+            )
     is_source = lang == source_lang
     if message.fuzzy:
         yield (
@@ -160,7 +219,7 @@ def check_message(
                 f"unknown placeholder(s) {', '.join(sorted(extra))} in form {index}",
             )
         source_markup, string_markup = markup(sources[0]), markup(string)
-        if set(_LINK_TARGET.findall(sources[0])) != set(_LINK_TARGET.findall(string)) or sum(
+        if set(_link_targets(sources[0])) != set(_link_targets(string)) or sum(
             source_markup.values()
         ) != sum(string_markup.values()):
             yield "markup", "inline Markdown (links, code, emphasis) differs from the source"
@@ -224,6 +283,7 @@ def _message_findings(
             source_lang=source_lang,
             num_plurals=catalog.num_plurals,
             glossary=glossary,
+            formatted=path.stem == UI_DOMAIN,
         )
     ]
 

@@ -28,8 +28,12 @@ logger = logging.getLogger(__name__)
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERNAL = 70
 """A bug in polyedition (sysexits' EX_SOFTWARE), not in the user's input."""
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE, what a shell reports for a program that stopped writing to a closed pipe."""
 
 Handler = Callable[[argparse.Namespace, Settings], int]
+REVIEW_FOLDER = "review"
+"""The folder of ``.cache/`` where ``review`` writes its pages (``serve`` shows them too)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -80,12 +84,66 @@ def _cmd_init(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_update(args: argparse.Namespace, settings: Settings) -> int:
     from polyedition.catalogs import update_catalogs
 
-    for result in update_catalogs(settings, _languages(args, settings)):
+    langs = _languages(args, settings)
+    for result in update_catalogs(settings, langs, use_memory=not args.no_memory):
+        recalled = result.memory_exact + result.memory_fuzzy
+        memory = (
+            f", {recalled} from memory ({result.memory_exact} exact, {result.memory_fuzzy} fuzzy)"
+            if recalled
+            else ""
+        )
         print(
             f"{_show(result.path, settings)}: {result.kept} kept, {result.fuzzy} fuzzy, "
-            f"{result.new} new, {result.obsolete} obsolete"
+            f"{result.new} new, {result.obsolete} obsolete{memory}"
             + ("" if result.written else " (unchanged)")
         )
+    return EXIT_OK
+
+
+def _cmd_tm(args: argparse.Namespace, settings: Settings) -> int:
+    from polyedition.catalogs import memory_files
+    from polyedition.memory import load_memory
+
+    lang = settings.require_language(args.lang)
+    memory = load_memory(lang, memory_files(settings, lang))
+    matches = memory.search(args.text, threshold=args.min / 100, containing=True)[: args.limit]
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "score": round(match.score, 4),
+                        "exact": match.exact,
+                        "contains": match.contains,
+                        "source": match.entry.source,
+                        "translation": match.entry.translation,
+                        "path": _show(match.entry.path, settings),
+                        "line": match.entry.line,
+                        "context": match.entry.context,
+                        "obsolete": match.entry.obsolete,
+                    }
+                    for match in matches
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    for match in matches:
+        entry = match.entry
+        where = f"{_show(entry.path, settings)}:{entry.line}"
+        extra = "".join(
+            [f"  [{entry.context}]" if entry.context else "", "  (obsolete)" * entry.obsolete]
+        )
+        translation = entry.translation
+        if not isinstance(translation, str):
+            translation = " | ".join(translation)
+        score = "contains" if match.contains else f"{match.score:4.0%}"
+        print(f"{score}  {where}{extra}")
+        print(f"      en: {entry.source}")
+        print(f"      {lang}: {translation}")
+    summary = f"{len(matches)} match(es)" if matches else f"no match of {args.min}% or more"
+    print(f"{summary} in {len(memory)} translations", file=sys.stderr)
     return EXIT_OK
 
 
@@ -208,7 +266,7 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from polyedition.build import build
     from polyedition.console import PlainProgress
-    from polyedition.serve import make_server, watch_and_rebuild
+    from polyedition.serve import REVIEW_PREFIX, make_server, watch_and_rebuild
 
     options = _build_options(args, settings)
 
@@ -219,9 +277,12 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if not (settings.output_dir / "index.html").exists() or args.watch:
         rebuild()
-    server = make_server(settings.output_dir, args.port)
+    server = make_server(
+        settings.output_dir, args.port, review_dir=settings.cache_dir / REVIEW_FOLDER
+    )
     host, port = server.server_address[:2]
     print(f"Serving {_show(settings.output_dir, settings)} at http://{host!s}:{port}/", flush=True)
+    print(f"Review pages ('polyedition review --lang L') at http://{host!s}:{port}{REVIEW_PREFIX}")
     stop = threading.Event()
     thread = threading.Thread(target=server.serve_forever, name="preview-server", daemon=True)
     thread.start()
@@ -368,6 +429,28 @@ def _print_stress(site: Site, editions: Sequence[Edition], *, as_json: bool) -> 
     return EXIT_OK
 
 
+def _cmd_review(args: argparse.Namespace, settings: Settings) -> int:
+    from polyedition.fsutil import write_if_changed
+    from polyedition.review.collect import collect_review
+    from polyedition.review.model import Filter
+    from polyedition.review.page import review_html, review_json
+
+    review = collect_review(settings, args.lang, since=args.since)
+    only = tuple(Filter(kind) for kind in args.only or ())
+    if Filter.CHANGED in only and not args.since:
+        print("review: --only changed needs --since DATE or --since REVISION", file=sys.stderr)
+        return EXIT_ERROR
+    review = review.filtered(only)
+    if args.json:
+        print(review_json(review))
+        return EXIT_OK
+    page = settings.cache_dir / REVIEW_FOLDER / f"{review.lang}.html"
+    write_if_changed(page, review_html(review, page).encode("utf-8"))
+    rows = sum(len(article.rows) for article in review.articles)
+    print(f"{_show(page, settings)}: {rows} segment(s); open {page.resolve().as_uri()}")
+    return EXIT_OK
+
+
 def _show(path: Path, settings: Settings) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd()))
@@ -432,10 +515,32 @@ def build_parser() -> argparse.ArgumentParser:
     update = command(
         "update",
         _cmd_update,
-        "Merge the POTs into the PO catalogs "
-        "(edited messages become fuzzy, removed ones obsolete).",
+        "Merge the POTs into the PO catalogs (edited messages become fuzzy, removed ones "
+        "obsolete, untranslated ones are filled from the translation memory).",
     )
     lang_option(update)
+    update.add_argument(
+        "--no-memory",
+        action="store_true",
+        help="leave new messages empty instead of filling them from the translation memory",
+    )
+    tm = command(
+        "tm",
+        _cmd_tm,
+        "Search the translation memory (every catalog of a language, obsolete entries "
+        "included) for translations of TEXT, best match first.",
+    )
+    tm.add_argument("--lang", required=True, metavar="L", help="the language to search")
+    tm.add_argument("text", metavar="TEXT", help="the English text to look for")
+    tm.add_argument(
+        "--min",
+        type=int,
+        default=50,
+        metavar="PERCENT",
+        help="lowest similarity to list, word-level (default 50; update fills from 75)",
+    )
+    tm.add_argument("--limit", type=int, default=10, metavar="N", help="at most N (default 10)")
+    tm.add_argument("--json", action="store_true", help="print JSON for tools")
     compile_ = command(
         "compile", _cmd_compile, "Compile PO catalogs to MO (skips up-to-date ones)."
     )
@@ -479,7 +584,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-warm",
         action="store_true",
         help="run the jobs in new processes only, and leave no warm workers behind "
-        "(default: reuse and keep them for warm-workers-minutes; see README)",
+        "(default: reuse and keep them for warm-workers-minutes; see 'Warm workers' in the docs)",
     )
     clean = command(
         "clean",
@@ -551,6 +656,27 @@ def build_parser() -> argparse.ArgumentParser:
         "the engine reads, eSpeak phonemes, stressed vowel, and its source: lexicon, speech "
         "table, dictionary, model or voice rules)",
     )
+    review = command(
+        "review",
+        _cmd_review,
+        "Write a local review page for a language desk: per segment the English, the "
+        "translation, the narration as spoken with its audio, the check findings and the PO "
+        "line (in .cache/review/, not published).",
+    )
+    review.add_argument("--lang", required=True, metavar="L", help="the language to review")
+    review.add_argument(
+        "--since",
+        metavar="DATE|REV",
+        help="mark the messages whose PO lines changed after a date (YYYY-MM-DD) or a git "
+        "revision (git blame)",
+    )
+    review.add_argument(
+        "--only",
+        action="append",
+        choices=["fuzzy", "untranslated", "findings", "spoken", "changed"],
+        help="keep only these segments (repeatable; each must hold); the page filters too",
+    )
+    review.add_argument("--json", action="store_true", help="print the rows as JSON for tools")
     return parser
 
 
@@ -606,6 +732,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``polyedition script | head``): stop quietly, as cat does.
+        # Python would complain again when it flushes stdout at exit; point it at /dev/null.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except OSError as error:
+        # The file system said no (permissions, a full disk, a missing folder): one line.
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"error: {where}{error.strerror or error}", file=sys.stderr)
+        return EXIT_ERROR
     except Exception as error:
         # A traceback is for developers: the user gets one line and the way to see more.
         if args.debug:

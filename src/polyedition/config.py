@@ -101,6 +101,9 @@ class Settings:
     """… or while it was used within this many days; after both, the build removes it."""
     warm_workers_minutes: float = 10.0
     """How long the warm workers (``build.warm``) wait for the next build; 0: none."""
+    narration_warn_words: int = 20000
+    """Above this many words an edition's narration gets a warning before it is made (about
+    two and a quarter hours of audio at the voices' pace); 0: never warn."""
     scheduler: str | None = None
     """A Dask scheduler to build on (``tcp://host:8786``, or ``local:N``); None: this machine."""
     pauses: Pauses = Pauses()
@@ -161,6 +164,7 @@ _NUMBER_KEYS = {
     "cache-keep-builds": "cache_keep_builds",
     "cache-keep-days": "cache_keep_days",
     "warm-workers-minutes": "warm_workers_minutes",
+    "narration-warn-words": "narration_warn_words",
 }
 _TOP_KEYS = {
     "source-language",
@@ -186,12 +190,22 @@ def load_settings(project_dir: Path) -> Settings:
     raw: Mapping[str, Any] = {}
     source = ""
     if pyproject.is_file():
-        source = pyproject.read_text(encoding="utf-8")
         try:
+            source = pyproject.read_text(encoding="utf-8")
             document = tomllib.loads(source)
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"not UTF-8: {exc}", path=pyproject) from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"invalid TOML: {exc}", path=pyproject) from exc
-        raw = document.get("tool", {}).get("polyedition", {})
+        tool = document.get("tool", {})
+        raw = tool.get("polyedition", {}) if isinstance(tool, dict) else {}
+        if not isinstance(raw, dict):
+            raise ConfigError(
+                "tool.polyedition must be a table of settings",
+                path=pyproject,
+                line=_line_of(source, "polyedition"),
+                hint="write a [tool.polyedition] section",
+            )
     return _parse(raw, project_dir, pyproject, source)
 
 
@@ -242,6 +256,7 @@ def _parse(raw: Mapping[str, Any], project_dir: Path, pyproject: Path, source: s
             values[attr] = folder if folder.is_absolute() else project_dir / folder
         elif attr != "voices_dir":  # the voices folder is the user's, not the project's
             values[attr] = project_dir / getattr(_DEFAULTS, attr)
+    _check_folders(values, raw, project_dir, fail)
 
     for key, attr in _NUMBER_KEYS.items():
         value = raw.get(key, getattr(_DEFAULTS, attr))
@@ -249,6 +264,8 @@ def _parse(raw: Mapping[str, Any], project_dir: Path, pyproject: Path, source: s
             raise fail(f"tool.polyedition.{key} must be a number, 0 or more", key)
         if attr == "cache_keep_builds" and not isinstance(value, int):
             raise fail(f"tool.polyedition.{key} must be a whole number of builds", key)
+        if attr == "narration_warn_words" and not isinstance(value, int):
+            raise fail(f"tool.polyedition.{key} must be a whole number of words", key)
         values[attr] = value
     scheduler = raw.get("scheduler")
     if scheduler is not None and (not isinstance(scheduler, str) or not scheduler.strip()):
@@ -271,6 +288,59 @@ def _parse(raw: Mapping[str, Any], project_dir: Path, pyproject: Path, source: s
         narration[code] = _parse_narration(code, options, fail)
     values["narration"] = tuple(narration.items())
     return Settings(**values)
+
+
+_SOURCE_KEYS = ("content-dir", "locales-dir", "templates-dir")
+_WRITTEN_KEYS = ("output-dir", "cache-dir")
+
+
+def _check_folders(
+    values: Mapping[str, Any], raw: Mapping[str, Any], project_dir: Path, fail: Any
+) -> None:
+    """Nothing is read, written or deleted outside the project: every project folder lies in
+    it (after symlinks), and the folders polyedition writes and empties (output, cache) are
+    neither the project itself nor hold or sit in its sources or each other. A problem is
+    blamed on the setting the user wrote."""
+    resolved = {
+        key: Path(values[attr]).resolve()
+        for key, attr in _PATH_KEYS.items()
+        if attr != "voices_dir"
+    }
+    for key, folder in resolved.items():
+        if not folder.is_relative_to(project_dir):
+            raise fail(
+                f"tool.polyedition.{key} leads to {folder}, outside the project",
+                key,
+                hint=f"use a folder inside {project_dir}",
+            )
+    for key in _WRITTEN_KEYS:
+        if resolved[key] == project_dir:
+            raise fail(
+                f"tool.polyedition.{key} is the project folder itself; polyedition empties "
+                "and prunes it",
+                key,
+                hint=f"use a folder of its own, e.g. {getattr(_DEFAULTS, _PATH_KEYS[key]).name}",
+            )
+    for key in sorted(_WRITTEN_KEYS, key=lambda k: k not in raw):
+        folder = resolved[key]
+        for other in (*_SOURCE_KEYS, *(k for k in _WRITTEN_KEYS if k != key)):
+            there = resolved[other]
+            if folder == there or folder.is_relative_to(there) or there.is_relative_to(folder):
+                blamed, against = (key, other) if key in raw or other not in raw else (other, key)
+                raise fail(
+                    f"tool.polyedition.{blamed} ({resolved[blamed]}) overlaps {against} "
+                    f"({resolved[against]})",
+                    blamed,
+                    hint="give the output and the cache folders of their own",
+                )
+        for marker in (PYPROJECT, ".git", "src"):
+            if (folder / marker).exists():
+                raise fail(
+                    f"tool.polyedition.{key} ({folder}) holds {marker}: it is not a folder "
+                    "polyedition may empty",
+                    key,
+                    hint="use a folder of its own",
+                )
 
 
 def _parse_narration(code: str, options: Any, fail: Any) -> NarrationSettings:

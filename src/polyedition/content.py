@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from polyedition.errors import ContentError
+from polyedition.languages import PROFILES
 from polyedition.model import (
     Article,
     ArticleMeta,
@@ -32,7 +33,9 @@ logger = logging.getLogger(__name__)
 
 ARTICLE_FILE = "article.md"
 FRONT_MATTER_FENCE = "+++"
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters that no XML output (EPUB, PDF metadata, feeds) can carry."""
 _ID_SUFFIX = re.compile(r"\s*\{#([a-z][a-z0-9-]*)\}\s*$")
 _CAPTION_PREFIX = "Table: "
 LEAD_SECTION_ID = "lead"
@@ -66,7 +69,7 @@ def validate_slug(slug: str, *, path: Path | None = None, line: int | None = Non
     >>> validate_slug("belarus-prisoner-release")
     'belarus-prisoner-release'
     """
-    if not SLUG_PATTERN.match(slug):
+    if not SLUG_PATTERN.fullmatch(slug):
         raise ContentError(
             f"invalid slug {slug!r}",
             path=path,
@@ -86,7 +89,8 @@ def discover_articles(content_dir: Path) -> list[Path]:
 def read_article(path: Path) -> Article:
     """Parse one article file; every problem is a ContentError naming the file and line."""
     try:
-        source = path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte order mark some editors write is not part of the text.
+        source = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentError(f"cannot read article: {exc}", path=path) from exc
     return parse_article(source, path)
@@ -94,6 +98,15 @@ def read_article(path: Path) -> Article:
 
 def parse_article(source: str, path: Path) -> Article:
     """Parse the text of an article file (``path`` is used in messages and for the slug check)."""
+    bad = _NOT_XML.search(source)
+    if bad:
+        raise ContentError(
+            f"the article holds the control character U+{ord(bad.group()):04X}, which no "
+            "edition can carry",
+            path=path,
+            line=source.count("\n", 0, bad.start()) + 1,
+            hint="delete it; an editor may show nothing there",
+        )
     front, front_lines, body, body_offset = _split_front_matter(source, path)
     fields = _parse_front_matter(front, front_lines, path)
     slug = validate_slug(fields["slug"], path=path, line=_field_line(front_lines, "slug"))
@@ -208,6 +221,13 @@ def _parse_front_matter(front: str, front_lines: list[str], path: Path) -> dict[
                 line=1,
                 hint=f"add '{name} = …' ({_type_name(expected)})",
             )
+    if fields["language"] not in PROFILES:
+        raise ContentError(
+            f"unsupported article language {fields['language']!r}",
+            path=path,
+            line=_field_line(front_lines, "language"),
+            hint=f"supported: {', '.join(PROFILES)}",
+        )
     tags = fields.get("tags", [])
     if not all(isinstance(tag, str) for tag in tags):
         raise ContentError(

@@ -44,6 +44,40 @@ def code_digest() -> str:
     return digest(polyedition.__version__, files_digest(package.rglob("*.py"), package))
 
 
+TEXT_LIBRARIES = ("babel", "jinja2", "markdown-it-py", "markupsafe")
+"""What every output's text goes through: the article's Markdown, the templates, the catalogs."""
+PDF_LIBRARIES = ("weasyprint", "pikepdf", "fonttools", "pydyf")
+EPUB_LIBRARIES = ("fonttools",)
+FEED_LIBRARIES = ("feedgen", "lxml")
+COVER_LIBRARIES = ("pillow",)
+AUDIO_LIBRARIES = (
+    "espeakng-loader",
+    "lameenc",
+    "mutagen",
+    "gTTS",
+    "miniaudio",
+    "piper-tts",
+    "num2words",
+    "pyloudnorm",
+    "scipy",
+    "numpy",
+)
+ALL_LIBRARIES = tuple(
+    dict.fromkeys(
+        (
+            *TEXT_LIBRARIES,
+            *PDF_LIBRARIES,
+            *EPUB_LIBRARIES,
+            *FEED_LIBRARIES,
+            *COVER_LIBRARIES,
+            *AUDIO_LIBRARIES,
+        )
+    )
+)
+"""Every library an output's bytes depend on: a worker that has other versions loaded than
+the build would make other bytes under the same keys, so it must not take the build's jobs."""
+
+
 @cache
 def library_versions(*names: str) -> tuple[tuple[str, str], ...]:
     """Installed versions of the libraries an output depends on (engines, encoders, PDF)."""

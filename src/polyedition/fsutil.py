@@ -50,3 +50,56 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         pass
     write_bytes_atomic(path, data)
     return True
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, with every symlink followed, lies in ``root`` (or is ``root``).
+
+    >>> is_inside(Path("/srv/site/output/en"), Path("/srv/site"))
+    True
+    >>> is_inside(Path("/srv/site/../victim.txt"), Path("/srv/site"))
+    False
+    """
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def output_target(output_dir: Path, name: str) -> Path | None:
+    """``output_dir / name`` when ``name`` is a relative path that stays inside ``output_dir``
+    without passing through a symlink; None for anything else (an absolute path, ``..``, a
+    link to elsewhere), which a build must neither write nor delete.
+
+    >>> output_target(Path("/srv/site/output"), "en/index.html")
+    PosixPath('/srv/site/output/en/index.html')
+    >>> [output_target(Path("/srv/out"), name) for name in ("../x", "/etc/passwd", "", "a//b")]
+    [None, None, None, None]
+    """
+    relative = Path(name)
+    if (
+        not name
+        or relative.is_absolute()
+        or any(part in ("", ".", "..") for part in name.split("/"))
+        or "\\" in name
+        or "\0" in name
+    ):
+        return None
+    target = output_dir / relative
+    folder = output_dir
+    for part in relative.parts[:-1]:
+        folder = folder / part
+        if folder.is_symlink():
+            return None
+    if target.is_symlink():
+        return None
+    return target
+
+
+def files_below(root: Path) -> Iterator[Path]:
+    """Every file under ``root``, sorted, never following a symlink out of it (links are not
+    listed either), so that cleaning ``output/`` cannot reach another folder."""
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs.sort()
+        here = Path(folder)
+        for name in sorted(files):
+            path = here / name
+            if not path.is_symlink():
+                yield path

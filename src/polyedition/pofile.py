@@ -81,7 +81,10 @@ def lint_po(text: str, path: Path) -> dict[tuple[str | None, str], int]:
         plural_indexes = []
 
     current: str | None = None
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" only, as msgfmt reads them: a form feed or U+2028 inside a string is
+    # a character of the translation (str.splitlines would cut the string there).
+    lines = text.split("\n")
+    for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line or line.startswith("#~"):
             # Obsolete entries are ignored by msgfmt; a blank line ends an entry.
@@ -137,7 +140,7 @@ def lint_po(text: str, path: Path) -> dict[tuple[str | None, str], int]:
             msgid = (msgid or "") + value
         elif current == "msgctxt":
             context = (context or "") + value
-    finish(len(text.splitlines()) + 1)
+    finish(len(lines) + 1)
     return plural_forms
 
 

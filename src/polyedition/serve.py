@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from polyedition.config import Settings
-from polyedition.errors import PolyeditionError
+from polyedition.errors import ConfigError, PolyeditionError
+from polyedition.fsutil import is_inside
 from polyedition.theme import is_theme_source, theme_dir
 
 logger = logging.getLogger(__name__)
@@ -20,12 +21,28 @@ logger = logging.getLogger(__name__)
 WATCHED_SUFFIXES = {".po", ".md", ".html", ".txt", ".css", ".js", ".csv", ".tsv", ".toml", ".svg"}
 
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
+"""One byte range; a number too long for any file is no range (the whole file is sent)."""
+REVIEW_PREFIX = "/_review/"
+"""Where the server answers with the desk's review pages (``polyedition review``), which live
+outside ``output/`` so that they are never published."""
 
 
 class PreviewHandler(SimpleHTTPRequestHandler):
     """Serves files and answers byte-range requests, as real web servers do: browsers seek in
-    an MP3 by asking for a range, which SimpleHTTPRequestHandler alone would ignore."""
+    an MP3 by asking for a range, which SimpleHTTPRequestHandler alone would ignore. Paths
+    under ``/_review/`` come from ``review_dir`` when it is given."""
+
+    def __init__(self, *args: Any, review_dir: Path | None = None, **kwargs: Any) -> None:
+        self.review_dir = review_dir  # set first: the base class handles the request at once
+        super().__init__(*args, **kwargs)
+
+    def translate_path(self, path: str) -> str:
+        if self.review_dir is None or not path.startswith(REVIEW_PREFIX):
+            return super().translate_path(path)
+        # The base class cleans the path (no "..", no query) relative to ``directory``.
+        inside = Path(super().translate_path("/" + path.removeprefix(REVIEW_PREFIX)))
+        return str(self.review_dir / inside.relative_to(self.directory))
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s %s", self.address_string(), format % args)
@@ -33,6 +50,12 @@ class PreviewHandler(SimpleHTTPRequestHandler):
     def send_head(self) -> Any:
         header = self.headers.get("Range")
         path = Path(self.translate_path(self.path))
+        review = self.review_dir is not None and self.path.startswith(REVIEW_PREFIX)
+        root = self.review_dir if review and self.review_dir else Path(self.directory)
+        if "\0" in str(path) or not is_inside(path, root):
+            # A NUL byte, or a symlink in output/ leading elsewhere: nothing to serve.
+            self.send_error(404, "File not found")
+            return None
         match = _RANGE.match(header or "")
         if match is None or not path.is_file():
             return super().send_head()
@@ -74,10 +97,22 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         super().end_headers()
 
 
-def make_server(output_dir: Path, port: int) -> ThreadingHTTPServer:
-    """An HTTP server for ``output_dir`` bound to the loopback address only."""
-    handler = functools.partial(PreviewHandler, directory=str(output_dir))
-    return ThreadingHTTPServer(("127.0.0.1", port), handler)
+def make_server(
+    output_dir: Path, port: int, *, review_dir: Path | None = None
+) -> ThreadingHTTPServer:
+    """An HTTP server for ``output_dir`` bound to the loopback address only; with
+    ``review_dir``, the review pages under ``/_review/`` too."""
+    handler = functools.partial(
+        PreviewHandler, directory=str(output_dir.resolve()), review_dir=review_dir
+    )
+    try:
+        return ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except (OSError, OverflowError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(
+            f"cannot serve on 127.0.0.1:{port}: {reason}",
+            hint="choose another port with --port (0 takes any free one)",
+        ) from exc
 
 
 def is_source_change(path: str) -> bool:

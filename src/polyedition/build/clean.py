@@ -12,7 +12,9 @@ from pathlib import Path
 from polyedition.build.manifest import MANIFEST, Manifest
 from polyedition.cache import CacheUsage, SpeechCache, prune_store
 from polyedition.config import Settings
-from polyedition.fsutil import write_bytes_atomic
+from polyedition.fsutil import output_target, write_bytes_atomic
+from polyedition.languages import PROFILES
+from polyedition.render.html.assets import ASSETS
 
 logger = logging.getLogger(__name__)
 
@@ -20,15 +22,37 @@ BUILDS = "cache-builds.json"
 """When the recent builds started (wall clock), to tell how many builds ago an entry was used."""
 
 
-def clean_output(settings: Settings) -> None:
-    """Empty ``output/`` (its README.md stays) and forget the manifest: everything is rebuilt."""
+def clean_output(settings: Settings) -> list[Path]:
+    """Remove what builds wrote to ``output/`` and forget the manifest: everything is rebuilt.
+
+    Only what polyedition writes goes: the language folders, the home page, the assets and
+    the files the manifest lists. Anything else a person put there (a README, a CNAME) stays,
+    and a symlink is removed as a link, never followed. Returns what was kept.
+    """
     output_dir = settings.output_dir
-    for child in output_dir.glob("*") if output_dir.is_dir() else []:
-        if child.is_dir():
-            shutil.rmtree(child)
-        elif child.name != "README.md":
+    manifest = settings.cache_dir / MANIFEST
+    listed = {
+        target
+        for name in Manifest(manifest).outputs
+        if (target := output_target(output_dir, name)) is not None
+    }
+    ours = {*PROFILES, ASSETS.name, "index.html"}
+    kept: list[Path] = []
+    children = sorted(output_dir.iterdir()) if output_dir.is_dir() else []
+    for child in children:
+        if child.is_symlink():
             child.unlink()
-    (settings.cache_dir / MANIFEST).unlink(missing_ok=True)
+        elif child.name in ours or child in listed or child.name.endswith(".tmp"):
+            if child.is_dir():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+        elif child.name != "README.md":
+            kept.append(child)
+    for path in sorted(listed):
+        path.unlink(missing_ok=True)
+    manifest.unlink(missing_ok=True)
+    return kept
 
 
 def clean_cache(settings: Settings) -> None:
@@ -91,7 +115,8 @@ def clean(settings: Settings, *, cache: bool, output: bool) -> list[Path]:
     emptied = []
     with build_lock(settings):
         if output:
-            clean_output(settings)
+            for kept in clean_output(settings):
+                logger.info("keeping %s: polyedition did not write it", kept)
             emptied.append(settings.output_dir)
         if cache:
             clean_cache(settings)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from polyedition.errors import BuildError
-from polyedition.fsutil import write_bytes_atomic, write_if_changed
+from polyedition.fsutil import output_target, write_bytes_atomic, write_if_changed
 from polyedition.site import (
     Site,
 )
@@ -100,14 +100,39 @@ def run_job(job: Job, site: Site) -> JobResult:
 def write_outputs(result: JobResult, output_dir: Path, cache_dir: Path) -> JobResult:
     """Write a result's files atomically (unchanged files are not rewritten) and keep the cache
     entries a cluster worker made; drop the bytes."""
-    rewritten = sum(
-        write_if_changed(output_dir / path, data) for path, data in result.contents.items()
-    )
+    rewritten = sum(write_output(output_dir, path, data) for path, data in result.contents.items())
     for name, data in result.cache_files.items():
         entry = cache_dir / PurePosixPath(name)
-        if not entry.exists():
-            write_bytes_atomic(entry, data)
+        try:
+            if not entry.exists():
+                write_bytes_atomic(entry, data)
+        except OSError as exc:  # the cache only saves time: the output is written all the same
+            logger.warning("cannot keep %s in the cache: %s", name, exc.strerror or exc)
     return replace(result, rewritten=rewritten, contents={}, cache_files={})
+
+
+def write_output(output_dir: Path, path: PurePosixPath, data: bytes) -> bool:
+    """Write one output file under ``output_dir``; True if its bytes changed.
+
+    A path that would leave ``output/`` through a symlink, or a file system that refuses the
+    write (permissions, a full disk), is a BuildError naming the file: that output fails and
+    the build goes on with the others.
+    """
+    target = output_target(output_dir, str(path))
+    if target is None:
+        raise BuildError(
+            "refusing to write through a symlink: the file would land outside the output folder",
+            path=output_dir / path,
+            hint="replace the link with a real folder",
+        )
+    try:
+        return write_if_changed(target, data)
+    except OSError as exc:
+        raise BuildError(
+            f"cannot write: {exc.strerror or exc}",
+            path=exc.filename or target,
+            hint="free disk space or fix the folder's permissions, then build again",
+        ) from exc
 
 
 def _render(job: Job, site: Site) -> tuple[dict[PurePosixPath, bytes], dict[str, float], list[str]]:

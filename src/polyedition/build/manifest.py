@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from polyedition.build.jobs import Job, JobResult
-from polyedition.fsutil import write_bytes_atomic
+from polyedition.fsutil import output_target, write_bytes_atomic
 from polyedition.site import (
     AudioInfo,
     PdfInfo,
@@ -36,9 +36,11 @@ class Manifest:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") == MANIFEST_VERSION:
-                self.outputs = dict(data["outputs"])
-                self.audio = dict(data["audio"])
-                self.pdf = dict(data["pdf"])
+                outputs, audio, pdf = data["outputs"], data["audio"], data["pdf"]
+                for table in (outputs, audio, pdf):
+                    if not all(isinstance(value, dict) for value in table.values()):
+                        raise TypeError("an entry is not a table")
+                self.outputs, self.audio, self.pdf = dict(outputs), dict(audio), dict(pdf)
         except FileNotFoundError:
             pass
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -113,15 +115,25 @@ class Manifest:
         names = {job.name for job in jobs}
         for name, entry in sorted(self.outputs.items()):
             if name not in keep and (everything or entry.get("job") in names):
-                logger.info("removing %s: no longer built", name)
-                (output_dir / name).unlink(missing_ok=True)
                 del self.outputs[name]
+                target = output_target(output_dir, name)
+                if target is None:
+                    # A doctored or foreign manifest: nothing outside output/ is deleted.
+                    logger.warning(
+                        "%s: ignoring %r, which is not a file inside %s",
+                        self.path,
+                        name,
+                        output_dir,
+                    )
+                    continue
+                logger.info("removing %s: no longer built", name)
+                target.unlink(missing_ok=True)
         for key in list(self.audio):
-            slug, lang = key.split("/")
+            slug, _, lang = key.rpartition("/")
             if str(mp3_path(lang, slug)) not in self.outputs:
                 del self.audio[key]
         for key in list(self.pdf):
-            slug, lang = key.split("/")
+            slug, _, lang = key.rpartition("/")
             if str(pdf_path(lang, slug)) not in self.outputs:
                 del self.pdf[key]
 

@@ -16,6 +16,12 @@ from polyedition.catalogs import (
 from polyedition.checks import Finding
 from polyedition.config import Settings
 from polyedition.fingerprint import (
+    AUDIO_LIBRARIES,
+    COVER_LIBRARIES,
+    EPUB_LIBRARIES,
+    FEED_LIBRARIES,
+    PDF_LIBRARIES,
+    TEXT_LIBRARIES,
     code_digest,
     digest,
     edition_digest,
@@ -134,17 +140,7 @@ class Planner:
             self.ui[lang],
             self.narration_templates,
             lexicons,
-            library_versions(
-                "espeakng-loader",
-                "lameenc",
-                "mutagen",
-                "gTTS",
-                "miniaudio",
-                "piper-tts",
-                "num2words",
-                "pyloudnorm",
-                "scipy",
-            ),
+            library_versions(*AUDIO_LIBRARIES, *TEXT_LIBRARIES),
             self.piper_voices(lang, source),
         )
         outputs = (
@@ -176,6 +172,7 @@ class Planner:
             audio,
             pdf,
             feed,
+            library_versions(*TEXT_LIBRARIES),
         )
         return Job(
             "html", edition.slug, edition.lang, key, (html_path(edition.lang, edition.slug),)
@@ -190,7 +187,7 @@ class Planner:
             self.templates,
             self.ui[edition.lang],
             audio is not None,  # the closing note links the MP3 when there is one
-            library_versions("weasyprint", "pikepdf", "fonttools", "pydyf"),
+            library_versions(*TEXT_LIBRARIES, *PDF_LIBRARIES),
         )
         return Job("pdf", edition.slug, edition.lang, key, (pdf_path(edition.lang, edition.slug),))
 
@@ -204,7 +201,7 @@ class Planner:
             self.ui[edition.lang],
             audio,
             narration_key,
-            library_versions("fonttools"),
+            library_versions(*TEXT_LIBRARIES, *EPUB_LIBRARIES),
         )
         return Job(
             "epub", edition.slug, edition.lang, key, (epub_path(edition.lang, edition.slug),)
@@ -219,7 +216,11 @@ class Planner:
             if code == lang
         ]
         key = digest(
-            "feed", self.common, episodes, self.ui[lang], library_versions("feedgen", "lxml")
+            "feed",
+            self.common,
+            episodes,
+            self.ui[lang],
+            library_versions(*TEXT_LIBRARIES, *FEED_LIBRARIES),
         )
         return Job("feed", "", lang, key, (feed_path(lang),))
 
@@ -235,7 +236,7 @@ class Planner:
             publisher,
             self.ui[lang],
             [str(face.path) for face in PRINT_FONTS],
-            library_versions("pillow"),
+            library_versions(*TEXT_LIBRARIES, *COVER_LIBRARIES),
         )
         return Job("cover", "", lang, key, (cover_path(lang),))
 
@@ -265,5 +266,6 @@ class Planner:
             sorted(pdfs),
             sorted(audio),
             sorted(feeds),
+            library_versions(*TEXT_LIBRARIES),
         )
         return Job(SITE, "", "", key, outputs)

@@ -25,6 +25,7 @@ from polyedition.catalogs import (
 )
 from polyedition.config import Settings
 from polyedition.errors import BuildError, PolyeditionError
+from polyedition.fsutil import files_below
 from polyedition.languages import profile
 from polyedition.model import Edition
 from polyedition.site import (
@@ -107,8 +108,9 @@ def build_lock(settings: Settings) -> Iterator[None]:
 
 def _remove_partial_files(output_dir: Path) -> None:
     """Temporary files left by a killed build (complete outputs are never touched)."""
-    for temp in output_dir.rglob(".*.tmp"):
-        temp.unlink(missing_ok=True)
+    for path in files_below(output_dir):
+        if path.name.startswith(".") and path.name.endswith(".tmp"):
+            path.unlink(missing_ok=True)
 
 
 def build(
@@ -133,10 +135,18 @@ def build(
         manifest_path = settings.cache_dir / MANIFEST
         if options.clean:
             clean_output(settings)
-        output_dir.mkdir(parents=True, exist_ok=True)
-        _remove_partial_files(output_dir)
+        try:
+            output_dir.mkdir(parents=True, exist_ok=True)
+            _remove_partial_files(output_dir)
+        except OSError as exc:
+            raise BuildError(
+                f"cannot use the output folder: {exc.strerror or exc}",
+                path=exc.filename or output_dir,
+            ) from exc
         manifest = Manifest(manifest_path)
         selected = [e for e in site.editions.values() if e.lang in options.languages]
+        if "mp3" in options.formats:
+            _warn_long_narrations(selected, settings.narration_warn_words)
         with contextlib.ExitStack() as stack:
             pool = executor or stack.enter_context(_executor(options, settings))
             try:
@@ -433,6 +443,8 @@ def _run(
                 continue
             try:
                 result = future.result()
+                if job not in superseded:
+                    result = write_outputs(result, output_dir, site.settings.cache_dir)
             except Exception as error:
                 first_failure = first_failure or error
                 failures.append(JobFailure(job, _one_line(error)))
@@ -445,7 +457,6 @@ def _run(
                 continue
             if job in superseded:
                 continue
-            result = write_outputs(result, output_dir, site.settings.cache_dir)
             manifest.record(result)
             results.append(result)
             notify("done", result, True)
@@ -484,10 +495,33 @@ def _read_outputs(output_dir: Path, *paths: PurePosixPath) -> dict[PurePosixPath
         ) from exc
 
 
+WORDS_PER_MINUTE = 145
+"""A newsreader's pace, for telling how long a narration will be."""
+
+
+def _warn_long_narrations(editions: list[Edition], limit: int) -> None:
+    """A warning for each edition whose narration will be longer than ``limit`` words: it
+    takes long to make, fills the speech cache, and few listeners hear it to the end."""
+    for edition in editions:
+        words = edition.stats.total_words
+        if limit and words > limit:
+            logger.warning(
+                "%s/%s: %d words, about %.1f hours of narration (more than "
+                "narration-warn-words = %d); consider splitting the article",
+                edition.lang,
+                edition.slug,
+                words,
+                words / WORDS_PER_MINUTE / 60,
+                limit,
+            )
+
+
 def _one_line(error: BaseException) -> str:
     """A failure as the summary shows it: an expected error's message, or what went wrong."""
     if isinstance(error, PolyeditionError):
         return f"{error.category}: {error}"
+    if isinstance(error, OSError) and error.filename:
+        return f"build: {error.filename}: {error.strerror or error}"
     if isinstance(error, BrokenProcessPool):
         return "the worker process running it died (out of memory or killed)"
     first = str(error).strip().splitlines()

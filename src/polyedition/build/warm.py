@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from polyedition.config import Settings
-from polyedition.fingerprint import code_digest
+from polyedition.fingerprint import ALL_LIBRARIES, code_digest, library_versions
 
 logger = logging.getLogger(__name__)
 
@@ -223,7 +223,8 @@ class WarmExecutor(Executor):
             raise HostGone(str(error)) from error
         with connection:
             level = logging.getLogger("polyedition").getEffectiveLevel()
-            request = (code_digest(), Path.cwd(), dict(os.environ), level, fn, args, kwargs)
+            code = (code_digest(), _installed_libraries())
+            request = (code, Path.cwd(), dict(os.environ), level, fn, args, kwargs)
             try:
                 connection.send(request)
                 status, value, records = connection.recv()
@@ -261,8 +262,13 @@ def _serve_one(connection: Connection) -> None:
         code, cwd, environment, level, fn, args, kwargs = connection.recv()
     except (OSError, EOFError):
         return
-    if code != code_digest():  # the build imports polyedition from elsewhere: not our job
-        connection.send(("other code", code_digest(), []))
+    mine = (code_digest(), tuple(_LOADED_LIBRARIES))
+    if code != mine:
+        # The build imports polyedition from elsewhere, or a library was upgraded since this
+        # host imported its own: its jobs would make other bytes under the build's keys.
+        connection.send(("other code", _what_differs(mine, code), []))
+        if code[0] == mine[0]:  # this host's libraries are out of date: it leaves
+            os.kill(os.getppid(), signal.SIGTERM)
         return
     os.chdir(cwd)
     os.environ.clear()
@@ -281,6 +287,35 @@ def _serve_one(connection: Connection) -> None:
         connection.send(reply)
     except (pickle.PicklingError, TypeError, AttributeError) as error:
         connection.send(("error", RuntimeError(f"{reply[1]!r} ({error})"), records.records))
+
+
+_LOADED_LIBRARIES: list[tuple[str, str]] = []
+"""The versions of the libraries this host imported (read when it started)."""
+
+
+def _installed_libraries() -> tuple[tuple[str, str], ...]:
+    """The versions installed now, read afresh from their metadata (not cached)."""
+    return library_versions.__wrapped__(*ALL_LIBRARIES)
+
+
+def _what_differs(
+    mine: tuple[str, tuple[tuple[str, str], ...]], theirs: tuple[str, tuple[tuple[str, str], ...]]
+) -> str:
+    """What the host has that the build does not, in words.
+
+    >>> _what_differs(("a", (("weasyprint", "66"),)), ("a", (("weasyprint", "67"),)))
+    'weasyprint 66 loaded, 67 installed'
+    >>> _what_differs(("a", ()), ("b", ()))
+    'other polyedition code'
+    """
+    if mine[0] != theirs[0]:
+        return "other polyedition code"
+    installed = dict(theirs[1])
+    return ", ".join(
+        f"{name} {version} loaded, {installed.get(name, 'absent')} installed"
+        for name, version in mine[1]
+        if installed.get(name) != version
+    )
 
 
 def _warm_up() -> None:
@@ -318,6 +353,7 @@ def serve(address: Path, idle_seconds: float) -> None:
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
         _warm_up()
+        _LOADED_LIBRARIES[:] = _installed_libraries()
         _listen(address, idle_seconds)
     finally:
         with contextlib.suppress(OSError, ValueError):

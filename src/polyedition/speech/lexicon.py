@@ -205,7 +205,7 @@ def lexicon_path(locales_dir: Path, lang: str) -> Path:
 def check_say(word: str, say: str, path: Path, line: int) -> None:
     """A SpeechError naming the file and line if ``say`` is neither a respelling with at most
     one well-placed accent nor phonemes in ``[[…]]``, the whole value."""
-    if ("[[" in say or "]]" in say) and _PHONEMES.match(say) is None:
+    if ("[[" in say or "]]" in say) and (_PHONEMES.match(say) is None or not say[2:-2].strip()):
         raise SpeechError(
             f"phonemes for {word!r} must be the whole value, in [[double brackets]]",
             path=path,

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
@@ -114,6 +115,13 @@ class _Spoken:
     """The synthesis with its PCM: from the cache, or made again if the entry went bad."""
 
 
+FRESH_BUDGET_BYTES = 64 * 1024 * 1024
+"""How much freshly made audio a narration keeps in memory for its chapters, for each of the
+synthesized and the paced PCM (about 25 minutes at 22 kHz each); beyond it, a chapter reads
+its segments back from the speech cache and paces them again, so memory stays bounded however
+long the article."""
+
+
 @dataclass
 class _Counts:
     synthesized: int = 0
@@ -121,6 +129,8 @@ class _Counts:
     seconds: float = 0.0
     encoded: int = 0
     reused: int = 0
+    fresh_bytes: int = 0
+    """Bytes of PCM held for chapters not yet encoded (at most ``FRESH_BUDGET_BYTES``)."""
 
 
 def narrate(
@@ -157,7 +167,6 @@ def narrate(
         layouts = _Layouts(spoken, rate, pause, cache, trust_cache=False)
         timeline, pieces = _encode(spoken, layouts, rate, cache, counts)
     encode_seconds = time.perf_counter() - started
-    frames = b"".join(pieces)
     lengths = [mp3_samples(piece) for piece in pieces]
     origins = _origins(spoken, timeline, lengths, delay)
     duration = sum(lengths) / rate
@@ -176,8 +185,10 @@ def narrate(
         Cue(chapter.id, chapter.start_ms / 1000, chapter.end_ms / 1000, chapter.title)
         for chapter in chapters
     ]
+    mp3 = b"".join([id3_tag(tags), *pieces])  # one copy of the frames, not two
+    del pieces
     return Narration(
-        mp3=id3_tag(tags) + frames,
+        mp3=mp3,
         captions_vtt=webvtt(cues),
         chapters_vtt=webvtt(chapter_cues),
         chapters_json=chapters_json(tags.title, chapters),
@@ -297,6 +308,18 @@ def _speak(
         phonemes=engine.accepts_phonemes,
         fixes=fixes.of(utterance.id),
     )
+    said, overlong = without_overlong_words(spoken.text)
+    if overlong:
+        logger.warning(
+            "%s: segment %r: not saying %d word(s) longer than %d letters (%s…): a typo or a "
+            "missing space? A voice would spell it letter by letter",
+            utterance.lang,
+            utterance.id,
+            len(overlong),
+            LONGEST_SPOKEN_WORD,
+            overlong[0][:20],
+        )
+        spoken = replace(spoken, text=said)
     key = SpeechCache.key(
         engine=engine.name,
         version=engine.version(),
@@ -335,7 +358,16 @@ def _speak(
 
     def load() -> Synthesis:
         """The PCM, read only when a chapter is encoded again (made again if it went bad)."""
-        return fresh.pop() if fresh else cache.get(key) or synthesize()
+        if fresh:
+            counts.fresh_bytes -= len(fresh[0].pcm)
+            return fresh.pop()
+        return cache.get(key) or synthesize()
+
+    def keep(made: Synthesis) -> None:
+        """Hold fresh audio for its chapter while the budget allows; else it is read back."""
+        if counts.fresh_bytes + len(made.pcm) <= FRESH_BUDGET_BYTES:
+            counts.fresh_bytes += len(made.pcm)
+            fresh.append(made)
 
     timing = cache.timing(key)
     if timing is None:  # not stored, or stored before timings were: read or make it now
@@ -345,11 +377,30 @@ def _speak(
         else:
             cache.put_timing(key, stored.timing)
             counts.cached += 1
-        fresh.append(stored)
+        keep(stored)
         timing = stored.timing
     else:
         counts.cached += 1
     return _Spoken(utterance, timing, spoken.sentences, engine.name, key, load)
+
+
+LONGEST_SPOKEN_WORD = 40
+"""Letters in the longest word a narration says; a longer one is not said (German's longest
+words in real use have about 40; a voice would spell a run of letters one by one)."""
+_OVERLONG = re.compile(rf"[^\W\d_]{{{LONGEST_SPOKEN_WORD + 1},}}")
+
+
+def without_overlong_words(text: str) -> tuple[str, list[str]]:
+    """``text`` with every word longer than ``LONGEST_SPOKEN_WORD`` letters blanked (spaces of
+    its length, so every offset into the text still holds), and those words.
+
+    >>> without_overlong_words("A " + "W" * 50 + " word.")[0] == "A " + " " * 50 + " word."
+    True
+    """
+    found = _OVERLONG.findall(text)
+    if not found:
+        return text, []
+    return _OVERLONG.sub(lambda match: " " * len(match.group()), text), found
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,6 +449,7 @@ class _Layouts:
     ) -> None:
         self.spoken, self.rate, self.pause, self.cache = spoken, rate, pause, cache
         self._pcm: dict[int, bytes] = {}
+        self._held = 0
         self.items = [self._layout(index, trust_cache) for index in range(len(spoken))]
 
     def _layout(self, index: int, trust_cache: bool) -> _Layout:
@@ -417,7 +469,7 @@ class _Layouts:
                 path = self.cache.layouts.path(key)
                 logger.warning("%s: unreadable cache entry, making it again", path)
         paced, scale = self._pace(index)
-        self._pcm[index] = paced.pcm
+        self._keep(index, paced.pcm)
         info = paced.info
         lead_digest = hashlib.sha256(paced.pcm[: SAMPLE_WIDTH * info.lead]).hexdigest()
         self.cache.put_layout(
@@ -443,10 +495,18 @@ class _Layouts:
         ]
         return pace(audio, self.rate, boundaries, self.pause), scale
 
+    def _keep(self, index: int, pcm: bytes) -> None:
+        """Hold an utterance's paced PCM for its chapter while the budget allows (else it is
+        paced again when its chapter is encoded): memory stays bounded however long the
+        narration."""
+        if self._held + len(pcm) <= FRESH_BUDGET_BYTES:
+            self._pcm[index] = pcm
+            self._held += len(pcm)
+
     def release(self, indexes: range) -> None:
         """Forget the paced PCM of utterances whose chapter is encoded (chapters go in order)."""
         for index in indexes:
-            self._pcm.pop(index, None)
+            self._held -= len(self._pcm.pop(index, b""))
 
     def pcm(self, index: int) -> bytes:
         """Utterance ``index`` paced: its synthesis is read and paced again if need be."""
@@ -454,7 +514,7 @@ class _Layouts:
             paced, _ = self._pace(index)
             if paced.info != self.items[index].info:
                 raise _StaleLayout(self.items[index].key)
-            self._pcm[index] = paced.pcm
+            return paced.pcm
         return self._pcm[index]
 
 

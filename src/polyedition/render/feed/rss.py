@@ -10,6 +10,7 @@ fixed ``lastBuildDate`` is set explicitly (feedgen defaults to the clock): same 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import logging
 import uuid
 from typing import Any
@@ -112,6 +113,17 @@ class PodcastIndexEntryExtension:
         return entry
 
 
+def _as_html(text: str) -> str:
+    """Plain text for an RSS ``<description>``, which feed readers take as HTML: a
+    translator's ``<img onerror=…>`` must reach them as text, so it is escaped as HTML here
+    (and once more as XML by the writer).
+
+    >>> _as_html("Fish & chips <img src=x onerror=alert(1)>")
+    'Fish &amp; chips &lt;img src=x onerror=alert(1)&gt;'
+    """
+    return html.escape(text, quote=False)
+
+
 def _published(date: dt.date) -> dt.datetime:
     return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
 
@@ -137,7 +149,7 @@ def render_feed(site: Site, lang: str) -> bytes:
     feed.load_extension("podcast")
     feed.register_extension(EXTENSION, PodcastIndexExtension, PodcastIndexEntryExtension)
     feed.title(strings.title)
-    feed.description(strings.description)
+    feed.description(_as_html(strings.description))
     feed.language(lang)
     # feedgen writes the last link as the RSS <link>: the edition's front page.
     feed.link(href=feed_url, rel="self")
@@ -165,7 +177,7 @@ def render_feed(site: Site, lang: str) -> bytes:
 def _episode(site: Site, entry: Any, edition: Edition, audio: AudioInfo) -> None:
     page = site.url(html_path(edition.lang, edition.slug))
     entry.title(plain_text(edition.title.text))
-    entry.description(plain_text(edition.description.text))
+    entry.description(_as_html(plain_text(edition.description.text)))
     entry.link(href=page)
     entry.guid(page, permalink=True)
     entry.pubDate(_published(edition.article.meta.date))

@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 
 from polyedition.config import Settings
 from polyedition.errors import RenderError
+from polyedition.fsutil import files_below, is_inside
 from polyedition.theme import template_dirs
 
 logger = logging.getLogger(__name__)
@@ -43,8 +44,20 @@ def _sources(settings: Settings) -> list[tuple[str, bytes]]:
         if not folder.is_dir():
             continue
         for path in folder.rglob("*"):
-            if path.is_file() and not any(part.startswith(".") for part in path.parts):
-                found[path.relative_to(folder).as_posix()] = path
+            relative = path.relative_to(folder)
+            # Hidden files (an editor's backup, .DS_Store) are not published. Only the parts
+            # below the assets folder count: polyedition itself may be installed under a
+            # hidden folder (.venv, ~/.local), and so may a project.
+            if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+                continue
+            if not is_inside(path, templates):
+                raise RenderError(
+                    f"asset {relative.as_posix()!r} is a link to {path.resolve()}, outside "
+                    "the templates folder; refusing to publish it",
+                    path=path,
+                    hint="copy the file into the templates folder instead of linking to it",
+                )
+            found[relative.as_posix()] = path
     return [(name, found[name].read_bytes()) for name in sorted(found)]
 
 
@@ -78,10 +91,10 @@ def stale_assets(output_dir: Path, current: set[PurePosixPath]) -> list[Path]:
         if (match := _HASHED.match(path.name))
     }
     folder = output_dir / ASSETS
-    if not folder.is_dir():
+    if not folder.is_dir() or folder.is_symlink():
         return []
     stale = []
-    for path in sorted(folder.rglob("*")):
+    for path in files_below(folder):
         relative = PurePosixPath(path.relative_to(output_dir).as_posix())
         match = _HASHED.match(path.name)
         if (

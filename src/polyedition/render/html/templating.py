@@ -16,6 +16,7 @@ from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
 from polyedition.errors import RenderError
+from polyedition.fsutil import is_inside
 from polyedition.model import FaqItem, Paragraph, Table
 from polyedition.render.html.readalong import sentence_html
 from polyedition.render.inline import inline_html, typeset
@@ -150,6 +151,15 @@ class _OverridableLoader(jinja2.FileSystemLoader):
         self, environment: jinja2.Environment, template: str
     ) -> tuple[str, str, Callable[[], bool]]:
         source, filename, uptodate = super().get_source(environment, template)
+        folder = next((f for f in self.searchpath if Path(filename).is_relative_to(Path(f))), None)
+        if folder is None or not is_inside(Path(filename), Path(folder)):
+            # Templates are code: a link to a file elsewhere (/etc/passwd) is never rendered.
+            raise RenderError(
+                f"template {template!r} is a link to {Path(filename).resolve()}, outside the "
+                "templates folder; refusing to use it",
+                path=filename,
+                hint="copy the template into the templates folder instead of linking to it",
+            )
 
         def still_current() -> bool:
             return self._resolve(template) == filename and bool(uptodate())
