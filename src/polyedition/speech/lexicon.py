@@ -29,6 +29,7 @@ from polyedition.errors import SpeechError
 from polyedition.speech.stress import (
     ACUTE,
     accented_vowel,
+    phonemes_alone,
     plain,
     respell,
     stressed_phonemes,
@@ -150,6 +151,7 @@ def _espeak_stress(lexicon: Lexicon) -> dict[str, str]:
     entries = [entry for entry in lexicon.entries if entry.stressed]
     if not entries:
         return {}
+    phonemes_alone([plain(entry.say) for entry in entries], lexicon.lang)  # one eSpeak call
     result: dict[str, str] = {}
     for entry in entries:
         said = stressed_phonemes(entry.say, lexicon.lang)
