@@ -141,6 +141,12 @@ def _said(text: str, *, phonemes: bool, lexicon: Lexicon | None = None) -> str:
     return spoken_text(text, frontend, lexicon or Lexicon("ru"), phonemes=phonemes).text
 
 
+def test_espeak_ignores_the_accent_mark_itself_so_accented_words_become_phonemes() -> None:
+    espeak = EspeakEngine()
+    assert espeak.phonemes("за\u0301мок", "ru") == espeak.phonemes("замок", "ru")
+    assert espeak.phonemes("замо\u0301к", "ru") == espeak.phonemes("замок", "ru")
+
+
 def test_espeak_reads_a_word_it_stresses_otherwise_as_phonemes_with_the_stress_moved() -> None:
     # eSpeak alone says го́ду; "в году" is году́.
     assert _said("В 2020 году.", phonemes=True) == "В две тысячи двадцатом [[gVd'u]]."
