@@ -19,7 +19,8 @@ from polyedition.speech.stress import accented_vowel, plain, voice_stress
 from projectkit import REPO, SLUG
 
 REFERENCE = Path(__file__).parent / "data" / "stress"
-TARGETS = {"be": 0.97, "ru": 0.99}
+TARGETS = {"ru": 0.99}
+"""Belarusian is measured with its accent stage in test_stress_be.py."""
 _CYRILLIC_WORD = re.compile(r"[а-яёіў’']+", re.IGNORECASE)
 
 

@@ -1,0 +1,1 @@
+"""Stress accents for the narration, one module per language."""
