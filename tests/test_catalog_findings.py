@@ -172,7 +172,8 @@ CASES = {
 
 
 def test_the_cases_cover_every_kind_of_finding() -> None:
-    assert {case.kind for case in CASES.values()} == set(CHECKS)
+    # "spoken" is the glossary's, not a catalog's: see test_glossary_names.py.
+    assert {case.kind for case in CASES.values()} == set(CHECKS) - {"spoken"}
 
 
 def build(project: Path, *args: str) -> subprocess.CompletedProcess[str]:

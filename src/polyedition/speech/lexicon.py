@@ -8,6 +8,10 @@ eSpeak then reads its own phonemes of the respelling with the stress moved to th
 other engines read the respelling without the accent. A word matches whole words exactly as
 written, case included (``US`` is not ``us``); list each inflected or possessive form that needs
 help (``Kolesnikova``, ``Kolesnikova’s``).
+
+The glossary's spoken forms of names (``say:<lang>``, see ``polyedition.glossary``) join the
+lexicon as ``Name`` entries, which match their inflected forms too; an entry of the lexicon for
+the exact word comes first.
 """
 
 from __future__ import annotations
@@ -15,12 +19,20 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
 from polyedition.errors import SpeechError
-from polyedition.speech.stress import ACUTE, accented_vowel, is_vowel_letter, plain, vowel_count
+from polyedition.glossary import GLOSSARY_FILE, load_glossary, stem
+from polyedition.speech.stress import (
+    ACUTE,
+    accented_vowel,
+    is_vowel_letter,
+    plain,
+    vowel_count,
+    with_accent,
+)
 from polyedition.speech.text import normalize
 
 logger = logging.getLogger(__name__)
@@ -48,6 +60,51 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class Name:
+    """A word of a glossary name and how the narration says it (``say:<lang>``); the word's
+    inflected forms are said with the same change."""
+
+    written: str
+    say: str
+    line: int
+    """The glossary line of the term."""
+
+    def saying(self, word: str) -> str | None:
+        """How ``word`` is said if it is this name's word or an inflected form of it: the
+        respelling's stem with ``word``'s own ending (apostrophes dropped), the accent kept
+        where the stem still holds its vowel.
+
+        >>> Name("John", "Džon", 11).saying("Johno"), Name("Coale", "Kol", 11).saying("Coale’as")
+        ('Džono', 'Kolas')
+        >>> Name("Калеснікава", "Кале́снікава", 2).saying("Калеснікаву")
+        'Кале́снікаву'
+        >>> Name("John", "Džon", 11).saying("Johnson") is None
+        True
+        """
+        if word == self.written:
+            return self.say
+        common = 0
+        while common < min(len(word), len(self.written)) and word[common] == self.written[common]:
+            common += 1
+        ending = re.sub(r"['’]", "", word[common:])
+        cut = len(self.written) - common
+        if common < len(stem(self.written)) or len(ending) > 3 or cut > 2:
+            return None
+        if cut == 0 and ending and not (is_vowel_letter(ending[0]) or ending[0] in "йj"):
+            return None  # Johnson is another name than John
+        said = plain(self.say)
+        base = said[: len(said) - cut]
+        stressed = accented_vowel(self.say)
+        if stressed is not None and vowel_count(base) > stressed:
+            return with_accent(base + ending, stressed)
+        return base + ending
+
+    @property
+    def entry(self) -> Entry:
+        return Entry(self.written, self.say, self.line)
+
+
+@dataclass(frozen=True, slots=True)
 class Applied:
     """Text as an engine should read it, and the lexicon entries that changed it."""
 
@@ -64,6 +121,21 @@ class Lexicon:
     lang: str
     entries: tuple[Entry, ...] = ()
     path: Path | None = None
+    names: tuple[Name, ...] = ()
+    names_path: Path | None = None
+    """The glossary the names come from."""
+
+    def saying(self, word: str) -> Entry | None:
+        """The entry that says ``word``: the lexicon's own, else a glossary name's (with the
+        respelling of the inflected form)."""
+        for entry in self.entries:
+            if _key(entry.word) == _key(word):
+                return entry
+        for name in self.names:
+            say = name.saying(word)
+            if say is not None:
+                return Entry(word, say, name.line)
+        return None
 
     def apply(self, text: str, *, phonemes: bool) -> Applied:
         """Replace every whole word that has an entry; phoneme entries only if ``phonemes``.
@@ -91,6 +163,9 @@ class Lexicon:
             if entry is not None:
                 used[entry.word] = entry
                 say = stressed.get(entry.word, plain(entry.say))
+            elif (named := self._named(say, phonemes=phonemes)) is not None:
+                used[named[0].word] = named[0]
+                say = named[1]
             pieces += [text[position : match.start()], say]
             length += match.start() - position
             words.append((match.start(), match.end(), length, length + len(say)))
@@ -100,6 +175,19 @@ class Lexicon:
         return Applied(
             "".join(pieces), tuple(sorted(used.values(), key=lambda e: e.word)), tuple(words)
         )
+
+    def _named(self, word: str, *, phonemes: bool) -> tuple[Entry, str] | None:
+        """The glossary name ``word`` is a form of, and how it is said."""
+        for name in self.names:
+            say = name.saying(word)
+            if say is None:
+                continue
+            entry = Entry(word, say, name.line)
+            if phonemes and entry.stressed:
+                spoken = Lexicon(self.lang, (entry,), self.names_path)
+                return entry, _espeak_stress(spoken)[word]
+            return entry, plain(say)
+        return None
 
 
 @cache
@@ -200,13 +288,31 @@ def parse_lexicon(lines: Iterable[str], lang: str, path: Path) -> Lexicon:
     return Lexicon(lang, tuple(entries.values()), path)
 
 
-def load_lexicon(locales_dir: Path, lang: str) -> Lexicon:
-    """The lexicon of ``lang``; a language without a lexicon file has an empty one."""
+def load_lexicon(locales_dir: Path, lang: str, source_language: str | None = None) -> Lexicon:
+    """The lexicon of ``lang``; a language without a lexicon file has an empty one.
+
+    With the project's ``source_language``, the glossary's spoken forms of names for ``lang``
+    join it.
+    """
     path = lexicon_path(locales_dir, lang)
     try:
         with path.open(encoding="utf-8") as handle:
-            return parse_lexicon(handle, lang, path)
+            lexicon = parse_lexicon(handle, lang, path)
     except FileNotFoundError:
-        return Lexicon(lang)
+        lexicon = Lexicon(lang)
     except UnicodeDecodeError as exc:
         raise SpeechError(f"lexicon is not UTF-8: {exc}", path=path) from exc
+    if source_language is None:
+        return lexicon
+    glossary = locales_dir / GLOSSARY_FILE
+    names = []
+    for term in load_glossary(locales_dir, source_language):
+        for written, say in term.spoken_words(lang):
+            try:
+                accented_vowel(say)
+            except ValueError as exc:
+                raise SpeechError(
+                    str(exc), path=glossary, line=term.line, lang=lang, hint="in say:" + lang
+                ) from None
+            names.append(Name(normalize(written), normalize(say), term.line))
+    return replace(lexicon, names=tuple(names), names_path=glossary)

@@ -203,7 +203,7 @@ def _speak_script(
         by_lang.setdefault(utterance.lang, []).append(index)
     spoken: dict[int, _Spoken] = {}
     for lang, indexes in by_lang.items():
-        lexicon = load_lexicon(site.settings.locales_dir, lang)
+        lexicon = load_lexicon(site.settings.locales_dir, lang, site.settings.source_language)
         frontend = load_frontend(site.settings.locales_dir, lang)
         choices = engines.choices(site.settings, lang)
         for number, choice in enumerate(choices, start=1):
@@ -253,7 +253,7 @@ def spoken_script(
         if lang not in speakers:
             speakers[lang] = (
                 load_frontend(site.settings.locales_dir, lang),
-                load_lexicon(site.settings.locales_dir, lang),
+                load_lexicon(site.settings.locales_dir, lang, site.settings.source_language),
                 engines.choices(site.settings, lang)[0].engine.accepts_phonemes,
             )
         frontend, lexicon, phonemes = speakers[lang]
