@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from polyedition.speech.frontend import Frontend
-from polyedition.speech.lexicon import Entry, Lexicon
-from polyedition.speech.text import sentences
+from polyedition.speech.lexicon import Applied, Entry, Lexicon
+from polyedition.speech.text import in_language, sentences
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +38,19 @@ class SpokenText:
 
 
 def spoken_text(
-    written: str, frontend: Frontend, lexicon: Lexicon, *, phonemes: bool
+    written: str,
+    frontend: Frontend,
+    lexicon: Lexicon,
+    *,
+    phonemes: bool,
+    foreign: Sequence[tuple[str, str]] = (),
 ) -> SpokenText:
     """``written`` sentence by sentence as an engine should hear it; ``phonemes`` says whether
     the engine reads the lexicon's ``[[phoneme]]`` entries.
+
+    ``foreign`` lists phrases in another language (phrase, language): for an engine that reads
+    phonemes (eSpeak) they are marked ``{{en|…}}`` and said with that language's voice, and the
+    lexicon leaves them alone; other engines read them with the utterance's voice.
 
     >>> from pathlib import Path
     >>> from polyedition.speech.frontend import GRAMMARS
@@ -59,7 +70,7 @@ def spoken_text(
     offset = 0
     for sentence in sentences(written):
         words = frontend.spoken(sentence)
-        applied = lexicon.apply(words, phonemes=phonemes)
+        applied = _applied(words, lexicon, phonemes=phonemes, foreign=foreign)
         parts.append((offset, sentence))
         said.append(applied.text)
         normalized.append(words)
@@ -73,3 +84,33 @@ def spoken_text(
         tuple(parts),
         tuple(sorted(used.values(), key=lambda entry: entry.word)),
     )
+
+
+def _applied(
+    words: str, lexicon: Lexicon, *, phonemes: bool, foreign: Sequence[tuple[str, str]]
+) -> Applied:
+    """The lexicon applied to ``words`` outside the foreign phrases, which are marked with
+    their language when the engine reads phonemes.
+
+    >>> _applied("Autor: Polyedition Newsroom.", Lexicon("pl"), phonemes=True,
+    ...          foreign=[("Polyedition Newsroom", "en")]).text
+    'Autor: {{en|Polyedition Newsroom}}.'
+    """
+    languages = {phrase: lang for phrase, lang in foreign if phrase}
+    if not phonemes or not languages:
+        return lexicon.apply(words, phonemes=phonemes)
+    pattern = "|".join(
+        rf"(?<!\w){re.escape(phrase)}(?!\w)" for phrase in sorted(languages, key=len, reverse=True)
+    )
+    pieces: list[str] = []
+    used: dict[str, Entry] = {}
+    position = 0
+    for match in re.finditer(pattern, words):
+        outside = lexicon.apply(words[position : match.start()], phonemes=phonemes)
+        used.update((entry.word, entry) for entry in outside.entries)
+        pieces += [outside.text, in_language(match.group(0), languages[match.group(0)])]
+        position = match.end()
+    rest = lexicon.apply(words[position:], phonemes=phonemes)
+    used.update((entry.word, entry) for entry in rest.entries)
+    pieces.append(rest.text)
+    return Applied("".join(pieces), tuple(sorted(used.values(), key=lambda entry: entry.word)))

@@ -257,9 +257,10 @@ def spoken_script(
                 engines.choices(site.settings, lang)[0].engine.accepts_phonemes,
             )
         frontend, lexicon, phonemes = speakers[lang]
-        spoken.append(
-            (utterance, spoken_text(utterance.text, frontend, lexicon, phonemes=phonemes))
+        said = spoken_text(
+            utterance.text, frontend, lexicon, phonemes=phonemes, foreign=utterance.foreign
         )
+        spoken.append((utterance, said))
     return tuple(spoken)
 
 
@@ -277,7 +278,13 @@ def _speak(
     The cache key holds the words the engine reads, so that editing the speech tables
     re-narrates exactly the utterances whose spoken text changes."""
     engine = choice.engine
-    spoken = spoken_text(utterance.text, frontend, lexicon, phonemes=engine.accepts_phonemes)
+    spoken = spoken_text(
+        utterance.text,
+        frontend,
+        lexicon,
+        phonemes=engine.accepts_phonemes,
+        foreign=utterance.foreign,
+    )
     key = SpeechCache.key(
         engine=engine.name,
         version=engine.version(),

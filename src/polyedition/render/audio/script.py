@@ -38,6 +38,9 @@ class Utterance:
     pause: float
     """Seconds of silence after it."""
     chapter: str
+    foreign: tuple[tuple[str, str], ...] = ()
+    """Phrases of the text in another language, each with its language (the English author
+    of a translated byline), for the voice of that language to say."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,4 +164,6 @@ def _byline(site: Site, edition: Edition, chapter: str) -> Utterance:
         return Utterance(
             BYLINE_ID, render(source_lang), source_lang, site.settings.pauses.byline, chapter
         )
-    return Utterance(BYLINE_ID, text, lang, site.settings.pauses.byline, chapter)
+    # The author's name stays in the source language: that language's voice says it.
+    foreign = ((edition.article.meta.author, source_lang),) if lang != source_lang else ()
+    return Utterance(BYLINE_ID, text, lang, site.settings.pauses.byline, chapter, foreign)
