@@ -1,17 +1,24 @@
 """Words in another language inside an utterance, such as the English author of a translated
-byline, are said by a voice of that language: eSpeak switches voices within the utterance."""
+byline, are said by a voice of that language: eSpeak switches voices within the utterance. The
+byline's author and publisher are messages a desk may translate."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from polyedition.build import load_site
+from polyedition.model import AUTHOR_ID
+from polyedition.pofile import read_catalog, write_catalog
 from polyedition.render.audio.script import BYLINE_ID, narration_script
+from polyedition.render.html.pages import render_article
 from polyedition.site import Site
 from polyedition.speech.espeak import EspeakEngine
 from polyedition.speech.frontend import load_frontend
 from polyedition.speech.lexicon import load_lexicon
 from polyedition.speech.spoken import spoken_text
-from projectkit import SLUG
+from projectkit import SLUG, copy_project, po
 
 ENGLISH_POLYEDITION = "p,0lI;I2d'IS@n nj'u:zru:m"
 """How eSpeak's English voice says "Polyedition Newsroom"."""
@@ -77,3 +84,20 @@ def test_word_timings_of_a_mixed_utterance_point_into_its_text(espeak: EspeakEng
         "Opublikowano",
         "dziś.",
     ]
+
+
+def test_a_desk_that_translates_the_author_has_it_said_by_its_own_voice(tmp_path: Path) -> None:
+    settings = copy_project(tmp_path)
+    path = po(settings, "pl")
+    catalog = read_catalog(path, locale="pl")
+    for message in catalog:
+        if message.context == AUTHOR_ID:
+            message.string = "redakcja Polyedition"
+    write_catalog(path, catalog)
+    site = load_site(settings)
+    edition = site.edition(SLUG, "pl")
+    assert (edition.author.text, edition.author.lang) == ("redakcja Polyedition", "pl")
+    byline = narration_script(site, edition).utterances[1]
+    assert byline.text.startswith("Autor: redakcja Polyedition.")
+    assert byline.foreign == ()
+    assert "redakcja Polyedition" in render_article(site, edition)
