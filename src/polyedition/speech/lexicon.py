@@ -99,10 +99,6 @@ class Name:
             return with_accent(base + ending, stressed)
         return base + ending
 
-    @property
-    def entry(self) -> Entry:
-        return Entry(self.written, self.say, self.line)
-
 
 @dataclass(frozen=True, slots=True)
 class Applied:
@@ -131,11 +127,7 @@ class Lexicon:
         for entry in self.entries:
             if _key(entry.word) == _key(word):
                 return entry
-        for name in self.names:
-            say = name.saying(word)
-            if say is not None:
-                return Entry(word, say, name.line)
-        return None
+        return self._name_entry(word)
 
     def apply(self, text: str, *, phonemes: bool) -> Applied:
         """Replace every whole word that has an entry; phoneme entries only if ``phonemes``.
@@ -163,9 +155,9 @@ class Lexicon:
             if entry is not None:
                 used[entry.word] = entry
                 say = stressed.get(entry.word, plain(entry.say))
-            elif (named := self._named(say, phonemes=phonemes)) is not None:
-                used[named[0].word] = named[0]
-                say = named[1]
+            elif (named := self._name_entry(say)) is not None:
+                used[named.word] = named
+                say = self._name_said(named, phonemes=phonemes)
             pieces += [text[position : match.start()], say]
             length += match.start() - position
             words.append((match.start(), match.end(), length, length + len(say)))
@@ -176,18 +168,20 @@ class Lexicon:
             "".join(pieces), tuple(sorted(used.values(), key=lambda e: e.word)), tuple(words)
         )
 
-    def _named(self, word: str, *, phonemes: bool) -> tuple[Entry, str] | None:
-        """The glossary name ``word`` is a form of, and how it is said."""
+    def _name_entry(self, word: str) -> Entry | None:
+        """An entry for ``word`` from the glossary name it is a form of, if any."""
         for name in self.names:
             say = name.saying(word)
-            if say is None:
-                continue
-            entry = Entry(word, say, name.line)
-            if phonemes and entry.stressed:
-                spoken = Lexicon(self.lang, (entry,), self.names_path)
-                return entry, _espeak_stress(spoken)[word]
-            return entry, plain(say)
+            if say is not None:
+                return Entry(word, say, name.line)
         return None
+
+    def _name_said(self, entry: Entry, *, phonemes: bool) -> str:
+        """What the engine reads for a name's entry: a stressed respelling becomes eSpeak's
+        phonemes with the stress moved, as a lexicon entry does."""
+        if phonemes and entry.stressed:
+            return _espeak_stress(Lexicon(self.lang, (entry,), self.names_path))[entry.word]
+        return plain(entry.say)
 
 
 @cache
