@@ -9,7 +9,10 @@ small character n-gram model that gives GrammarDB's stress for all but 1,736 of 
    GrammarDB stresses two ways, takes the stress among its own that the model scores highest.
 2. Every other word goes to the accentor (``data/be-silero.npz``): its exception list, then
    its model, which is taken only when it gives its vowel more than even odds. For a form of
-   GrammarDB this is GrammarDB's stress; for any other word, the model's guess.
+   GrammarDB this is GrammarDB's stress; for any other word, the model's guess. A spelling
+   that GrammarDB's release stresses two ways without saying which in the table's source
+   (былі, мае, правы) is the model's choice too: the simple rule for homographs, which a
+   one-occurrence fix or the lexicon overrides.
 3. A word the model is unsure of is left as written, and the voice's own rules stress it.
 
 Words that already carry an accent, words of one syllable and words in other scripts are left
