@@ -8,6 +8,7 @@ traceback.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -194,7 +195,8 @@ CASES = {
 
 
 def test_the_cases_cover_every_kind_of_finding() -> None:
-    assert {case.kind for case in CASES.values()} == set(CHECKS)
+    # "spoken" is the glossary's, not a catalog's: see test_glossary_names.py.
+    assert {case.kind for case in CASES.values()} == set(CHECKS) - {"spoken"}
 
 
 def build(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -240,7 +242,12 @@ def test_a_catalog_finding_is_a_marked_fallback_or_one_line_never_a_traceback(
         return
     assert result.returncode == 0, result.stderr
     page = f"{LANG}/{SLUG}/index.html" if case.where != "<h1" else f"{LANG}/index.html"
-    part = page_part(settings, page, case.where)
+    # The byline's names are English in every edition, and marked so: not a fallback.
+    part = re.sub(
+        r'<span lang="en">(Polyedition(?: Newsroom)?)</span>',
+        r"\1",
+        page_part(settings, page, case.where),
+    )
     assert case.text in part
     assert ('lang="en"' in part) == (case.outcome == FALLBACK), part
 

@@ -25,6 +25,7 @@ from polyedition.catalogs import (
 from polyedition.config import Settings
 from polyedition.content import read_article
 from polyedition.errors import CatalogError
+from polyedition.model import AUTHOR_ID, PUBLISHER_ID
 from polyedition.pofile import read_catalog, write_catalog
 from polyedition.theme import theme_locales
 from projectkit import (
@@ -56,11 +57,22 @@ def test_pot_has_one_message_per_segment_with_context_comment_and_reference(
     template = read_catalog(pot_path(project, SLUG))
     article = read_article(_article_md(project))
     messages = [m for m in template if m.id and m.context != "keyword"]
-    assert [(m.context, m.id) for m in messages] == [(s.id, s.text) for s in article.segments()]
+    assert [(m.context, m.id) for m in messages] == [
+        (s.id, s.text) for s in (*article.segments(), *article.credits)
+    ]
     by_context = {m.context: m for m in messages}
     row = by_context["key-points-r2-c2"]
     assert row.auto_comments == ["Key Points table, row 2, details"]
     assert row.locations == [(f"content/{SLUG}/article.md", 117)]
+
+
+def test_the_author_and_publisher_are_messages_a_desk_may_translate(project: Settings) -> None:
+    extract(project)
+    template = read_catalog(pot_path(project, SLUG))
+    credits = {m.context: m for m in template if m.context in {AUTHOR_ID, PUBLISHER_ID}}
+    assert credits[AUTHOR_ID].id == "Polyedition Newsroom"
+    assert credits[PUBLISHER_ID].id == "Polyedition"
+    assert "byline" in credits[PUBLISHER_ID].auto_comments[0]
 
 
 def test_each_tag_is_a_message_with_the_keyword_context_and_a_comment_for_translators(
@@ -219,7 +231,7 @@ def test_update_keeps_an_edited_paragraph_as_fuzzy_with_its_previous_msgid(
     extract(project)
     [result] = [r for r in update_catalogs(project, ["pl"]) if r.path.name == f"{SLUG}.po"]
     assert (result.fuzzy, result.new, result.obsolete) == (1, 0, 0)
-    assert result.kept == 69 + 6  # the other segments and the six tags
+    assert result.kept == 69 + 2 + 6  # the other segments, the author and publisher, the tags
     catalog = read_catalog(po(project, "pl"))
     message = next(m for m in catalog if m.context == KOLESNIKOVA_P1)
     assert message.fuzzy

@@ -3,26 +3,19 @@ speaker would stress it."""
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from polyedition.cli import main
 from polyedition.errors import SpeechError
-from polyedition.render.audio.script import narration_script
-from polyedition.site import Site
 from polyedition.speech.espeak import EspeakEngine
 from polyedition.speech.lexicon import Lexicon, load_lexicon, parse_lexicon
-from polyedition.speech.stress import accented_vowel, plain, voice_stress
-from projectkit import REPO, SLUG
+from polyedition.speech.stress import voice_stress
+from projectkit import REPO
 
-REFERENCE = Path(__file__).parent / "data" / "stress"
-TARGETS = {"be": 0.97}
-"""Russian is measured in test_stress_ru.py, token by token against a reference made
-independently of its model and its lexicon."""
-_CYRILLIC_WORD = re.compile(r"[а-яёіў’']+", re.IGNORECASE)
+# Each language's narration is measured with its accent stage, token by token against a
+# reference made independently of its model and lexicon: test_stress_ru.py, test_stress_be.py.
 
 
 @pytest.fixture(scope="module")
@@ -103,51 +96,3 @@ def test_stress_of_a_hyphenated_compound_is_split_between_its_parts(
 ) -> None:
     words = voice_stress("па-ранейшаму", "ru", Lexicon("ru"), espeak)
     assert [(w.word, w.vowel) for w in words] == [("па", 0), ("ранейшаму", 1)]
-
-
-# --- the measurement --------------------------------------------------------------------------
-
-
-def _reference(lang: str) -> dict[str, int]:
-    """Word form (lower case) → the vowel a native speaker stresses, from tests/data/stress."""
-    reference: dict[str, int] = {}
-    path = REFERENCE / f"{lang}.tsv"
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.startswith("#"):
-            continue
-        word, accented = line.split("\t")
-        vowel = accented_vowel(accented)
-        assert vowel is not None and plain(accented) == word, f"{path}:{number}"
-        reference[word] = vowel
-    return reference
-
-
-def _stress_tally(site: Site, lang: str, espeak: EspeakEngine) -> tuple[int, Counter[str]]:
-    """Multi-syllable word tokens of the narration, and the wrongly stressed ones by form."""
-    reference = _reference(lang)
-    lexicon = load_lexicon(site.settings.locales_dir, lang)
-    script = narration_script(site, site.edition(SLUG, lang))
-    tokens = 0
-    wrong: Counter[str] = Counter()
-    for utterance in script.utterances:
-        if utterance.lang != lang:
-            continue
-        for word in voice_stress(utterance.text, lang, lexicon, espeak):
-            if word.syllables < 2 or not _CYRILLIC_WORD.fullmatch(word.word):
-                continue  # numbers and Latin names are the front end's and English's
-            form = word.word.lower()
-            assert form in reference, f"{form!r} ({utterance.id}) is missing from {lang}.tsv"
-            tokens += 1
-            if word.vowel != reference[form]:
-                wrong[form] += 1
-    return tokens, wrong
-
-
-@pytest.mark.parametrize("lang", sorted(TARGETS))
-def test_the_narration_is_stressed_as_a_native_speaker_stresses_it(
-    real_site: Site, espeak: EspeakEngine, lang: str
-) -> None:
-    tokens, wrong = _stress_tally(real_site, lang, espeak)
-    share = 1 - sum(wrong.values()) / tokens
-    assert tokens > 1500
-    assert share >= TARGETS[lang], (share, wrong.most_common(40))

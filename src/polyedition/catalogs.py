@@ -146,7 +146,7 @@ def article_template(settings: Settings, article: Article, created: dt.datetime)
     """The POT of one article: a message per segment, its id as context, its place as comment."""
     catalog = _new_template(settings, article.slug, created)
     where = _relative(settings, article.path)
-    for segment in (*article.segments(), *article.keywords):
+    for segment in (*article.segments(), *article.credits, *article.keywords):
         catalog.add(
             segment.text,
             locations=[(where, segment.line)],

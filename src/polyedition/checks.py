@@ -22,7 +22,7 @@ from polyedition.catalogs import (
 )
 from polyedition.config import Settings
 from polyedition.errors import CatalogError
-from polyedition.glossary import Term, load_glossary
+from polyedition.glossary import GLOSSARY_FILE, SAY_PREFIX, Term, load_glossary
 from polyedition.pofile import header_fields, read_catalog
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ CHECKS: dict[str, str] = {
     "characters": "a translation holds a control character that no XML output can carry",
     "percent": "an interface translation has a lone '%' (write '%%' for a percent sign)",
     "glossary": "a glossary term is not in its approved form",
+    "spoken": "a glossary name the voice would read by other rules has no spoken form",
 }
 """Every kind of finding ``check`` reports, by the name it prints in brackets."""
 
@@ -312,12 +313,33 @@ def _label(message: Message) -> str:
     return f"{message.context}: {short!r}" if message.context else repr(short)
 
 
+def unspoken_names(path: Path, glossary: Iterable[Term], lang: str) -> list[Finding]:
+    """A finding for each glossary term whose ``lang`` form the voice would read by other
+    rules than the language's (see ``Term.foreign_spelling``) and that has no ``say:<lang>``."""
+    findings = []
+    for term in glossary:
+        reason = term.foreign_spelling(lang)
+        if reason is not None and lang not in term.spoken:
+            findings.append(
+                Finding(
+                    path,
+                    term.line,
+                    "spoken",
+                    f"{term.written(lang)!r} ({lang}): {reason}, so the voice would misread "
+                    f"it; write how it is said in column {SAY_PREFIX}{lang} (the same "
+                    "spelling if the voice says it right)",
+                )
+            )
+    return findings
+
+
 def run_checks(settings: Settings, langs: Iterable[str]) -> list[Finding]:
     """Check every catalog of the given languages; a file that cannot be parsed is one finding."""
     glossary = load_glossary(settings.locales_dir, settings.source_language)
     findings: list[Finding] = []
     for lang in langs:
         settings.require_language(lang)
+        findings.extend(unspoken_names(settings.locales_dir / GLOSSARY_FILE, glossary, lang))
         for domain in domains(settings):
             path = po_path(settings, lang, domain)
             if not path.exists():

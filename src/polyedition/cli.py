@@ -342,7 +342,8 @@ def _cmd_voices(args: argparse.Namespace, settings: Settings) -> int:
         # What eSpeak says, as written and through the lexicon: for writing lexicon entries.
         espeak = EspeakEngine()
         for lang in _languages(args, settings):
-            applied = load_lexicon(settings.locales_dir, lang).apply(args.phonemes, phonemes=True)
+            lexicon = load_lexicon(settings.locales_dir, lang, settings.source_language)
+            applied = lexicon.apply(args.phonemes, phonemes=True)
             print(f"{lang}  as written:       {espeak.phonemes(args.phonemes, lang)}")
             if applied.entries:
                 print(f"{lang}  with the lexicon: {espeak.phonemes(applied.text, lang)}")
@@ -352,7 +353,7 @@ def _cmd_voices(args: argparse.Namespace, settings: Settings) -> int:
         # reviewing a paragraph.
         espeak = EspeakEngine()
         for lang in _languages(args, settings):
-            lexicon = load_lexicon(settings.locales_dir, lang)
+            lexicon = load_lexicon(settings.locales_dir, lang, settings.source_language)
             accented = accent(args.stress, lang)
             words = voice_stress(accented, lang, lexicon, espeak)
             print(f"{lang}  {mark_stress(accented, words)}")

@@ -17,6 +17,8 @@ from markdown_it.token import Token
 from polyedition.errors import ContentError
 from polyedition.languages import PROFILES
 from polyedition.model import (
+    AUTHOR_ID,
+    PUBLISHER_ID,
     Article,
     ArticleMeta,
     Block,
@@ -50,6 +52,13 @@ _REQUIRED_FIELDS: dict[str, type] = {
     "publisher": str,
 }
 _OPTIONAL_FIELDS: dict[str, type] = {"tags": list}
+CREDIT_COMMENTS = {
+    AUTHOR_ID: "Author, named in the byline; keep the name unless your desk writes it otherwise",
+    PUBLISHER_ID: (
+        "Publisher, named in the byline; keep the name unless your desk writes it otherwise "
+        "(„redakcja Polyedition”)"
+    ),
+}
 KEYWORD_CONTEXT = "keyword"
 """The message context of every tag: tags are short and may repeat another message's words."""
 KEYWORD_COMMENT = (
@@ -133,6 +142,12 @@ def parse_article(source: str, path: Path) -> Article:
         Segment(KEYWORD_CONTEXT, Role.KEYWORD, tag, tags_line, KEYWORD_COMMENT)
         for tag in dict.fromkeys(fields.get("tags", ()))
     )
+    credits = tuple(
+        Segment(credit_id, Role.CREDIT, fields[field], _field_line(front_lines, field), comment)
+        for (credit_id, comment), field in zip(
+            CREDIT_COMMENTS.items(), ("author", "publisher"), strict=True
+        )
+    )
     article = Article(
         meta=ArticleMeta(
             slug=slug,
@@ -147,6 +162,7 @@ def parse_article(source: str, path: Path) -> Article:
         sections=sections,
         path=str(path),
         keywords=keywords,
+        credits=credits,
     )
     _check_unique_ids(article, path)
     return article
@@ -451,7 +467,7 @@ def _slugify(text: str) -> str:
 
 def _check_unique_ids(article: Article, path: Path) -> None:
     seen: dict[str, int] = {}
-    for segment in article.segments():
+    for segment in (*article.segments(), *article.credits):
         if segment.role is Role.CAPTION and not segment.text:
             raise ContentError(
                 "table has no caption",

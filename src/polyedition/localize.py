@@ -49,12 +49,21 @@ def localize(article: Article, catalog: Catalog | None, lang: str, source_lang: 
             )
         else:
             keywords.append(LocalizedText(keyword, translation, lang, fallback=False))
+    credits = []
+    for credit in article.credits:
+        translation = usable_translation(catalog, credit.id, credit.text)
+        # A name the desk keeps as it is stays in the source language, for its voice.
+        if translation is None or translation == credit.text:
+            credits.append(LocalizedText(credit, credit.text, source_lang, fallback=False))
+        else:
+            credits.append(LocalizedText(credit, translation, lang, fallback=False))
     edition = Edition(
         article=article,
         lang=lang,
         source_lang=source_lang,
         texts=tuple(texts),
         keywords=tuple(keywords),
+        credits=tuple(credits),
     )
     if edition.fallbacks:
         logger.debug(

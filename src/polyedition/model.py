@@ -34,6 +34,8 @@ class Role(StrEnum):
     TABLE_CELL = "table-cell"
     KEYWORD = "keyword"
     """A tag of the article: translated for metadata, never shown as text or narrated."""
+    CREDIT = "credit"
+    """The author or the publisher: a name in the byline, which a desk may translate."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,10 @@ class ArticleMeta:
     tags: tuple[str, ...]
 
 
+AUTHOR_ID = "byline-author"
+PUBLISHER_ID = "byline-publisher"
+
+
 @dataclass(frozen=True, slots=True)
 class Article:
     """The English source article: metadata, title, description and sections in reading order."""
@@ -112,6 +118,9 @@ class Article:
     path: str
     keywords: tuple[Segment, ...] = ()
     """The front matter's ``tags``, one message each (context ``keyword``), for metadata."""
+    credits: tuple[Segment, ...] = ()
+    """The front matter's ``author`` and ``publisher`` as messages for the byline (contexts
+    ``AUTHOR_ID``, ``PUBLISHER_ID``); a desk may translate them, the English is the default."""
 
     @property
     def slug(self) -> str:
@@ -209,6 +218,8 @@ class Edition:
     texts: tuple[LocalizedText, ...]
     keywords: tuple[LocalizedText, ...] = ()
     """The article's tags in this edition's language (a missing translation keeps the tag)."""
+    credits: tuple[LocalizedText, ...] = ()
+    """The author and the publisher as the byline names them (see ``author``)."""
     _by_id: dict[str, LocalizedText] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -230,6 +241,25 @@ class Edition:
     @property
     def description(self) -> LocalizedText:
         return self.text(self.article.description)
+
+    @property
+    def author(self) -> LocalizedText:
+        """The author as this edition's byline names it: the desk's translation, else the
+        source's name, in the source language (so that its voice says it)."""
+        return self._credit(AUTHOR_ID, self.article.meta.author)
+
+    @property
+    def publisher(self) -> LocalizedText:
+        """The publisher as this edition's byline names it (see ``author``)."""
+        return self._credit(PUBLISHER_ID, self.article.meta.publisher)
+
+    def _credit(self, credit_id: str, name: str) -> LocalizedText:
+        for credit in self.credits:
+            if credit.id == credit_id:
+                return credit
+        return LocalizedText(
+            Segment(credit_id, Role.CREDIT, name, 0, ""), name, self.source_lang, False
+        )
 
     @property
     def fallbacks(self) -> tuple[LocalizedText, ...]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from polyedition.errors import SpeechError
 from polyedition.languages import profile
 from polyedition.speech.base import Mark, Synthesis, Voice
+from polyedition.speech.text import LANGUAGE_SPAN
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ _INITIALIZE_PHONEME_EVENTS = 0x0001
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
 _PHONEMES = 0x100
+_SSML = 0x10
 _PARAMETER_RATE = 1
 _PARAMETER_VOLUME = 2
 VOLUME = 90
@@ -390,12 +392,52 @@ def is_vowel(phoneme: str) -> bool:
     return bare.removeprefix("j")[:1] in _VOWEL_INITIALS
 
 
+_XML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+def ssml(text: str) -> tuple[str, tuple[int, ...]] | None:
+    """``text`` with its language spans (``{{en|…}}``) as SSML voice changes, which eSpeak
+    makes within one utterance, and the offset in ``text`` of each character of the SSML (so
+    that eSpeak's word events point back into ``text``); None for a text without spans.
+
+    >>> markup, origin = ssml("Autor: {{en|John & Co}}.")
+    >>> markup
+    '<speak>Autor: <voice xml:lang="en">John &amp; Co</voice>.</speak>'
+    >>> origin[markup.index("John")], origin[markup.index("Co<")]
+    (12, 19)
+    """
+    if LANGUAGE_SPAN.search(text) is None:
+        return None
+    pieces: list[str] = []
+    origin: list[int] = []
+
+    def add(piece: str, start: int, *, copied: bool) -> None:
+        for index, char in enumerate(piece):
+            escaped = _XML_ESCAPES.get(char, char) if copied else char
+            pieces.append(escaped)
+            origin.extend([start + index if copied else start] * len(escaped))
+
+    add("<speak>", 0, copied=False)
+    position = 0
+    for match in LANGUAGE_SPAN.finditer(text):
+        add(text[position : match.start()], position, copied=True)
+        add(f'<voice xml:lang="{match.group(1)}">', match.start(), copied=False)
+        add(match.group(2), match.start(2), copied=True)
+        add("</voice>", match.end(2), copied=False)
+        position = match.end()
+    add(text[position:], position, copied=True)
+    add("</speak>", len(text), copied=False)
+    return "".join(pieces), tuple(origin)
+
+
 def _run(
     text: str, lang: str, voice: str, rate: int | None, *, phoneme_events: bool
 ) -> tuple[_Capture, int]:
     capture = _Capture()
     callback = _Callback(capture.callback)
-    encoded = text.encode("utf-8")
+    marked = ssml(text)
+    flags = _CHARS_UTF8 | _PHONEMES | (_SSML if marked else 0)
+    encoded = (marked[0] if marked else text).encode("utf-8")
     with _library(phoneme_events=phoneme_events) as (lib, sample_rate):
         lib.espeak_SetSynthCallback(callback)
         if lib.espeak_SetVoiceByName(voice.encode()) != _EE_OK:
@@ -408,10 +450,18 @@ def _run(
         if rate is not None:
             lib.espeak_SetParameter(_PARAMETER_RATE, rate, 0)
         status = lib.espeak_Synth(
-            encoded, len(encoded) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8 | _PHONEMES, None, None
+            encoded, len(encoded) + 1, 0, _POS_CHARACTER, 0, flags, None, None
         )
     if status != _EE_OK:
         raise SpeechError(f"eSpeak NG failed (status {status})", lang=lang)
+    if marked:
+        origin = marked[1]
+
+        def back(offset: int) -> int:
+            return origin[min(offset, len(origin) - 1)]
+
+        capture.words = {back(offset): sample for offset, sample in capture.words.items()}
+        capture.groups = [(back(offset), phonemes) for offset, phonemes in capture.groups]
     return capture, sample_rate
 
 

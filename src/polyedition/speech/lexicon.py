@@ -14,6 +14,10 @@ The lexicon reads text from the accent stage (``polyedition.speech.accent``): a 
 is said as listed, whatever the accent stage made of it; any other accented word (a model's
 stress, or an abbreviation's respelling from ``speech.tsv``, hyphens and all: ``е-э́с``) is
 said the same way as an accented respelling.
+
+The glossary's spoken forms of names (``say:<lang>``, see ``polyedition.glossary``) join the
+lexicon as ``Name`` entries, which match their inflected forms too; an entry of the lexicon for
+the exact word comes first.
 """
 
 from __future__ import annotations
@@ -21,19 +25,22 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
 from polyedition.errors import SpeechError
+from polyedition.glossary import GLOSSARY_FILE, load_glossary, stem
 from polyedition.speech.stress import (
     ACUTE,
     accented_vowel,
+    is_vowel_letter,
     phonemes_alone,
     plain,
     respell,
     stressed_phonemes,
     vowel_count,
+    with_accent,
 )
 from polyedition.speech.text import normalize
 
@@ -66,6 +73,47 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class Name:
+    """A word of a glossary name and how the narration says it (``say:<lang>``); the word's
+    inflected forms are said with the same change."""
+
+    written: str
+    say: str
+    line: int
+    """The glossary line of the term."""
+
+    def saying(self, word: str) -> str | None:
+        """How ``word`` is said if it is this name's word or an inflected form of it: the
+        respelling's stem with ``word``'s own ending (apostrophes dropped), the accent kept
+        where the stem still holds its vowel.
+
+        >>> Name("John", "Džon", 11).saying("Johno"), Name("Coale", "Kol", 11).saying("Coale’as")
+        ('Džono', 'Kolas')
+        >>> Name("Калеснікава", "Кале́снікава", 2).saying("Калеснікаву")
+        'Кале́снікаву'
+        >>> Name("John", "Džon", 11).saying("Johnson") is None
+        True
+        """
+        if word == self.written:
+            return self.say
+        common = 0
+        while common < min(len(word), len(self.written)) and word[common] == self.written[common]:
+            common += 1
+        ending = re.sub(r"['’]", "", word[common:])
+        cut = len(self.written) - common
+        if common < len(stem(self.written)) or len(ending) > 3 or cut > 2:
+            return None
+        if cut == 0 and ending and not (is_vowel_letter(ending[0]) or ending[0] in "йj"):
+            return None  # Johnson is another name than John
+        said = plain(self.say)
+        base = said[: len(said) - cut]
+        stressed = accented_vowel(self.say)
+        if stressed is not None and vowel_count(base) > stressed:
+            return with_accent(base + ending, stressed)
+        return base + ending
+
+
+@dataclass(frozen=True, slots=True)
 class Applied:
     """Text as an engine should read it, and the lexicon entries that changed it."""
 
@@ -82,6 +130,14 @@ class Lexicon:
     lang: str
     entries: tuple[Entry, ...] = ()
     path: Path | None = None
+    names: tuple[Name, ...] = ()
+    names_path: Path | None = None
+    """The glossary the names come from."""
+
+    def saying(self, word: str) -> Entry | None:
+        """The entry that says ``word``: the lexicon's own, else a glossary name's (with the
+        respelling of the inflected form)."""
+        return self.entry(word) or self._name_entry(plain(word))
 
     def entry(self, word: str) -> Entry | None:
         """The entry a word of the accent stage's text takes (accents aside; ё as е too)."""
@@ -126,6 +182,9 @@ class Lexicon:
             elif entry is not None:
                 used[entry.word] = entry
                 say = stressed.get(entry.word, plain(entry.say))
+            elif (named := self._name_entry(plain(say))) is not None:
+                used[named.word] = named
+                say = self._name_said(named, phonemes=phonemes)
             else:
                 say = respelled.get(say, plain(say))
             pieces += [text[position : match.start()], say]
@@ -137,6 +196,21 @@ class Lexicon:
         return Applied(
             "".join(pieces), tuple(sorted(used.values(), key=lambda e: e.word)), tuple(words)
         )
+
+    def _name_entry(self, word: str) -> Entry | None:
+        """An entry for ``word`` from the glossary name it is a form of, if any."""
+        for name in self.names:
+            say = name.saying(word)
+            if say is not None:
+                return Entry(word, say, name.line)
+        return None
+
+    def _name_said(self, entry: Entry, *, phonemes: bool) -> str:
+        """What the engine reads for a name's entry: a stressed respelling becomes eSpeak's
+        phonemes with the stress moved, as a lexicon entry does."""
+        if phonemes and entry.stressed:
+            return _espeak_stress(Lexicon(self.lang, (entry,), self.names_path))[entry.word]
+        return plain(entry.say)
 
 
 @cache
@@ -261,13 +335,31 @@ def parse_lexicon(lines: Iterable[str], lang: str, path: Path) -> Lexicon:
     return Lexicon(lang, tuple(entries.values()), path)
 
 
-def load_lexicon(locales_dir: Path, lang: str) -> Lexicon:
-    """The lexicon of ``lang``; a language without a lexicon file has an empty one."""
+def load_lexicon(locales_dir: Path, lang: str, source_language: str | None = None) -> Lexicon:
+    """The lexicon of ``lang``; a language without a lexicon file has an empty one.
+
+    With the project's ``source_language``, the glossary's spoken forms of names for ``lang``
+    join it.
+    """
     path = lexicon_path(locales_dir, lang)
     try:
         with path.open(encoding="utf-8") as handle:
-            return parse_lexicon(handle, lang, path)
+            lexicon = parse_lexicon(handle, lang, path)
     except FileNotFoundError:
-        return Lexicon(lang)
+        lexicon = Lexicon(lang)
     except UnicodeDecodeError as exc:
         raise SpeechError(f"lexicon is not UTF-8: {exc}", path=path) from exc
+    if source_language is None:
+        return lexicon
+    glossary = locales_dir / GLOSSARY_FILE
+    names = []
+    for term in load_glossary(locales_dir, source_language):
+        for written, say in term.spoken_words(lang):
+            try:
+                accented_vowel(say)
+            except ValueError as exc:
+                raise SpeechError(
+                    str(exc), path=glossary, line=term.line, lang=lang, hint="in say:" + lang
+                ) from None
+            names.append(Name(normalize(written), normalize(say), term.line))
+    return replace(lexicon, names=tuple(names), names_path=glossary)

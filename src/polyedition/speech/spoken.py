@@ -4,15 +4,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from polyedition.speech.accent import accent
 from polyedition.speech.fixes import Fix, place
 from polyedition.speech.frontend import Frontend
-from polyedition.speech.lexicon import Entry, Lexicon, accented_words
+from polyedition.speech.lexicon import Applied, Entry, Lexicon, accented_words
 from polyedition.speech.stress import phonemes_alone, plain
-from polyedition.speech.text import sentences
+from polyedition.speech.text import in_language, sentences
 
 logger = logging.getLogger(__name__)
 
@@ -51,10 +52,15 @@ def spoken_text(
     *,
     phonemes: bool,
     fixes: Sequence[Fix] = (),
+    foreign: Sequence[tuple[str, str]] = (),
 ) -> SpokenText:
     """``written`` sentence by sentence as an engine should hear it; ``phonemes`` says whether
     the engine reads the lexicon's ``[[phoneme]]`` entries; ``fixes`` are the desk's fixes of
     single occurrences in this segment, which win over the accent stage and the lexicon.
+
+    ``foreign`` lists phrases in another language (phrase, language): for an engine that reads
+    phonemes (eSpeak) they are marked ``{{en|…}}`` and said with that language's voice, and the
+    lexicon leaves them alone; other engines read them with the utterance's voice.
 
     >>> from pathlib import Path
     >>> from polyedition.speech.frontend import GRAMMARS
@@ -82,7 +88,7 @@ def spoken_text(
     used: dict[str, Entry] = {}
     offset = 0
     for sentence, words, fixed in zip(sentences(written), accented, placed, strict=True):
-        applied = lexicon.apply(words, phonemes=phonemes, fixed=fixed)
+        applied = _applied(words, lexicon, phonemes=phonemes, foreign=foreign, fixed=fixed)
         parts.append((offset, sentence))
         said.append(applied.text)
         offset += len(applied.text) + 1
@@ -116,3 +122,45 @@ def _accented(written: str, frontend: Frontend) -> tuple[list[str], list[str]]:
     """Each sentence of ``written`` after the front end, and after the accent stage."""
     normalized = [frontend.spoken(sentence) for sentence in sentences(written)]
     return normalized, [accent(words, frontend.lang) for words in normalized]
+
+
+def _applied(
+    words: str,
+    lexicon: Lexicon,
+    *,
+    phonemes: bool,
+    foreign: Sequence[tuple[str, str]],
+    fixed: Mapping[int, str] | None = None,
+) -> Applied:
+    """The lexicon (and the desk's ``fixed`` words, by offset) applied to ``words`` outside
+    the foreign phrases, which are marked with their language when the engine reads phonemes.
+
+    >>> _applied("Autor: Polyedition Newsroom.", Lexicon("pl"), phonemes=True,
+    ...          foreign=[("Polyedition Newsroom", "en")]).text
+    'Autor: {{en|Polyedition Newsroom}}.'
+    """
+    fixed = fixed or {}
+    languages = {phrase: lang for phrase, lang in foreign if phrase}
+    if not phonemes or not languages:
+        return lexicon.apply(words, phonemes=phonemes, fixed=fixed)
+    pattern = "|".join(
+        rf"(?<!\w){re.escape(phrase)}(?!\w)" for phrase in sorted(languages, key=len, reverse=True)
+    )
+    pieces: list[str] = []
+    used: dict[str, Entry] = {}
+    position = 0
+
+    def outside(start: int, end: int) -> str:
+        here = {at - start: say for at, say in fixed.items() if start <= at < end}
+        applied = lexicon.apply(words[start:end], phonemes=phonemes, fixed=here)
+        used.update((entry.word, entry) for entry in applied.entries)
+        return applied.text
+
+    for match in re.finditer(pattern, words):
+        pieces += [
+            outside(position, match.start()),
+            in_language(match.group(0), languages[match.group(0)]),
+        ]
+        position = match.end()
+    pieces.append(outside(position, len(words)))
+    return Applied("".join(pieces), tuple(sorted(used.values(), key=lambda entry: entry.word)))

@@ -12,6 +12,9 @@ _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _BREAK = re.compile(r"([.!?…])[\"'”»“)\]]*\s+[\"'“„«(\[]*(\w)")
 _INITIAL = re.compile(r"(?:^|\W)\w$")
+LANGUAGE_SPAN = re.compile(r"\{\{([a-z]{2,3})\|([^{}]*)\}\}")
+"""``{{en|Polyedition Newsroom}}``: words in another language than the utterance's, in the text
+an engine that reads phonemes (eSpeak) receives; it speaks them with that language's voice."""
 
 
 def normalize(text: str) -> str:
@@ -72,3 +75,21 @@ def word_spans(text: str) -> list[tuple[int, int]]:
     [('Kolesnikova’s US-based', 14, 16), ('Kolesnikova’s US-based', 17, 22)]
     """
     return [match.span() for match in _WORD.finditer(text)]
+
+
+def in_language(text: str, lang: str) -> str:
+    """``text`` marked as spoken in ``lang`` (see ``LANGUAGE_SPAN``).
+
+    >>> in_language("Polyedition Newsroom", "en")
+    '{{en|Polyedition Newsroom}}'
+    """
+    return f"{{{{{lang}|{text}}}}}"
+
+
+def without_language_spans(text: str) -> str:
+    """``text`` with its language marks removed, their words kept.
+
+    >>> without_language_spans("Autor: {{en|Polyedition Newsroom}}.")
+    'Autor: Polyedition Newsroom.'
+    """
+    return LANGUAGE_SPAN.sub(lambda match: match.group(2), text)

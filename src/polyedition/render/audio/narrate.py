@@ -215,7 +215,7 @@ def _speak_script(
         by_lang.setdefault(utterance.lang, []).append(index)
     spoken: dict[int, _Spoken] = {}
     for lang, indexes in by_lang.items():
-        lexicon = load_lexicon(site.settings.locales_dir, lang)
+        lexicon = load_lexicon(site.settings.locales_dir, lang, site.settings.source_language)
         fixes = load_fixes(site.settings.locales_dir, lang)
         frontend = load_frontend(site.settings.locales_dir, lang)
         prepare([script.utterances[index].text for index in indexes], frontend, lexicon)
@@ -265,7 +265,7 @@ def spoken_script(
     speakers: dict[str, tuple[Frontend, Lexicon, Fixes, bool]] = {}
     for lang in dict.fromkeys(utterance.lang for utterance in script.utterances):
         frontend = load_frontend(site.settings.locales_dir, lang)
-        lexicon = load_lexicon(site.settings.locales_dir, lang)
+        lexicon = load_lexicon(site.settings.locales_dir, lang, site.settings.source_language)
         phonemes = engines.choices(site.settings, lang)[0].engine.accepts_phonemes
         if phonemes:
             texts = [utterance.text for utterance in script.utterances if utterance.lang == lang]
@@ -280,7 +280,12 @@ def spoken_script(
     for utterance in script.utterances:
         frontend, lexicon, fixes, phonemes = speakers[utterance.lang]
         text = spoken_text(
-            utterance.text, frontend, lexicon, phonemes=phonemes, fixes=fixes.of(utterance.id)
+            utterance.text,
+            frontend,
+            lexicon,
+            phonemes=phonemes,
+            fixes=fixes.of(utterance.id),
+            foreign=utterance.foreign,
         )
         spoken.append((utterance, text))
     return tuple(spoken)
@@ -307,6 +312,7 @@ def _speak(
         lexicon,
         phonemes=engine.accepts_phonemes,
         fixes=fixes.of(utterance.id),
+        foreign=utterance.foreign,
     )
     said, overlong = without_overlong_words(spoken.text)
     if overlong:

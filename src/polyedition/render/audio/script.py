@@ -38,6 +38,9 @@ class Utterance:
     pause: float
     """Seconds of silence after it."""
     chapter: str
+    foreign: tuple[tuple[str, str], ...] = ()
+    """Phrases of the text in another language, each with its language (the English author
+    of a translated byline), for the voice of that language to say."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +143,7 @@ def _byline(site: Site, edition: Edition, chapter: str) -> Utterance:
     from polyedition.render.html.pages import render_localized
 
     lang, source_lang = edition.lang, site.settings.source_language
+    author = edition.author
     translations = site.ui(lang)
     translated: list[bool] = []
 
@@ -148,17 +152,17 @@ def _byline(site: Site, edition: Edition, chapter: str) -> Utterance:
         translated.append(text is not message)
         return text % variables
 
-    def render(date_lang: str) -> str:
-        meta = edition.article.meta
-        date = format_date(meta.date, format="long", locale=date_lang)
+    def render(date_lang: str, name: str) -> str:
+        date = format_date(edition.article.meta.date, format="long", locale=date_lang)
         text = render_localized(
-            site, lang, BYLINE_TEMPLATE, author=meta.author, date=date, _=gettext, gettext=gettext
+            site, lang, BYLINE_TEMPLATE, author=name, date=date, _=gettext, gettext=gettext
         )
         return _DOUBLE_STOP.sub(".", normalize(text))
 
-    text = render(lang)
+    text = render(lang, author.text)
     if lang != source_lang and not (translated and all(translated)):
-        return Utterance(
-            BYLINE_ID, render(source_lang), source_lang, site.settings.pauses.byline, chapter
-        )
-    return Utterance(BYLINE_ID, text, lang, site.settings.pauses.byline, chapter)
+        english = render(source_lang, edition.article.meta.author)
+        return Utterance(BYLINE_ID, english, source_lang, site.settings.pauses.byline, chapter)
+    # A name the desk has not translated stays in its language, and that language's voice says it.
+    foreign = ((author.text, author.lang),) if author.lang != lang else ()
+    return Utterance(BYLINE_ID, text, lang, site.settings.pauses.byline, chapter, foreign)

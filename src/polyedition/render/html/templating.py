@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from polyedition.errors import RenderError
 from polyedition.fsutil import is_inside
-from polyedition.model import FaqItem, Paragraph, Table
+from polyedition.model import FaqItem, LocalizedText, Paragraph, Table
 from polyedition.render.html.readalong import sentence_html
 from polyedition.render.inline import inline_html, typeset
 from polyedition.theme import theme_templates
@@ -103,11 +103,13 @@ def gettext_callables(
 
 @jinja2.pass_context
 def with_lang(context: jinja2.runtime.Context, value: Any) -> Any:
-    """Wrap interface text in ``<span lang>`` when it is not in the page's language."""
+    """Wrap interface text, or a ``LocalizedText``'s text (an author kept in English), in
+    ``<span lang>`` when it is not in the page's language."""
     text_lang = getattr(value, "lang", None)
+    text = value.text if isinstance(value, LocalizedText) else value
     if text_lang is None or text_lang == context.get("lang"):
-        return value
-    return Markup('<span lang="{}">{}</span>').format(text_lang, value)
+        return text
+    return Markup('<span lang="{}">{}</span>').format(text_lang, text)
 
 
 @cache
