@@ -313,7 +313,11 @@ def test_editing_the_speech_table_renarrates_exactly_what_it_changes(
     before = {u.id: s.text for u, s in spoken_script(site, edition)}
     path.write_text(original.replace("зэ-ша-а", "зэ-шэ-а"), encoding="utf-8")
     try:
-        after = {u.id: s.text for u, s in spoken_script(site, edition)}
+        spoken_after = spoken_script(site, edition)
+        after = {u.id: s.text for u, s in spoken_after}
+        # What the front end writes (the engine itself reads the stressed respelling as
+        # eSpeak phonemes).
+        written_after = {u.id: s.normalized for u, s in spoken_after}
         cache_dir = tmp_path / "cache"  # a copy: the other tests' cache stays as it was
         shutil.copytree(narrated.cache_dir, cache_dir)
         changed = narrate(site, edition, SpeechCache(cache_dir))
@@ -321,7 +325,7 @@ def test_editing_the_speech_table_renarrates_exactly_what_it_changes(
         path.write_text(original, encoding="utf-8")
     differing = [key for key in before if before[key] != after[key]]
     assert len(differing) >= 3  # ЗША is in the title, the sections and the answers
-    assert all("зэ-шэ-а" in after[key].lower() for key in differing)
+    assert all("зэ-шэ-а" in written_after[key].lower() for key in differing)
     assert (changed.synthesized, changed.cached) == (
         len(differing),
         len(changed.placed) - len(differing),
