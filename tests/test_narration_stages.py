@@ -1,0 +1,294 @@
+"""The narration's stages, each alone: speak, master, pace, assemble, time cues, package.
+
+A tone engine stands in for a voice: each sentence a burst of tone between silences, marked
+where it starts, so that every stage runs in milliseconds and without eSpeak.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from polyedition.cache import SpeechCache
+from polyedition.render.audio.assemble import (
+    EncodeCounts,
+    Slot,
+    chapter_spans,
+    encode_chapters,
+    join,
+)
+from polyedition.render.audio.codec import decode_mp3, mp3_samples
+from polyedition.render.audio.cues import Placed, chapter_marks, origins, timed
+from polyedition.render.audio.id3 import ChapterMark, Tags
+from polyedition.render.audio.mastering import (
+    FRAME,
+    LEAD_GUARD,
+    PacedInfo,
+    master,
+    samples_of,
+    speech_frames,
+)
+from polyedition.render.audio.pace import Layouts, StaleLayout
+from polyedition.render.audio.package import package
+from polyedition.render.audio.script import Chapter, Script, Utterance
+from polyedition.render.audio.speak import (
+    Budget,
+    Speaker,
+    SpeechCounts,
+    Spoken,
+    load_speaker,
+    speak,
+)
+from polyedition.render.audio.vtt import Cue
+from polyedition.speech.base import Mark, Synthesis, Voice
+from polyedition.speech.registry import VoiceChoice
+
+RATE = 16000
+PAUSE = 0.4
+WORDS = ("one", "two", "three", "four")
+
+
+class ToneEngine:
+    """Each sentence (up to a full stop and a space) as 0.3 s of tone, 0.25 s of silence
+    around each; a mark where each sentence starts."""
+
+    name = "tone"
+    accepts_phonemes = False
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def version(self) -> str:
+        return "1"
+
+    def languages(self) -> frozenset[str]:
+        return frozenset({"en"})
+
+    def voices(self, lang: str) -> tuple[Voice, ...]:
+        return (Voice("tone", lang, "a tone"),)
+
+    def voice_id(self, lang: str, voice: str) -> str:
+        return voice
+
+    def synthesize(self, text: str, lang: str, voice: str, rate: int | None) -> Synthesis:
+        self.said.append(text)
+        gap = np.zeros(round(0.25 * RATE))
+        tone = 0.3 * np.sin(2 * math.pi * 220 * np.arange(round(0.3 * RATE)) / RATE)
+        starts = [0] + [i + 2 for i in range(len(text)) if text.startswith(". ", i)]
+        parts, marks = [gap], []
+        for offset in starts:
+            marks.append(Mark(offset, sum(len(part) for part in parts)))
+            parts += [tone, gap]
+        pcm = np.round(np.concatenate(parts) * 32767).astype("<i2").tobytes()
+        return Synthesis(pcm, RATE, tuple(marks), len(text))
+
+
+@pytest.fixture
+def engine() -> ToneEngine:
+    return ToneEngine()
+
+
+@pytest.fixture
+def speaker(tmp_path: Path) -> Speaker:
+    return load_speaker(tmp_path / "locales", "en", None)
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> SpeechCache:
+    return SpeechCache(tmp_path / "speech")
+
+
+def utterance(number: int, chapter: str = "one", sentences: int = 2) -> Utterance:
+    text = " ".join(f"Sentence {WORDS[n]} of part {WORDS[number]}." for n in range(sentences))
+    return Utterance(f"u{number}", text, "en", 0.6, chapter)
+
+
+def spoken_all(
+    utterances: list[Utterance],
+    engine: ToneEngine,
+    speaker: Speaker,
+    cache: SpeechCache,
+    counts: SpeechCounts | None = None,
+) -> list[Spoken]:
+    choice = VoiceChoice(engine, "tone", None)
+    counts = counts or SpeechCounts()
+    return [speak(item, choice, speaker, cache, counts) for item in utterances]
+
+
+class Unread:
+    """Audio that must not be read."""
+
+    def load(self) -> Synthesis:
+        raise AssertionError("the stage read audio it did not need")
+
+
+# --- speak and master ------------------------------------------------------------------------
+
+
+def test_speak_synthesizes_and_masters_once_then_finds_the_utterance_by_its_timing(
+    engine: ToneEngine, speaker: Speaker, cache: SpeechCache
+) -> None:
+    counts = SpeechCounts()
+    [first] = spoken_all([utterance(1)], engine, speaker, cache, counts)
+    assert (counts.synthesized, counts.cached, len(engine.said)) == (1, 0, 1)
+    stored = cache.get(first.key)
+    assert stored is not None
+    made = engine.synthesize(engine.said[0], "en", "tone", None)
+    assert stored.pcm == master(made).pcm  # the master stage ran before the cache
+    assert [offset for offset, _ in first.sentences] == [mark.offset for mark in made.marks]
+
+    again = SpeechCounts()
+    [second] = spoken_all([utterance(1)], engine, speaker, cache, again)
+    assert (again.synthesized, again.cached, len(engine.said)) == (0, 1, 2)
+    assert second.key == first.key
+    assert second.timing == first.timing
+
+
+def test_speak_holds_fresh_audio_within_its_budget_and_reads_the_rest_back(
+    engine: ToneEngine, speaker: Speaker, cache: SpeechCache
+) -> None:
+    held = SpeechCounts()
+    [item] = spoken_all([utterance(1)], engine, speaker, cache, held)
+    assert held.budget.held > 0
+    fresh = item.load()
+    assert held.budget.held == 0
+
+    none = SpeechCounts(budget=Budget(limit=0))
+    [other] = spoken_all([utterance(2)], engine, speaker, cache, none)
+    assert none.budget.held == 0
+    assert other.load() == cache.get(other.key)
+    assert fresh == cache.get(item.key)
+
+
+def test_speak_does_not_say_a_word_longer_than_any_real_one(
+    engine: ToneEngine, speaker: Speaker, cache: SpeechCache
+) -> None:
+    long = Utterance("u1", "A " + "x" * 60 + " word.", "en", 0.6, "one")
+    spoken_all([long], engine, speaker, cache)
+    assert "x" not in engine.said[0]
+    assert len(engine.said[0]) == len(long.text)
+
+
+# --- pace --------------------------------------------------------------------------------------
+
+
+def test_pace_caches_each_layout_and_finds_it_again_without_reading_audio(
+    engine: ToneEngine, speaker: Speaker, cache: SpeechCache
+) -> None:
+    spoken = spoken_all([utterance(1), utterance(2)], engine, speaker, cache)
+    made = Layouts(spoken, RATE, PAUSE, cache)
+    unread = [dataclasses.replace(item, audio=Unread()) for item in spoken]
+    found = Layouts(unread, RATE, PAUSE, cache)
+    assert found.items == made.items
+    # trimmed to its speech and guards, 0.4 s from one sentence's speech to the next one's
+    frames = speech_frames(samples_of(made.pcm(0)), RATE)
+    size = round(FRAME * RATE)
+    runs = [len(list(run)) for speech, run in itertools.groupby(frames) if not speech]
+    assert len(runs) == 3  # the lead guard, the sentence pause, the trail guard
+    assert abs(runs[1] * size - PAUSE * RATE) <= size
+    assert made.items[0].info.lead == round(LEAD_GUARD * RATE)
+
+
+def test_a_layout_its_audio_no_longer_gives_is_reported_as_stale_not_raised(
+    engine: ToneEngine, speaker: Speaker, cache: SpeechCache
+) -> None:
+    spoken = spoken_all([utterance(1)], engine, speaker, cache)
+    layout = Layouts(spoken, RATE, PAUSE, cache).items[0]
+    stored = cache.layout(layout.key)
+    assert stored is not None
+    cache.put_layout(layout.key, {**stored, "length": int(stored["length"]) + 1})
+    layouts = Layouts(spoken, RATE, PAUSE, cache)
+    assert layouts.pcm(0) == StaleLayout(layout.key)
+    found = encode_chapters(spoken, layouts, [0], cache.chapters, EncodeCounts())
+    assert found == StaleLayout(layout.key)
+    again = Layouts(spoken, RATE, PAUSE, cache, trust_cache=False)
+    assert again.items[0] == layout
+    assert isinstance(again.pcm(0), bytes)
+
+
+# --- assemble ------------------------------------------------------------------------------
+
+
+def test_join_puts_each_utterances_pause_between_its_speech_and_the_next(
+    engine: ToneEngine, speaker: Speaker, cache: SpeechCache
+) -> None:
+    spoken = spoken_all([utterance(1), utterance(2)], engine, speaker, cache)
+    items = Layouts(spoken, RATE, PAUSE, cache).items
+    slots, silences = join(spoken, items, RATE)
+    first, second = items
+    assert slots[0].start == first.info.lead
+    end_of_speech = slots[0].start + first.info.speech
+    assert slots[1].start - end_of_speech == round(0.6 * RATE)
+    assert silences == [round(0.6 * RATE) - first.info.trail - second.info.lead, silences[1]]
+
+
+def test_assemble_encodes_each_chapter_once_and_then_reuses_it(
+    engine: ToneEngine, speaker: Speaker, cache: SpeechCache
+) -> None:
+    utterances = [utterance(1), utterance(2), utterance(3, chapter="two")]
+    spoken = spoken_all(utterances, engine, speaker, cache)
+    assert chapter_spans(spoken) == [(0, 2), (2, 3)]
+    layouts = Layouts(spoken, RATE, PAUSE, cache)
+    _, silences = join(spoken, layouts.items, RATE)
+    counts = EncodeCounts()
+    pieces = encode_chapters(spoken, layouts, silences, cache.chapters, counts)
+    assert isinstance(pieces, list)
+    assert (counts.encoded, counts.reused) == (2, 0)
+    assert all(mp3_samples(piece) % 576 == 0 for piece in pieces)
+
+    unread = [dataclasses.replace(item, audio=Unread()) for item in spoken]
+    again = EncodeCounts()
+    found = Layouts(unread, RATE, PAUSE, cache)
+    assert encode_chapters(unread, found, silences, cache.chapters, again) == pieces
+    assert (again.encoded, again.reused) == (0, 2)
+    heard = np.array(decode_mp3(pieces[0], RATE), dtype=np.float64) / 32768
+    assert np.max(np.abs(heard)) > 0.1
+
+
+# --- time cues -----------------------------------------------------------------------------
+
+
+def test_cues_place_each_chapter_after_the_decoded_length_of_those_before_plus_the_delay(
+    engine: ToneEngine, speaker: Speaker, cache: SpeechCache
+) -> None:
+    spoken = spoken_all([utterance(1), utterance(2, chapter="two")], engine, speaker, cache)
+    info = PacedInfo(lead=100, trail=200, kept=((0, 10_000, 0),), length=10_300)
+    slots = [Slot(100, 1.0, info), Slot(10_300 + 5000 + 100, 1.0, info)]
+    starts = origins(spoken, slots, [20 * 576, 30 * 576], delay=529)
+    # the first chapter's PCM starts at 0, the second's at its first utterance's speech
+    assert starts == [529 + 100, 20 * 576 + 529]
+    placed, cues = timed(spoken, slots, starts, RATE, "en")
+    assert placed[1].start == starts[1] / RATE
+    assert [cue.id.split(".")[0] for cue in cues] == ["u1", "u1", "u2", "u2"]
+    assert all(cue.start < cue.end for cue in cues)
+    assert all(cue.lang is None for cue in cues)
+
+
+def test_chapter_marks_run_from_each_chapters_first_utterance_to_the_next() -> None:
+    one, two = utterance(1), utterance(2, chapter="two")
+    script = Script("en", (Chapter("one", "One"), Chapter("two", "Two")), (one, two))
+    placed = [Placed(one, 0.1, 2.0, "tone"), Placed(two, 3.25, 5.0, "tone")]
+    assert chapter_marks(script, placed, 6.5) == (
+        ChapterMark("one", "One", 0, 3250),
+        ChapterMark("two", "Two", 3250, 6500),
+    )
+
+
+# --- package -------------------------------------------------------------------------------
+
+
+def test_package_puts_one_tag_before_the_frames_and_the_chapters_in_webvtt_and_json() -> None:
+    chapters = (ChapterMark("one", "One", 0, 1500), ChapterMark("two", "Two", 1500, 3000))
+    tags = Tags("Title", "Author", "Publisher", "eng", "2025-12-13", "https://x.org/", chapters)
+    frames = [b"\xff\xf3" + bytes(100), b"\xff\xf3" + bytes(50)]
+    files = package(tags, frames, [Cue("u1.1", 0.1, 1.0, "Hello.")])
+    assert files.mp3.startswith(b"ID3")
+    assert files.mp3.endswith(b"".join(frames))
+    assert "u1.1\n00:00:00.100 --> 00:00:01.000\nHello." in files.captions_vtt
+    assert "two\n00:00:01.500 --> 00:00:03.000\nTwo" in files.chapters_vtt
+    assert '"startTime": 1.5' in files.chapters_json
