@@ -9,8 +9,9 @@ the duration and size of its MP3.
 
 from __future__ import annotations
 
-from polyedition.build.executors import SerialExecutor, default_executor
-from polyedition.build.jobs import FORMATS, SITE, Job, JobResult, run_job
+from polyedition.build.executors import JobExecutor, SerialExecutor, default_executor
+from polyedition.build.formats import FORMATS, REGISTRY, SITE, Format, Need, Scope, format_named
+from polyedition.build.jobs import Job, JobResult, run_job
 from polyedition.build.manifest import MANIFEST, Manifest
 from polyedition.build.plan import Planner, load_editions, load_site
 from polyedition.build.run import BuildOptions, BuildReport, Progress, build, build_lock
@@ -18,18 +19,24 @@ from polyedition.build.run import BuildOptions, BuildReport, Progress, build, bu
 __all__ = [
     "FORMATS",
     "MANIFEST",
+    "REGISTRY",
     "SITE",
     "BuildOptions",
     "BuildReport",
+    "Format",
     "Job",
+    "JobExecutor",
     "JobResult",
     "Manifest",
+    "Need",
     "Planner",
     "Progress",
+    "Scope",
     "SerialExecutor",
     "build",
     "build_lock",
     "default_executor",
+    "format_named",
     "load_editions",
     "load_site",
     "run_job",
