@@ -15,6 +15,9 @@ fails and no earlier output exists, the job is planned again without it).
 from __future__ import annotations
 
 import enum
+import os
+import resource
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
@@ -446,3 +449,26 @@ def format_named(name: str) -> Format:
 def in_order(formats: Iterable[Format]) -> list[Format]:
     """Costliest first, then in registry order."""
     return sorted(formats, key=lambda fmt: -fmt.cost)
+
+
+def run_job(job: Job, site: Site) -> JobResult:
+    """Render one job's outputs into bytes; runs in a worker process and writes nothing.
+
+    The build writes the returned files (so a worker needs no access to ``output/``). The
+    job's format renders it; renderers are imported inside each ``render``, so that a process
+    only pays for the libraries (WeasyPrint, the speech engines) of the jobs it actually runs.
+    """
+    started = time.perf_counter()
+    rendered = format_named(job.kind).render(job, site)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return JobResult(
+        job,
+        tuple(len(rendered.files[path]) for path in job.outputs),
+        time.perf_counter() - started,
+        0,
+        usage.ru_maxrss / 1024,
+        os.getpid(),
+        rendered.info,
+        rendered.files,
+        rendered.cache_entries,
+    )

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from polyedition.build.executors import JobExecutor
-from polyedition.build.formats import REGISTRY, Format, Id, format_named, in_order
-from polyedition.build.jobs import Job, JobFailure, JobResult, run_job, write_outputs
+from polyedition.build.formats import REGISTRY, Format, Id, format_named, in_order, run_job
+from polyedition.build.jobs import Job, JobFailure, JobResult, write_outputs
 from polyedition.build.manifest import Manifest
 from polyedition.build.plan import Planned, Planner
 from polyedition.errors import BuildError, PolyeditionError
@@ -74,6 +74,7 @@ class JobGraph:
         self,
         planner: Planner,
         manifest: Manifest,
+        pool: JobExecutor,
         *,
         selected: tuple[Edition, ...],
         languages: tuple[str, ...],
@@ -89,6 +90,12 @@ class JobGraph:
         self.languages = languages
         self.formats = formats
         self.notify = notify
+        self.pool = pool
+        self.pending: dict[Future[JobResult], Job] = {}
+        self.superseded: set[Job] = set()
+        """Jobs sent off before a failure made what they show untrue; their results are
+        dropped."""
+        self.outcome = Outcome()
         self._targets: dict[str, tuple[Id, ...]] = {}
         self._target_sets: dict[str, set[Id]] = {}
         self.nodes: dict[tuple[str, str, str], Node] = {}
@@ -120,10 +127,14 @@ class JobGraph:
         node = self.nodes.get((fmt.name, *ident))
         if wait and node is not None and node.outcome is not None:
             return node.outcome
-        self.targets(fmt.name)
-        if not wait and ident in self._target_sets[fmt.name] and not (node and node.failed):
+        if not wait and self._makes(fmt.name, ident) and not (node and node.failed):
             return fmt.anticipated(ident, self.settings)
         return fmt.recorded(ident, self.manifest, self.settings)
+
+    def _makes(self, name: str, ident: Id) -> bool:
+        """Whether this build has a job of format ``name`` about ``ident``."""
+        self.targets(name)
+        return ident in self._target_sets[name]
 
     def key_of(self, path: PurePosixPath) -> str | None:
         key = self.manifest.outputs.get(str(path), {}).get("key")
@@ -143,21 +154,15 @@ class JobGraph:
                 else:
                     other.anticipated_by.append(node)
 
-    def run(self, pool: JobExecutor, *, fail_fast: bool) -> Outcome:
-        """Run every job on ``pool``; the first failure is raised when ``fail_fast``."""
-        self.pool = pool
-        self.pending: dict[Future[JobResult], Job] = {}
-        self.superseded: set[Job] = set()
-        """Jobs sent off before a failure made what they show untrue; their results are
-        dropped."""
-        self.outcome = Outcome()
+    def run(self, *, fail_fast: bool) -> Outcome:
+        """Run every job; the first failure is raised when ``fail_fast``."""
         for node in self.nodes.values():  # costliest first: see ``in_order``
             if node.ready:
                 self._start(node)
         first_failure: BaseException | None = None
         while self.pending:
             done, _ = wait(list(self.pending), timeout=1.0, return_when=FIRST_COMPLETED)
-            if not done and pool.lost:
+            if not done and self.pool.lost:
                 self._abandon()
             for future in done:
                 error = self._finish(future)

@@ -1,18 +1,14 @@
-"""Jobs: what one unit of work is, and how a worker renders it into bytes and files."""
+"""Jobs: what one unit of work is, what it made, and how the build writes its files."""
 
 from __future__ import annotations
 
 import logging
-import os
-import resource
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from polyedition.errors import BuildError
 from polyedition.fsutil import output_target, write_bytes_atomic, write_if_changed
-from polyedition.site import Site
 
 logger = logging.getLogger(__name__)
 
@@ -65,32 +61,6 @@ class JobFailure:
 
     job: Job
     message: str
-
-
-def run_job(job: Job, site: Site) -> JobResult:
-    """Render one job's outputs into bytes; runs in a worker process and writes nothing.
-
-    The build writes the returned files (so a worker needs no access to ``output/``).
-    The job's format renders it (``formats.REGISTRY``); renderers are imported there, inside
-    each ``render``, so that a process only pays for the libraries (WeasyPrint, the speech
-    engines) of the jobs it actually runs.
-    """
-    from polyedition.build.formats import format_named
-
-    started = time.perf_counter()
-    rendered = format_named(job.kind).render(job, site)
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return JobResult(
-        job,
-        tuple(len(rendered.files[path]) for path in job.outputs),
-        time.perf_counter() - started,
-        0,
-        usage.ru_maxrss / 1024,
-        os.getpid(),
-        rendered.info,
-        rendered.files,
-        rendered.cache_entries,
-    )
 
 
 def write_outputs(result: JobResult, output_dir: Path, cache_dir: Path) -> JobResult:

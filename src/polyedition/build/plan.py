@@ -112,17 +112,18 @@ class Planner:
     def needed(self, fmt: Format, ident: Id) -> list[tuple[Need, list[Id]]]:
         """For each need of ``fmt``, the jobs it covers: the needed format's jobs about the same
         article and language as ``ident``, as far as both name them."""
+        return [(need, self._covered(format_named(need.format).scope, ident)) for need in fmt.needs]
+
+    def _covered(self, scope: Scope, ident: Id) -> list[Id]:
         slug, lang = ident
+        if slug and scope is Scope.EDITION:  # one edition's job needs that edition's
+            return [ident] if ident in self.site.editions else []
+        if lang and scope is Scope.LANGUAGE:
+            return [("", lang)]
         return [
-            (
-                need,
-                [
-                    (s, code)
-                    for s, code in self._all(format_named(need.format).scope)
-                    if (not slug or not s or s == slug) and (not lang or not code or code == lang)
-                ],
-            )
-            for need in fmt.needs
+            (s, code)
+            for s, code in self._all(scope)
+            if (not slug or not s or s == slug) and (not lang or not code or code == lang)
         ]
 
     def plan(self, fmt: Format, ident: Id, outcomes: Outcomes | None = None) -> Planned:

@@ -227,12 +227,13 @@ def _run(
     graph = JobGraph(
         Planner(site),
         manifest,
+        pool,
         selected=tuple(selected),
         languages=options.languages,
         formats=options.formats,
         notify=progress or (lambda event, item, ran: None),
     )
-    outcome = graph.run(pool, fail_fast=options.fail_fast)
+    outcome = graph.run(fail_fast=options.fail_fast)
     return BuildReport(
         editions=tuple(selected),
         results=tuple(outcome.results),
