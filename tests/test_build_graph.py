@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from polyedition.build import FORMATS, REGISTRY, Planner, Scope, format_named
 from polyedition.build import plan as planning
 from polyedition.build.cluster import ENGINE_LIBRARIES
 from polyedition.build.formats import LIBRARIES
-from polyedition.errors import BuildError
+from polyedition.build.graph import JobGraph
+from polyedition.build.jobs import Job, JobResult
+from polyedition.build.manifest import Manifest
+from polyedition.errors import BuildError, RenderError
 from polyedition.site import Site
 
 EDITION = ("belarus-prisoner-release", "pl")
@@ -84,3 +93,91 @@ def test_a_key_depends_only_on_the_libraries_its_format_declares(
     monkeypatch.setattr(planning, "library_versions", upgraded)
     after = {fmt.name: planner.plan(fmt, ident_for(fmt.name)).job.key for fmt in REGISTRY}
     assert {name for name in before if before[name] != after[name]} == {"pdf"}
+
+
+class FakePool:
+    """Runs nothing: each job 'makes' one byte per output, or fails if its kind is in
+    ``failing``; remembers what was sent, with the site it was sent with."""
+
+    lost = False
+
+    def __init__(self, failing: set[str]) -> None:
+        self.failing = failing
+        self.sent: list[tuple[Job, Site]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        job, site = args
+        self.sent.append((job, site))
+        future: Future[Any] = Future()
+        if job.kind in self.failing:
+            future.set_exception(RenderError(f"{job.kind} failed"))
+        else:
+            info = {"duration": 60.0, "pages": 3.0}
+            contents = dict.fromkeys(job.outputs, b"x")
+            future.set_result(
+                JobResult(job, (1,) * len(job.outputs), 0.0, 0, 0.0, 0, info, contents)
+            )
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        return None
+
+    def last(self, kind: str) -> tuple[Job, Site]:
+        return [(job, site) for job, site in self.sent if job.kind == kind][-1]
+
+
+def graph_of(real_site: Site, tmp_path: Path, pool: FakePool, formats: tuple[str, ...]) -> JobGraph:
+    settings = replace(
+        real_site.settings, output_dir=tmp_path / "output", cache_dir=tmp_path / "cache"
+    )
+    site = Site(settings, real_site.editions)
+    return JobGraph(
+        Planner(site),
+        Manifest(tmp_path / "manifest.json"),
+        pool,
+        selected=(site.edition(*EDITION),),
+        languages=(EDITION[1],),
+        formats=formats,
+        notify=lambda event, item, ran: None,
+    )
+
+
+def test_a_narration_that_fails_and_never_existed_is_withdrawn_from_the_pdf_page_and_front_pages(
+    real_site: Site, tmp_path: Path
+) -> None:
+    pool = FakePool(failing={"mp3"})
+    outcome = graph_of(real_site, tmp_path, pool, ("html", "pdf", "mp3")).run(fail_fast=False)
+
+    assert [failure.job.kind for failure in outcome.failures] == ["mp3"]
+    assert [job.kind for job, _ in pool.sent][:3] == ["mp3", "pdf", "site"]  # costliest first
+    pdf, pdf_site = pool.last("pdf")
+    assert [job.kind for job, _ in pool.sent].count("pdf") == 2  # made again without the MP3
+    assert pdf_site.audio == {}
+    page, page_site = pool.last("html")
+    assert [job.kind for job, _ in pool.sent].count("html") == 1
+    assert pool.sent.index((page, page_site)) > pool.sent.index((pdf, pdf_site))
+    assert page_site.audio == {} and EDITION in page_site.pdfs
+    _, front_site = pool.last("site")
+    assert EDITION not in front_site.audio and EDITION in front_site.pdfs
+
+
+def test_a_page_still_builds_without_a_failed_pdf_and_states_its_narration(
+    real_site: Site, tmp_path: Path
+) -> None:
+    pool = FakePool(failing={"pdf"})
+    outcome = graph_of(real_site, tmp_path, pool, ("html", "pdf", "mp3", "epub")).run(
+        fail_fast=False
+    )
+
+    assert [failure.job.kind for failure in outcome.failures] == ["pdf"]
+    _, page_site = pool.last("html")
+    assert page_site.pdfs == {} and page_site.audio[EDITION].duration_seconds == 60.0
+    epub, epub_site = pool.last("epub")
+    audio = epub_site.audio[EDITION]
+    assert set(epub.inputs) == {audio.mp3, audio.captions}  # read from output/, sent with it
+
+
+def test_fail_fast_raises_the_first_failure(real_site: Site, tmp_path: Path) -> None:
+    pool = FakePool(failing={"mp3"})
+    with pytest.raises(RenderError, match="mp3 failed"):
+        graph_of(real_site, tmp_path, pool, ("html", "mp3")).run(fail_fast=True)
