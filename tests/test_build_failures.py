@@ -10,7 +10,7 @@ import pikepdf
 import pytest
 
 from polyedition.build import BuildOptions, build
-from polyedition.build.run import _one_line
+from polyedition.build.graph import one_line
 from polyedition.errors import RenderError
 from projectkit import SLUG, copy_project, edit_translation, run_polyedition
 
@@ -77,7 +77,7 @@ def test_one_failing_output_leaves_every_other_output_built_and_its_old_file_in_
     assert "1 failed" in plain.stdout
 
 
-def test_fail_fast_stops_at_the_first_failure_with_one_line(tmp_path: Path) -> None:
+def test_fail_fast_stops_at_the_first_failure_withone_line(tmp_path: Path) -> None:
     settings = copy_project(tmp_path)
     edit_translation(settings, "pl", "summary-p1", f"Nowe podsumowanie {NO_GLYPH}.")
     result = run_polyedition(tmp_path, "build", "--lang", "pl", "--format", "pdf", "--fail-fast")
@@ -114,12 +114,12 @@ def test_a_narration_that_failed_and_never_existed_is_linked_by_no_page_and_no_p
 
 def test_a_failure_is_told_in_one_line_whatever_raised_it() -> None:
     expected = RenderError("no font has U+1D11E", path=Path("locales/pl/x.po"), line=3)
-    assert _one_line(expected) == f"render: {expected}"
-    assert _one_line(BrokenProcessPool("gone")) == (
+    assert one_line(expected) == f"render: {expected}"
+    assert one_line(BrokenProcessPool("gone")) == (
         "the worker process running it died (out of memory or killed)"
     )
-    assert _one_line(KeyError("author")) == (
+    assert one_line(KeyError("author")) == (
         "internal error (KeyError: 'author'); run with --debug for the traceback"
     )
-    bug = _one_line(RuntimeError("first line\nsecond line"))
+    bug = one_line(RuntimeError("first line\nsecond line"))
     assert bug == "internal error (RuntimeError: first line); run with --debug for the traceback"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from polyedition.build import Planner
+from polyedition.build import Planner, format_named
 from polyedition.cli import main
 from polyedition.config import Settings
 from polyedition.errors import SpeechError
@@ -310,7 +310,8 @@ def test_editing_a_speech_table_changes_that_languages_narration_key(
         editions = load_editions(project_copy, project_copy.languages)
         site = Site(project_copy, {(e.slug, e.lang): e for e in editions})
         planner = Planner(site)
-        return {e.lang: planner.mp3(e).key for e in editions}
+        mp3 = format_named("mp3")
+        return {e.lang: planner.plan(mp3, (e.slug, e.lang)).job.key for e in editions}
 
     before = keys()
     path = speech_path(project_copy.locales_dir, "lt")

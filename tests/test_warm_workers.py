@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from polyedition.build import BuildOptions, build, default_executor, warm
-from polyedition.build.jobs import Job, run_job
+from polyedition.build.formats import run_job
+from polyedition.build.jobs import Job
 from polyedition.build.warm import (
     WarmExecutor,
     host_address,

@@ -692,7 +692,7 @@ def lang_option(sub: argparse.ArgumentParser) -> None:
 
 def build_options(sub: argparse.ArgumentParser) -> None:
     """Options shared by build and serve."""
-    from polyedition.build.jobs import FORMATS
+    from polyedition.build.formats import FORMATS
 
     lang_option(sub)
     sub.add_argument(

@@ -62,20 +62,6 @@ AUDIO_LIBRARIES = (
     "scipy",
     "numpy",
 )
-ALL_LIBRARIES = tuple(
-    dict.fromkeys(
-        (
-            *TEXT_LIBRARIES,
-            *PDF_LIBRARIES,
-            *EPUB_LIBRARIES,
-            *FEED_LIBRARIES,
-            *COVER_LIBRARIES,
-            *AUDIO_LIBRARIES,
-        )
-    )
-)
-"""Every library an output's bytes depend on: a worker that has other versions loaded than
-the build would make other bytes under the same keys, so it must not take the build's jobs."""
 
 
 @cache

@@ -24,17 +24,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from polyedition.build.formats import LIBRARIES
 from polyedition.build.jobs import JobResult
 from polyedition.config import PYPROJECT, Settings
 from polyedition.errors import BuildError, ConfigError
-from polyedition.fingerprint import ALL_LIBRARIES, code_digest, library_versions
+from polyedition.fingerprint import code_digest, library_versions
 from polyedition.site import Site
 
 logger = logging.getLogger(__name__)
 
 LOCAL_PREFIX = "local:"
-ENGINE_LIBRARIES = ALL_LIBRARIES
-"""The same list as the jobs' keys: a worker with another version of any would differ."""
+ENGINE_LIBRARIES = LIBRARIES
+"""The formats' libraries, as the jobs' keys hold them: a worker with another version of any
+would differ."""
 WORKER_ROOT_ENV = "POLYEDITION_WORKER_DIR"
 """Where a worker keeps unpacked bundles and its cache (default: the system's temp folder)."""
 RETRIES = 2

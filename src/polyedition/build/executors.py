@@ -11,13 +11,27 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
 
 
+class JobExecutor(Protocol):
+    """Where a build sends its jobs: a ``concurrent.futures`` executor that also tells whether
+    its machines are gone (then its pending jobs will never finish)."""
+
+    @property
+    def lost(self) -> bool: ...
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]: ...
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None: ...
+
+
 class SerialExecutor(Executor):
     """Runs each job at submit time in this process: ``--jobs 1`` and debugging."""
+
+    lost = False
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         future: Future[Any] = Future()
@@ -28,13 +42,19 @@ class SerialExecutor(Executor):
         return future
 
 
-def default_executor(jobs: int) -> Executor:
+class LocalPool(ProcessPoolExecutor):
+    """Worker processes on this machine (which is never lost while the build runs)."""
+
+    lost = False
+
+
+def default_executor(jobs: int) -> SerialExecutor | LocalPool:
     """One process per core; ``forkserver`` so workers start clean and import only what they use."""
     if jobs <= 1:
         return SerialExecutor()
     context = get_context("forkserver")
     context.set_forkserver_preload(["polyedition.build"])
-    return ProcessPoolExecutor(
+    return LocalPool(
         max_workers=jobs,
         mp_context=context,
         initializer=die_with_build,

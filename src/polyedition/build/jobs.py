@@ -1,27 +1,16 @@
-"""Jobs: what one unit of work is, and how a worker renders it into bytes and files."""
+"""Jobs: what one unit of work is, what it made, and how the build writes its files."""
 
 from __future__ import annotations
 
 import logging
-import os
-import resource
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from polyedition.errors import BuildError
 from polyedition.fsutil import output_target, write_bytes_atomic, write_if_changed
-from polyedition.site import (
-    Site,
-)
 
 logger = logging.getLogger(__name__)
-
-FORMATS = ("html", "pdf", "mp3", "epub", "feed")
-"""Output formats, in the order a reader meets them (a feed serves a language's narrations)."""
-SITE = "site"
-"""The job kind for pages and assets shared by all editions (chooser, edition indexes, CSS/JS)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,29 +63,6 @@ class JobFailure:
     message: str
 
 
-def run_job(job: Job, site: Site) -> JobResult:
-    """Render one job's outputs into bytes; runs in a worker process and writes nothing.
-
-    The build writes the returned files (so a worker needs no access to ``output/``).
-    Renderers are imported here, not at module level, so that a process only pays for the
-    libraries (WeasyPrint, the speech engines) of the jobs it actually runs.
-    """
-    started = time.perf_counter()
-    contents, info, cache_entries = _render(job, site)
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return JobResult(
-        job,
-        tuple(len(contents[path]) for path in job.outputs),
-        time.perf_counter() - started,
-        0,
-        usage.ru_maxrss / 1024,
-        os.getpid(),
-        info,
-        contents,
-        tuple(cache_entries),
-    )
-
-
 def write_outputs(result: JobResult, output_dir: Path, cache_dir: Path) -> JobResult:
     """Write a result's files atomically (unchanged files are not rewritten) and keep the cache
     entries a cluster worker made; drop the bytes."""
@@ -133,77 +99,3 @@ def write_output(output_dir: Path, path: PurePosixPath, data: bytes) -> bool:
             path=exc.filename or target,
             hint="free disk space or fix the folder's permissions, then build again",
         ) from exc
-
-
-def _render(job: Job, site: Site) -> tuple[dict[PurePosixPath, bytes], dict[str, float], list[str]]:
-    if job.kind == "mp3":
-        from polyedition.cache import SpeechCache
-        from polyedition.render.audio import narrate
-
-        edition = site.edition(job.slug, job.lang)
-        cache = SpeechCache.for_settings(site.settings)
-        narration = narrate(site, edition, cache)
-        mp3, captions, chapters, chapters_json = job.outputs
-        return (
-            {
-                mp3: narration.mp3,
-                captions: narration.captions_vtt.encode("utf-8"),
-                chapters: narration.chapters_vtt.encode("utf-8"),
-                chapters_json: narration.chapters_json.encode("utf-8"),
-            },
-            {
-                "duration": narration.duration_seconds,
-                "synthesized": narration.synthesized,
-                "cached": narration.cached,
-            },
-            cache.used_entries(),
-        )
-    if job.kind == "html":
-        from polyedition.render.html import render_article
-
-        page = render_article(site, site.edition(job.slug, job.lang))
-        return {job.outputs[0]: page.encode("utf-8")}, {}, []
-    if job.kind == "pdf":
-        from polyedition.render.pdf.document import page_count, render_pdf
-
-        pdf = render_pdf(site, site.edition(job.slug, job.lang))
-        return {job.outputs[0]: pdf}, {"pages": page_count(pdf)}, []
-    if job.kind == "feed":
-        from polyedition.render.feed import render_feed
-
-        return {job.outputs[0]: render_feed(site, job.lang)}, {}, []
-    if job.kind == "cover":
-        from polyedition.render.feed import render_cover
-
-        return {job.outputs[0]: render_cover(site, job.lang)}, {}, []
-    if job.kind == "epub":
-        return {job.outputs[0]: _render_epub(site, job)}, {}, []
-    if job.kind == SITE:
-        from polyedition.render.html import render_chooser, render_edition_index, site_assets
-
-        files: dict[PurePosixPath, bytes] = {
-            PurePosixPath("index.html"): render_chooser(site).encode("utf-8")
-        }
-        for lang in site.languages:
-            files[PurePosixPath(lang, "index.html")] = render_edition_index(site, lang).encode()
-        files.update(site_assets(site.settings))
-        return files, {}, []
-    raise BuildError(f"unknown job kind {job.kind!r}")
-
-
-def _render_epub(site: Site, job: Job) -> bytes:
-    """The EPUB, with the narration the mp3 job made (its MP3 and captions come with the job:
-    the epub job follows its edition's mp3 job), or without one when the edition has none."""
-    from polyedition.render.epub import NarrationFiles, render_epub
-
-    edition = site.edition(job.slug, job.lang)
-    audio = site.audio.get((job.slug, job.lang))
-    narration = None
-    if audio is not None:
-        narration = NarrationFiles(
-            mp3=job.inputs[audio.mp3],
-            captions_vtt=job.inputs[audio.captions].decode("utf-8"),
-            source=str(audio.captions),
-            audio_name=audio.mp3.name,
-        )
-    return render_epub(site, edition, narration)

@@ -58,22 +58,13 @@ class Manifest:
         return True
 
     def record(self, result: JobResult) -> None:
+        """The key and size of each output (a format records its figures itself: see
+        ``Format.remember``)."""
         for output, size in zip(result.job.outputs, result.sizes, strict=True):
             self.outputs[str(output)] = {
                 "key": result.job.key,
                 "size": size,
                 "job": result.job.name,
-            }
-        if result.job.kind == "mp3":
-            self.audio[f"{result.job.slug}/{result.job.lang}"] = {
-                "duration": result.info["duration"],
-                "size": result.sizes[0],
-                "cache": list(result.cache_entries),
-            }
-        if result.job.kind == "pdf":
-            self.pdf[f"{result.job.slug}/{result.job.lang}"] = {
-                "pages": result.info["pages"],
-                "size": result.sizes[0],
             }
 
     def pdf_info(self, slug: str, lang: str, output_dir: Path) -> PdfInfo | None:

@@ -1,51 +1,28 @@
-"""Planning: the site's editions, and each job's key from exactly what its outputs depend on."""
+"""Planning: the site's editions, and each job (its key, its outputs, the site it renders with)
+from its format's declarations."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Protocol
 
-from polyedition.build.jobs import SITE, Job
+from polyedition.build.formats import Format, Id, Need, Scope, format_named
+from polyedition.build.jobs import Job
+from polyedition.build.keys import Sources
 from polyedition.catalogs import (
     load_articles,
     publishable_catalog,
-    ui_catalog_files,
     ui_withheld,
 )
 from polyedition.checks import Finding
 from polyedition.config import Settings
-from polyedition.fingerprint import (
-    AUDIO_LIBRARIES,
-    COVER_LIBRARIES,
-    EPUB_LIBRARIES,
-    FEED_LIBRARIES,
-    PDF_LIBRARIES,
-    TEXT_LIBRARIES,
-    code_digest,
-    digest,
-    edition_digest,
-    files_digest,
-    library_versions,
-    tree_digest,
-)
+from polyedition.fingerprint import digest, library_versions
 from polyedition.localize import localize
 from polyedition.model import Article, Edition
-from polyedition.site import (
-    AudioInfo,
-    PdfInfo,
-    Site,
-    chapters_json_path,
-    chapters_path,
-    cover_path,
-    epub_path,
-    feed_path,
-    html_path,
-    mp3_path,
-    pdf_path,
-    vtt_path,
-)
-from polyedition.theme import template_dirs
+from polyedition.site import Site
 
 logger = logging.getLogger(__name__)
 
@@ -90,182 +67,116 @@ def load_site(settings: Settings) -> Site:
     )
 
 
+class Outcomes(Protocol):
+    """What a job being planned sees of the jobs it needs (the job graph, during a build)."""
+
+    def seen(self, fmt: Format, ident: Id, *, wait: bool) -> object | None:
+        """What ``fmt``'s job about ``ident`` made or will make (see ``Need.wait``); None when
+        its output does not exist."""
+        ...
+
+    def key_of(self, path: PurePosixPath) -> str | None:
+        """The key the file in ``output/`` was made under."""
+        ...
+
+
+class NoOutcomes:
+    """Sees nothing of other jobs: for planning a job alone."""
+
+    def seen(self, fmt: Format, ident: Id, *, wait: bool) -> object | None:
+        return None
+
+    def key_of(self, path: PurePosixPath) -> str | None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A planned job, the site it renders with, and the files of other jobs it reads."""
+
+    job: Job
+    site: Site
+    reads: tuple[PurePosixPath, ...] = field(default=())
+
+
 class Planner:
-    """Computes the jobs of a build and their keys from the site and the project's files."""
+    """Plans jobs from their formats' declarations: the key hashes the declared inputs, what the
+    job sees of the jobs it needs, and the declared libraries' versions; nothing else."""
 
     def __init__(self, site: Site) -> None:
         self.site = site
-        settings = site.settings
-        self.settings = settings
-        # The theme's files and the project's overrides, in lookup order.
-        folders = template_dirs(settings)
-        self.templates = digest([tree_digest(folder) for folder in folders])
-        self.narration_templates = digest([tree_digest(folder / "narration") for folder in folders])
-        self.ui = {
-            lang: digest([files_digest([po], po.parent) for po in ui_catalog_files(settings, lang)])
-            for lang in settings.languages
-        }
-        self.editions = {key: edition_digest(edition) for key, edition in site.editions.items()}
-        self.common = digest(
-            code_digest(), settings.base_url, settings.languages, settings.source_language
-        )
+        self.settings = site.settings
+        self.sources = Sources(site)
+        self._scoped: dict[Id, Site] = {}
 
-    def siblings(self, slug: str) -> str:
-        """What a page shows of the other editions: their languages, titles and completeness."""
-        return digest(
-            [
-                [e.lang, e.title.text, e.description.text, round(e.stats.percent, 1)]
-                for e in self.site.translations_of(slug)
-            ]
-        )
+    def needed(self, fmt: Format, ident: Id) -> list[tuple[Need, list[Id]]]:
+        """For each need of ``fmt``, the jobs it covers: the needed format's jobs about the same
+        article and language as ``ident``, as far as both name them."""
+        return [(need, self._covered(format_named(need.format).scope, ident)) for need in fmt.needs]
 
-    def mp3(self, edition: Edition) -> Job:
-        lang, source = edition.lang, self.settings.source_language
-        lexicons = files_digest(
-            [
-                *self.settings.locales_dir.glob(f"{lang}/lexicon*"),
-                *self.settings.locales_dir.glob(f"{source}/lexicon*"),
-                *self.settings.locales_dir.glob(f"{lang}/speech*"),
-                *self.settings.locales_dir.glob(f"{source}/speech*"),
-            ],
-            self.settings.locales_dir,
-        )
-        key = digest(
-            "mp3",
-            self.common,
-            self.editions[(edition.slug, lang)],
-            self.settings.narration_for(lang),
-            self.settings.narration_for(source),
-            self.settings.pauses,
-            self.ui[lang],
-            self.narration_templates,
-            lexicons,
-            library_versions(*AUDIO_LIBRARIES, *TEXT_LIBRARIES),
-            self.piper_voices(lang, source),
-        )
-        outputs = (
-            mp3_path(lang, edition.slug),
-            vtt_path(lang, edition.slug),
-            chapters_path(lang, edition.slug),
-            chapters_json_path(lang, edition.slug),
-        )
-        return Job("mp3", edition.slug, lang, key, outputs)
-
-    def piper_voices(self, *langs: str) -> object:
-        """The Piper voices on this machine, when one of ``langs`` may narrate with Piper."""
-        if all("piper" not in self.settings.narration_for(lang).engines for lang in langs):
-            return None
-        from polyedition.speech.piper_voices import voices_key
-
-        return voices_key(self.settings.voices_dir)
-
-    def html(
-        self, edition: Edition, audio: AudioInfo | None, pdf: PdfInfo | None, feed: bool
-    ) -> Job:
-        key = digest(
-            "html",
-            self.common,
-            self.editions[(edition.slug, edition.lang)],
-            self.siblings(edition.slug),
-            self.templates,
-            self.ui[edition.lang],
-            audio,
-            pdf,
-            feed,
-            library_versions(*TEXT_LIBRARIES),
-        )
-        return Job(
-            "html", edition.slug, edition.lang, key, (html_path(edition.lang, edition.slug),)
-        )
-
-    def pdf(self, edition: Edition, audio: AudioInfo | None) -> Job:
-        key = digest(
-            "pdf",
-            self.common,
-            self.editions[(edition.slug, edition.lang)],
-            self.siblings(edition.slug),
-            self.templates,
-            self.ui[edition.lang],
-            audio is not None,  # the closing note links the MP3 when there is one
-            library_versions(*TEXT_LIBRARIES, *PDF_LIBRARIES),
-        )
-        return Job("pdf", edition.slug, edition.lang, key, (pdf_path(edition.lang, edition.slug),))
-
-    def epub(self, edition: Edition, audio: AudioInfo | None, narration_key: str | None) -> Job:
-        """The EPUB holds the narration's MP3 and its cue times: its key has the mp3 job's."""
-        key = digest(
-            "epub",
-            self.common,
-            self.editions[(edition.slug, edition.lang)],
-            self.templates,
-            self.ui[edition.lang],
-            audio,
-            narration_key,
-            library_versions(*TEXT_LIBRARIES, *EPUB_LIBRARIES),
-        )
-        return Job(
-            "epub", edition.slug, edition.lang, key, (epub_path(edition.lang, edition.slug),)
-        )
-
-    def feed(self, lang: str, audio: Mapping[tuple[str, str], AudioInfo]) -> Job:
-        """A language's podcast feed: its narrations' sizes and durations, the episodes' titles
-        and dates, and the interface strings."""
-        episodes = [
-            [slug, self.editions[(slug, lang)], info.duration_seconds, info.size_bytes]
-            for (slug, code), info in sorted(audio.items())
-            if code == lang
+    def _covered(self, scope: Scope, ident: Id) -> list[Id]:
+        slug, lang = ident
+        if slug and scope is Scope.EDITION:  # one edition's job needs that edition's
+            return [ident] if ident in self.site.editions else []
+        if lang and scope is Scope.LANGUAGE:
+            return [("", lang)]
+        return [
+            (s, code)
+            for s, code in self._all(scope)
+            if (not slug or not s or s == slug) and (not lang or not code or code == lang)
         ]
+
+    def plan(self, fmt: Format, ident: Id, outcomes: Outcomes | None = None) -> Planned:
+        seen = outcomes or NoOutcomes()
+        site = self._site(fmt.scope, ident)
+        needs_key: list[object] = []
+        reads: list[PurePosixPath] = []
+        for need, covered in self.needed(fmt, ident):
+            needed = format_named(need.format)
+            found: dict[Id, object] = {}
+            for other in covered:
+                if (outcome := seen.seen(needed, other, wait=need.wait)) is not None:
+                    found[other] = outcome
+            site = needed.publish(site, found)
+            files = [
+                needed.outputs(other, self.settings)[i]
+                for other in sorted(found)
+                for i in need.reads
+            ]
+            reads += files
+            shown = [
+                [*other, found[other]] if need.wait else list(other) for other in sorted(found)
+            ]
+            needs_key.append([need.format, shown, [seen.key_of(path) for path in files]])
         key = digest(
-            "feed",
-            self.common,
-            episodes,
-            self.ui[lang],
-            library_versions(*TEXT_LIBRARIES, *FEED_LIBRARIES),
+            fmt.name,
+            self.sources.common,
+            [part(self.sources, *ident) for part in fmt.inputs],
+            needs_key,
+            library_versions(*fmt.libraries),
         )
-        return Job("feed", "", lang, key, (feed_path(lang),))
+        job = Job(fmt.name, *ident, key, fmt.outputs(ident, self.settings))
+        return Planned(job, site, tuple(reads))
 
-    def cover(self, lang: str, publisher: str) -> Job:
-        """A feed's cover: the publication's name and the interface strings it shows and the
-        fonts it draws them with, nothing of the episodes (a changed narration does not draw
-        it again)."""
-        from polyedition.render.pdf.fonts import PRINT_FONTS
+    def _all(self, scope: Scope) -> Iterable[Id]:
+        if scope is Scope.EDITION:
+            return self.site.editions
+        if scope is Scope.LANGUAGE:
+            return [("", lang) for lang in self.site.languages]
+        return [("", "")]
 
-        key = digest(
-            "cover",
-            self.common,
-            publisher,
-            self.ui[lang],
-            [str(face.path) for face in PRINT_FONTS],
-            library_versions(*TEXT_LIBRARIES, *COVER_LIBRARIES),
-        )
-        return Job("cover", "", lang, key, (cover_path(lang),))
-
-    def site_pages(
-        self,
-        pdfs: Collection[tuple[str, str]] = (),
-        audio: Collection[tuple[str, str]] = (),
-        feeds: Collection[str] = (),
-    ) -> Job:
-        """The chooser, the edition front pages and the assets; the front pages list each
-        article's formats, so the key holds which (slug, lang) have a PDF and an MP3, and which
-        languages a feed."""
-        from polyedition.render.html.assets import site_assets
-
-        assets = site_assets(self.settings)
-        outputs = (
-            PurePosixPath("index.html"),
-            *(PurePosixPath(lang, "index.html") for lang in self.settings.languages),
-            *sorted(assets),
-        )
-        key = digest(
-            SITE,
-            self.common,
-            [self.siblings(slug) for slug in self.site.slugs],
-            self.templates,
-            self.ui,
-            sorted(pdfs),
-            sorted(audio),
-            sorted(feeds),
-            library_versions(*TEXT_LIBRARIES),
-        )
-        return Job(SITE, "", "", key, outputs)
+    def _site(self, scope: Scope, ident: Id) -> Site:
+        """The editions a job renders with: its article's (a job about one article gets only
+        those, or a build's cost would grow with the square of the corpus), its language's,
+        or the whole site's."""
+        if scope is Scope.SITE:
+            return self.site
+        if ident not in self._scoped:
+            slug, lang = ident
+            editions: Mapping[tuple[str, str], Edition] = {
+                key: edition
+                for key, edition in self.site.editions.items()
+                if (key[0] == slug if scope is Scope.EDITION else key[1] == lang)
+            }
+            self._scoped[ident] = Site(self.settings, editions)
+        return self._scoped[ident]

@@ -41,8 +41,9 @@ from multiprocessing.connection import Client, Connection
 from pathlib import Path
 from typing import Any
 
+from polyedition.build.formats import LIBRARIES
 from polyedition.config import Settings
-from polyedition.fingerprint import ALL_LIBRARIES, code_digest, library_versions
+from polyedition.fingerprint import code_digest, library_versions
 
 logger = logging.getLogger(__name__)
 
@@ -199,6 +200,8 @@ class WarmExecutor(Executor):
         self._fallback: Executor | None = None
         self.gone = False
         """Whether the host failed to take a job in this build."""
+        self.lost = False
+        """Never: a job the host cannot take runs in new local processes."""
         self.ran = 0
         """Jobs the host's workers ran (and answered) in this build."""
 
@@ -295,7 +298,7 @@ _LOADED_LIBRARIES: list[tuple[str, str]] = []
 
 def _installed_libraries() -> tuple[tuple[str, str], ...]:
     """The versions installed now, read afresh from their metadata (not cached)."""
-    return library_versions.__wrapped__(*ALL_LIBRARIES)
+    return library_versions.__wrapped__(*LIBRARIES)
 
 
 def _what_differs(

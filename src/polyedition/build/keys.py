@@ -1,0 +1,157 @@
+"""What a job's key is made of: the project's sources, hashed once per build, and the named
+inputs that a format declares (each a function of the sources and the job's edition).
+
+A format lists the inputs its outputs depend on (``inputs = (edition, templates, ui)``); the
+planner hashes exactly those, with the outcomes of the jobs it needs and the versions of the
+libraries it declares. An input is any ``(Sources, slug, lang) -> JSON-able`` function, so a
+format with an input of its own defines it next to itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+
+from polyedition.catalogs import ui_catalog_files
+from polyedition.fingerprint import (
+    code_digest,
+    digest,
+    edition_digest,
+    files_digest,
+    tree_digest,
+)
+from polyedition.site import Site
+from polyedition.theme import template_dirs
+
+
+class Sources:
+    """The project's files and settings as the keys see them, each hashed once per build."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.settings = site.settings
+        self._siblings: dict[str, str] = {}
+
+    @cached_property
+    def common(self) -> str:
+        """What every output depends on: the code, the base URL and the languages."""
+        settings = self.settings
+        return digest(
+            code_digest(), settings.base_url, settings.languages, settings.source_language
+        )
+
+    @cached_property
+    def templates(self) -> str:
+        """The theme's files and the project's overrides, in lookup order."""
+        return digest([tree_digest(folder) for folder in template_dirs(self.settings)])
+
+    @cached_property
+    def narration_templates(self) -> str:
+        folders = template_dirs(self.settings)
+        return digest([tree_digest(folder / "narration") for folder in folders])
+
+    @cached_property
+    def ui(self) -> dict[str, str]:
+        """lang → its interface catalogs (the project's and the theme's)."""
+        settings = self.settings
+        return {
+            lang: digest([files_digest([po], po.parent) for po in ui_catalog_files(settings, lang)])
+            for lang in settings.languages
+        }
+
+    @cached_property
+    def editions(self) -> dict[tuple[str, str], str]:
+        return {key: edition_digest(edition) for key, edition in self.site.editions.items()}
+
+    def siblings(self, slug: str) -> str:
+        """What a page shows of the other editions: their languages, titles and completeness."""
+        if slug not in self._siblings:
+            self._siblings[slug] = digest(
+                [
+                    [e.lang, e.title.text, e.description.text, round(e.stats.percent, 1)]
+                    for e in self.site.translations_of(slug)
+                ]
+            )
+        return self._siblings[slug]
+
+
+Input = Callable[[Sources, str, str], object]
+"""A part of a job's key: ``input(sources, slug, lang)`` (slug and lang empty when the job is
+not about one article or one language)."""
+
+
+def edition(sources: Sources, slug: str, lang: str) -> object:
+    """The edition's texts, their languages and its metadata."""
+    return sources.editions[(slug, lang)]
+
+
+def siblings(sources: Sources, slug: str, lang: str) -> object:
+    """The other editions of the article, as its language links show them."""
+    return sources.siblings(slug)
+
+
+def every_article(sources: Sources, slug: str, lang: str) -> object:
+    """Every article's editions, as the chooser and the front pages list them."""
+    return [sources.siblings(each) for each in sources.site.slugs]
+
+
+def language_editions(sources: Sources, slug: str, lang: str) -> object:
+    """Every edition in the language (a feed's episodes)."""
+    return [value for (_, code), value in sorted(sources.editions.items()) if code == lang]
+
+
+def templates(sources: Sources, slug: str, lang: str) -> object:
+    return sources.templates
+
+
+def narration_templates(sources: Sources, slug: str, lang: str) -> object:
+    return sources.narration_templates
+
+
+def ui(sources: Sources, slug: str, lang: str) -> object:
+    """The language's interface strings."""
+    return sources.ui[lang]
+
+
+def every_ui(sources: Sources, slug: str, lang: str) -> object:
+    """Every language's interface strings."""
+    return sources.ui
+
+
+def narration(sources: Sources, slug: str, lang: str) -> object:
+    """The narration settings of the language and of the source (quotes are read in it)."""
+    settings = sources.settings
+    source = settings.source_language
+    return [settings.narration_for(lang), settings.narration_for(source), settings.pauses]
+
+
+def lexicons(sources: Sources, slug: str, lang: str) -> object:
+    """The pronunciation lexicons and speech tables of the language and of the source."""
+    locales, source = sources.settings.locales_dir, sources.settings.source_language
+    return files_digest(
+        [
+            *locales.glob(f"{lang}/lexicon*"),
+            *locales.glob(f"{source}/lexicon*"),
+            *locales.glob(f"{lang}/speech*"),
+            *locales.glob(f"{source}/speech*"),
+        ],
+        locales,
+    )
+
+
+def piper_voices(sources: Sources, slug: str, lang: str) -> object:
+    """The Piper voices on this machine, when the language or the source may narrate with
+    Piper."""
+    settings = sources.settings
+    langs = (lang, settings.source_language)
+    if all("piper" not in settings.narration_for(code).engines for code in langs):
+        return None
+    from polyedition.speech.piper_voices import voices_key
+
+    return voices_key(settings.voices_dir)
+
+
+def publisher(sources: Sources, slug: str, lang: str) -> object:
+    """The publication's name, as the first article in the language states it."""
+    first = next(e for key, e in sources.site.editions.items() if key[1] == lang)
+    return first.article.meta.publisher

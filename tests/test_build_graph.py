@@ -1,0 +1,183 @@
+"""The job graph: formats declare what they depend on, and the keys hold exactly that."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from polyedition.build import FORMATS, REGISTRY, Planner, Scope, format_named
+from polyedition.build import plan as planning
+from polyedition.build.cluster import ENGINE_LIBRARIES
+from polyedition.build.formats import LIBRARIES
+from polyedition.build.graph import JobGraph
+from polyedition.build.jobs import Job, JobResult
+from polyedition.build.manifest import Manifest
+from polyedition.errors import BuildError, RenderError
+from polyedition.site import Site
+
+EDITION = ("belarus-prisoner-release", "pl")
+
+
+def ident_for(name: str) -> tuple[str, str]:
+    scope = format_named(name).scope
+    if scope is Scope.EDITION:
+        return EDITION
+    return ("", EDITION[1]) if scope is Scope.LANGUAGE else ("", "")
+
+
+def test_every_need_names_a_registered_format_and_no_format_waits_on_itself() -> None:
+    names = {fmt.name for fmt in REGISTRY}
+    assert len(names) == len(REGISTRY)
+    for fmt in REGISTRY:
+        for need in fmt.needs:
+            assert need.format in names, f"{fmt.name} needs an unknown format {need.format}"
+        assert fmt.selected_by in FORMATS
+
+    def waits(name: str, seen: frozenset[str]) -> None:
+        assert name not in seen, f"the needs of {name} wait on each other in a circle"
+        for need in format_named(name).needs:
+            if need.wait:
+                waits(need.format, seen | {name})
+
+    for fmt in REGISTRY:
+        waits(fmt.name, frozenset())
+
+
+def test_an_unknown_job_kind_is_a_build_error() -> None:
+    with pytest.raises(BuildError, match="unknown job kind 'nonsense'"):
+        format_named("nonsense")
+
+
+def test_the_dask_worker_check_and_the_warm_workers_use_every_format_s_libraries() -> None:
+    for fmt in REGISTRY:
+        assert set(fmt.libraries) <= set(LIBRARIES) == set(ENGINE_LIBRARIES)
+
+
+@pytest.mark.parametrize("library", ["babel", "jinja2", "markdown-it-py"])
+def test_upgrading_a_text_library_changes_every_key(
+    real_site: Site, library: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planner = Planner(real_site)
+    before = {fmt.name: planner.plan(fmt, ident_for(fmt.name)).job.key for fmt in REGISTRY}
+    real = planning.library_versions
+
+    def upgraded(*names: str) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            (name, version + ".post1" if name == library else version)
+            for name, version in real(*names)
+        )
+
+    monkeypatch.setattr(planning, "library_versions", upgraded)
+    after = {fmt.name: planner.plan(fmt, ident_for(fmt.name)).job.key for fmt in REGISTRY}
+    assert {name for name in before if before[name] != after[name]} == set(before)
+
+
+def test_a_key_depends_only_on_the_libraries_its_format_declares(
+    real_site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planner = Planner(real_site)
+    before = {fmt.name: planner.plan(fmt, ident_for(fmt.name)).job.key for fmt in REGISTRY}
+    real = planning.library_versions
+
+    def upgraded(*names: str) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            (name, version + ".post1" if name == "weasyprint" else version)
+            for name, version in real(*names)
+        )
+
+    monkeypatch.setattr(planning, "library_versions", upgraded)
+    after = {fmt.name: planner.plan(fmt, ident_for(fmt.name)).job.key for fmt in REGISTRY}
+    assert {name for name in before if before[name] != after[name]} == {"pdf"}
+
+
+class FakePool:
+    """Runs nothing: each job 'makes' one byte per output, or fails if its kind is in
+    ``failing``; remembers what was sent, with the site it was sent with."""
+
+    lost = False
+
+    def __init__(self, failing: set[str]) -> None:
+        self.failing = failing
+        self.sent: list[tuple[Job, Site]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        job, site = args
+        self.sent.append((job, site))
+        future: Future[Any] = Future()
+        if job.kind in self.failing:
+            future.set_exception(RenderError(f"{job.kind} failed"))
+        else:
+            info = {"duration": 60.0, "pages": 3.0}
+            contents = dict.fromkeys(job.outputs, b"x")
+            future.set_result(
+                JobResult(job, (1,) * len(job.outputs), 0.0, 0, 0.0, 0, info, contents)
+            )
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        return None
+
+    def last(self, kind: str) -> tuple[Job, Site]:
+        return [(job, site) for job, site in self.sent if job.kind == kind][-1]
+
+
+def graph_of(real_site: Site, tmp_path: Path, pool: FakePool, formats: tuple[str, ...]) -> JobGraph:
+    settings = replace(
+        real_site.settings, output_dir=tmp_path / "output", cache_dir=tmp_path / "cache"
+    )
+    site = Site(settings, real_site.editions)
+    return JobGraph(
+        Planner(site),
+        Manifest(tmp_path / "manifest.json"),
+        pool,
+        selected=(site.edition(*EDITION),),
+        languages=(EDITION[1],),
+        formats=formats,
+        notify=lambda event, item, ran: None,
+    )
+
+
+def test_a_narration_that_fails_and_never_existed_is_withdrawn_from_the_pdf_page_and_front_pages(
+    real_site: Site, tmp_path: Path
+) -> None:
+    pool = FakePool(failing={"mp3"})
+    outcome = graph_of(real_site, tmp_path, pool, ("html", "pdf", "mp3")).run(fail_fast=False)
+
+    assert [failure.job.kind for failure in outcome.failures] == ["mp3"]
+    assert [job.kind for job, _ in pool.sent][:3] == ["mp3", "pdf", "site"]  # costliest first
+    pdf, pdf_site = pool.last("pdf")
+    assert [job.kind for job, _ in pool.sent].count("pdf") == 2  # made again without the MP3
+    assert pdf_site.audio == {}
+    page, page_site = pool.last("html")
+    assert [job.kind for job, _ in pool.sent].count("html") == 1
+    assert pool.sent.index((page, page_site)) > pool.sent.index((pdf, pdf_site))
+    assert page_site.audio == {} and EDITION in page_site.pdfs
+    _, front_site = pool.last("site")
+    assert EDITION not in front_site.audio and EDITION in front_site.pdfs
+
+
+def test_a_page_still_builds_without_a_failed_pdf_and_states_its_narration(
+    real_site: Site, tmp_path: Path
+) -> None:
+    pool = FakePool(failing={"pdf"})
+    outcome = graph_of(real_site, tmp_path, pool, ("html", "pdf", "mp3", "epub")).run(
+        fail_fast=False
+    )
+
+    assert [failure.job.kind for failure in outcome.failures] == ["pdf"]
+    _, page_site = pool.last("html")
+    assert page_site.pdfs == {} and page_site.audio[EDITION].duration_seconds == 60.0
+    epub, epub_site = pool.last("epub")
+    audio = epub_site.audio[EDITION]
+    assert set(epub.inputs) == {audio.mp3, audio.captions}  # read from output/, sent with it
+
+
+def test_fail_fast_raises_the_first_failure(real_site: Site, tmp_path: Path) -> None:
+    pool = FakePool(failing={"mp3"})
+    with pytest.raises(RenderError, match="mp3 failed"):
+        graph_of(real_site, tmp_path, pool, ("html", "mp3")).run(fail_fast=True)
