@@ -20,8 +20,8 @@ from polyedition.build.manifest import MANIFEST, Manifest
 from polyedition.config import load_settings
 from polyedition.errors import ConfigError
 from polyedition.render.html.assets import asset_paths
-from polyedition.render.html.templating import render_template
 from polyedition.theme import theme_templates
+from polyedition.theme.templating import render_template
 from projectkit import SLUG, copy_project, run_polyedition
 
 

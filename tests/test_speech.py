@@ -13,7 +13,7 @@ from polyedition.config import NarrationSettings, Settings
 from polyedition.content import read_article
 from polyedition.errors import ConfigError, SpeechError
 from polyedition.languages import PROFILES
-from polyedition.render.audio.script import speakable
+from polyedition.narration.sentences import speakable
 from polyedition.speech.base import Mark, Synthesis
 from polyedition.speech.espeak import EspeakEngine
 from polyedition.speech.lexicon import Entry, Lexicon, load_lexicon, parse_lexicon

@@ -14,8 +14,8 @@ from polyedition.checks import run_checks
 from polyedition.config import Settings, load_settings
 from polyedition.glossary import load_glossary
 from polyedition.languages import profile
-from polyedition.render.html.templating import environment, gettext_callables
 from polyedition.render.inline import NBSP
+from polyedition.theme.templating import environment, gettext_callables
 from projectkit import REPO, SLUG
 
 TARGETS = ["be", "ru", "pl", "lt"]

@@ -10,17 +10,17 @@ from functools import cached_property
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from babel.support import Translations
-
-from polyedition.catalogs import ui_translations
 from polyedition.config import Settings
 from polyedition.languages import LanguageProfile, profile
 from polyedition.model import Edition
 
 if TYPE_CHECKING:
     from polyedition.checks import Finding
+    from polyedition.theme.theme import Theme
 
 logger = logging.getLogger(__name__)
+
+DEFAULT_SITE_NAME = "Polyedition"
 
 
 def article_dir(lang: str, slug: str) -> PurePosixPath:
@@ -95,7 +95,7 @@ class PdfInfo:
 
 @dataclass(frozen=True)
 class Site:
-    """All editions of all articles, plus what renderers share (settings, UI strings, audio)."""
+    """All editions of all articles, plus what renderers share (settings, the theme, audio)."""
 
     settings: Settings
     editions: Mapping[tuple[str, str], Edition]
@@ -138,12 +138,21 @@ class Site:
     def profile(self, lang: str) -> LanguageProfile:
         return profile(lang)
 
-    def ui(self, lang: str) -> Translations:
-        """Interface strings for ``lang`` (loaded once per site)."""
-        cache: dict[str, Translations] = self.__dict__.setdefault("_ui", {})
-        if lang not in cache:
-            cache[lang] = ui_translations(self.settings, lang)
-        return cache[lang]
+    @property
+    def name(self) -> str:
+        """The publication's name: the publisher of its articles."""
+        for edition in self.editions.values():
+            return edition.article.meta.publisher
+        return DEFAULT_SITE_NAME
+
+    @cached_property
+    def theme(self) -> Theme:
+        """The templates, ``ui`` translations and fonts every renderer uses, loaded once per
+        process (a worker process loads its own)."""
+        # Imported here so that planning a build, which needs no template, loads no Jinja.
+        from polyedition.theme.theme import Theme
+
+        return Theme(self.settings, self.name)
 
     def url(self, path: PurePosixPath | str = "") -> str:
         """Absolute URL of an output path under the configured base URL."""

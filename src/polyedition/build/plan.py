@@ -228,7 +228,7 @@ class Planner:
         """A feed's cover: the publication's name and the interface strings it shows and the
         fonts it draws them with, nothing of the episodes (a changed narration does not draw
         it again)."""
-        from polyedition.render.pdf.fonts import PRINT_FONTS
+        from polyedition.theme.fontfaces import PRINT_FONTS
 
         key = digest(
             "cover",

@@ -32,10 +32,10 @@ from polyedition.config import Settings
 from polyedition.errors import CatalogError
 from polyedition.glossary import Term, load_glossary
 from polyedition.languages import profile
+from polyedition.narration.script import BYLINE_ID, BYLINE_TEMPLATE, Utterance
+from polyedition.narration.sentences import CUE_ID_SEPARATOR
 from polyedition.pofile import read_catalog
 from polyedition.render.audio.narrate import spoken_script
-from polyedition.render.audio.script import BYLINE_ID, BYLINE_TEMPLATE, Utterance
-from polyedition.render.audio.vtt import CUE_ID_SEPARATOR
 from polyedition.review.changes import changed_lines
 from polyedition.review.model import (
     ArticleReview,

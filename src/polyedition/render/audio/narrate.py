@@ -30,6 +30,8 @@ from polyedition.cache import EncodedChapterCache, SpeechCache
 from polyedition.errors import SpeechError
 from polyedition.fsutil import write_if_changed
 from polyedition.model import Edition
+from polyedition.narration.script import Script, Utterance, narration_script
+from polyedition.narration.sentences import cue_id, speakable
 from polyedition.render.audio.chapters import chapters_json
 from polyedition.render.audio.id3 import ChapterMark, Tags, id3_tag
 from polyedition.render.audio.mastering import (
@@ -44,8 +46,7 @@ from polyedition.render.audio.mastering import (
     samples_of,
     true_peak_dbtp,
 )
-from polyedition.render.audio.script import Script, Utterance, narration_script, speakable
-from polyedition.render.audio.vtt import Cue, cue_id, webvtt
+from polyedition.render.audio.vtt import Cue, webvtt
 from polyedition.site import AudioInfo, Site, chapters_path, html_path, mp3_path, vtt_path
 from polyedition.speech.base import SAMPLE_WIDTH, EngineUnavailable, Synthesis, Timing
 from polyedition.speech.fixes import Fixes, load_fixes

@@ -13,7 +13,6 @@ if TYPE_CHECKING:
         render_article,
         render_chooser,
         render_edition_index,
-        render_localized,
         site_assets,
         write_html_site,
     )
@@ -22,7 +21,6 @@ __all__ = [
     "render_article",
     "render_chooser",
     "render_edition_index",
-    "render_localized",
     "site_assets",
     "write_html_site",
 ]

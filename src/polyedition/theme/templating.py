@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from polyedition.errors import RenderError
 from polyedition.fsutil import is_inside
 from polyedition.model import FaqItem, LocalizedText, Paragraph, Table
-from polyedition.render.html.readalong import sentence_html
+from polyedition.narration.sentences import sentence_html
 from polyedition.render.inline import inline_html, typeset
 from polyedition.theme import theme_templates
 
