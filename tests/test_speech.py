@@ -17,8 +17,9 @@ from polyedition.narration.sentences import speakable
 from polyedition.speech.base import Mark, Synthesis
 from polyedition.speech.espeak import EspeakEngine
 from polyedition.speech.lexicon import Entry, Lexicon, load_lexicon, parse_lexicon
+from polyedition.speech.proof import voice_stress
 from polyedition.speech.registry import Engines
-from polyedition.speech.stress import accented_vowel, voice_stress
+from polyedition.speech.stress import accented_vowel
 from polyedition.speech.text import sentence_starts, sentences, word_spans
 from projectkit import ARTICLE, REPO
 

@@ -201,7 +201,7 @@ def _cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    from polyedition.checks import run_checks
+    from polyedition.qa import run_checks
 
     findings = run_checks(settings, _languages(args, settings))
     for finding in findings:
@@ -336,7 +336,7 @@ def _cmd_voices(args: argparse.Namespace, settings: Settings) -> int:
     from polyedition.speech.accent import accent
     from polyedition.speech.espeak import EspeakEngine
     from polyedition.speech.lexicon import load_lexicon
-    from polyedition.speech.stress import mark_stress, voice_stress
+    from polyedition.speech.proof import mark_stress, voice_stress
 
     if args.phonemes:
         # What eSpeak says, as written and through the lexicon: for writing lexicon entries.

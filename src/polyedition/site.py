@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from polyedition.catalogs import load_articles, publishable_catalog, ui_withheld
+from polyedition.checks import Finding
 from polyedition.config import Settings
 from polyedition.languages import LanguageProfile, profile
-from polyedition.model import Edition
+from polyedition.localize import localize
+from polyedition.model import Article, Edition
 
 if TYPE_CHECKING:
-    from polyedition.checks import Finding
     from polyedition.theme.theme import Theme
 
 logger = logging.getLogger(__name__)
@@ -157,3 +159,44 @@ class Site:
     def url(self, path: PurePosixPath | str = "") -> str:
         """Absolute URL of an output path under the configured base URL."""
         return self.settings.base_url + str(path).removesuffix("index.html")
+
+
+def load_editions(settings: Settings, languages: Iterable[str]) -> list[Edition]:
+    """Localize every article into every requested language, in (article, language) order."""
+    return _localize_all(settings, languages)[0]
+
+
+def _localize_all(
+    settings: Settings, languages: Iterable[str]
+) -> tuple[list[Edition], dict[str, list[Finding]]]:
+    """The editions, and per language the translations withheld because they would break a
+    page (their messages fall back to the source)."""
+    articles: list[Article] = load_articles(settings)
+    langs = list(languages)
+    withheld: dict[str, list[Finding]] = {lang: [] for lang in langs}
+    catalogs = {}
+    for lang in langs:
+        for article in articles:
+            catalog, findings = publishable_catalog(settings, lang, article.slug)
+            catalogs[(lang, article.slug)] = catalog
+            withheld[lang] += findings
+    editions = [
+        localize(article, catalogs[(lang, article.slug)], lang, settings.source_language)
+        for article in articles
+        for lang in langs
+    ]
+    return editions, withheld
+
+
+def load_site(settings: Settings) -> Site:
+    """Every edition of every article in every configured language."""
+    editions, withheld = _localize_all(settings, settings.languages)
+    for lang in settings.languages:
+        # The theme reads the interface strings when a renderer first asks; the findings of what
+        # it leaves out are told here, once.
+        withheld[lang] += ui_withheld(settings, lang)
+    return Site(
+        settings,
+        {(e.slug, e.lang): e for e in editions},
+        withheld={lang: tuple(findings) for lang, findings in withheld.items() if findings},
+    )

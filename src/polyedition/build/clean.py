@@ -9,6 +9,7 @@ import shutil
 import time
 from pathlib import Path
 
+from polyedition.build.lock import build_lock
 from polyedition.build.manifest import MANIFEST, Manifest
 from polyedition.cache import CacheUsage, SpeechCache, prune_store
 from polyedition.config import Settings
@@ -110,8 +111,6 @@ def _record_build(settings: Settings, started: float) -> list[float]:
 
 def clean(settings: Settings, *, cache: bool, output: bool) -> list[Path]:
     """``polyedition clean``: what was emptied."""
-    from polyedition.build.run import build_lock
-
     emptied = []
     with build_lock(settings):
         if output:
