@@ -133,7 +133,9 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     # with variables would call gettext the old way and fail.
     env.newstyle_gettext = True  # type: ignore[attr-defined]
     env.filters["inline"] = lambda source: inline_html(str(source))
-    env.filters["sentences"] = lambda source, element_id: sentence_html(str(source), element_id)
+    env.filters["sentences"] = lambda source, element_id, xhtml=False: sentence_html(
+        str(source), element_id, xhtml=xhtml
+    )
     env.filters["with_lang"] = with_lang
     env.tests["paragraph"] = lambda block: isinstance(block, Paragraph)
     env.tests["faq"] = lambda block: isinstance(block, FaqItem)

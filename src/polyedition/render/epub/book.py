@@ -20,9 +20,9 @@ from babel.dates import format_date
 from markupsafe import Markup
 
 from polyedition.errors import RenderError
-from polyedition.model import Edition, LocalizedText
+from polyedition.model import Edition
 from polyedition.narration.script import BYLINE_ID, narration_script
-from polyedition.narration.sentences import plain_sentence_html, sentence_html
+from polyedition.narration.sentences import plain_sentence_html
 from polyedition.render.epub.container import ocf_zip
 from polyedition.render.epub.fonts import (
     EPUB_FACES,
@@ -116,7 +116,7 @@ def render_epub(site: Site, edition: Edition, narration: NarrationFiles | None) 
         "content": CONTENT,
         "cover": COVER,
         "cover_image": COVER_IMAGE,
-        "sentences": _sentences,
+        "xhtml": True,
         "lang_span": lambda text: _lang_span(text, lang),
     }
 
@@ -183,10 +183,6 @@ def render_epub(site: Site, edition: Edition, narration: NarrationFiles | None) 
     entries = {f"{ROOT}/{name}": data for name, data in files.items()}
     entries["META-INF/container.xml"] = container.encode("utf-8")
     return ocf_zip(entries, edition.article.meta.date)
-
-
-def _sentences(text: LocalizedText) -> Markup:
-    return sentence_html(text.text, text.id, xhtml=True)
 
 
 def _lang_span(text: Any, lang: str) -> Any:

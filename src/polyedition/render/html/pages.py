@@ -166,6 +166,7 @@ class _Page:
             "asset": self.asset,
             "home_href": self.href(self.home),
             "chooser_href": self.href(CHOOSER_PATH),
+            "xhtml": False,
         }
 
     def render(self, template: str, **context: Any) -> str:
