@@ -15,7 +15,7 @@ from polyedition.cache import CacheUsage, SpeechCache, prune_store
 from polyedition.config import Settings
 from polyedition.fsutil import output_target, write_bytes_atomic
 from polyedition.languages import PROFILES
-from polyedition.render.html.assets import ASSETS
+from polyedition.theme.assets import ASSETS
 
 logger = logging.getLogger(__name__)
 

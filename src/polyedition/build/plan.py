@@ -201,7 +201,7 @@ class Planner:
         """The chooser, the edition front pages and the assets; the front pages list each
         article's formats, so the key holds which (slug, lang) have a PDF and an MP3, and which
         languages a feed."""
-        from polyedition.render.html.assets import site_assets
+        from polyedition.theme.assets import site_assets
 
         assets = site_assets(self.settings)
         outputs = (

@@ -1,16 +1,17 @@
-"""The theme as renderers receive it: templates, interface translations and fonts, loaded once.
+"""The theme as renderers receive it: templates, assets, interface strings, fonts, loaded once.
 
 A :class:`Theme` is made once per process for a publication (``Site.theme``) and passed to every
-renderer inside the ``Site``: the Jinja environment (project templates over the theme's), each
-language's ``ui`` translations (read on first use, then kept), the fonts the PDF and EPUB embed,
-and the context every template gets. Renderers ask it instead of reading catalogs or templates
-from disk themselves.
+renderer inside the ``Site``: the Jinja environment (project templates over the theme's), the
+static assets' published names (read and hashed once), each language's ``ui`` translations (read
+on first use, then kept), the fonts the PDF and EPUB embed, and the context every template gets.
+Renderers ask it instead of reading catalogs, templates or assets from disk themselves.
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+from functools import cached_property
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
@@ -21,6 +22,7 @@ from polyedition.config import Settings
 from polyedition.languages import profile
 from polyedition.render.inline import plain_text
 from polyedition.theme import template_file
+from polyedition.theme.assets import asset_path, asset_paths
 from polyedition.theme.fontfaces import PRINT_FONTS, FontFace
 from polyedition.theme.templating import (
     environment,
@@ -33,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 
 class Theme:
-    """Templates, ``ui`` translations and fonts of one publication."""
+    """Templates, static assets, ``ui`` translations and fonts of one publication."""
 
     fonts: tuple[FontFace, ...] = PRINT_FONTS
     """Every face the print stylesheet may select (the EPUB embeds a subset of them)."""
@@ -57,6 +59,16 @@ class Theme:
         if lang not in self._ui:
             self._ui[lang] = ui_translations(self.settings, lang)
         return self._ui[lang]
+
+    @cached_property
+    def assets(self) -> dict[str, PurePosixPath]:
+        """Each asset's name (``site.css``) → its published path (``assets/site.3f2a9c1d.css``),
+        the files read and hashed once."""
+        return asset_paths(self.settings)
+
+    def asset(self, name: str) -> PurePosixPath:
+        """The published path of one asset; a RenderError says where a missing one belongs."""
+        return asset_path(self.assets, name, self.settings)
 
     def template_file(self, name: str) -> Path:
         """The file a template or asset resolves to: the project's override, else the theme's."""

@@ -20,12 +20,12 @@ from polyedition.errors import RenderError
 from polyedition.fsutil import write_if_changed
 from polyedition.model import Edition, TranslationStats
 from polyedition.narration.script import narration_script
-from polyedition.render.html.assets import asset_path, asset_paths, site_assets, stale_assets
 from polyedition.render.html.downloads import pdf_facts
 from polyedition.render.html.jsonld import news_article, script_json
 from polyedition.render.html.listen import listen_facts
 from polyedition.render.inline import plain_text
 from polyedition.site import Site, feed_path, html_path, mp3_path, pdf_path
+from polyedition.theme.assets import site_assets, stale_assets
 from polyedition.theme.templating import call_macro, render_template, template_module
 
 logger = logging.getLogger(__name__)
@@ -150,13 +150,12 @@ class _Page:
         self.path = path
         self.home = home or edition_index_path(lang)
         """Where the site name in the header leads: the edition's front page."""
-        self.assets = asset_paths(site.settings)
 
     def href(self, target: PurePosixPath | str) -> str:
         return relative_url(self.path, PurePosixPath(target))
 
     def asset(self, name: str) -> str:
-        return self.href(asset_path(self.assets, name, self.site.settings))
+        return self.href(self.site.theme.asset(name))
 
     def context(self, lang: str | None = None) -> dict[str, Any]:
         """The theme's context for every template, and the page's links."""
