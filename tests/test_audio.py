@@ -24,6 +24,8 @@ from fakes.editions import (
 )
 from polyedition.cache import SpeechCache
 from polyedition.errors import SpeechError
+from polyedition.narration.script import BYLINE_ID
+from polyedition.narration.sentences import CUE_ID_SEPARATOR
 from polyedition.render.audio.mastering import LEAD_GUARD, TRAIL_GUARD
 from polyedition.render.audio.narrate import (
     BITRATE_KBPS,
@@ -33,8 +35,6 @@ from polyedition.render.audio.narrate import (
     spoken_script,
     write_narration,
 )
-from polyedition.render.audio.script import BYLINE_ID
-from polyedition.render.audio.vtt import CUE_ID_SEPARATOR
 from polyedition.site import Site, html_path
 from polyedition.speech.base import Synthesis
 from polyedition.speech.espeak import EspeakEngine

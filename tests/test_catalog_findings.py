@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from polyedition.catalogs import UI_DOMAIN, message_key
-from polyedition.checks import CHECKS, run_checks
+from polyedition.checks import CHECKS
 from polyedition.config import Settings
-from polyedition.pofile import read_catalog, write_catalog
+from polyedition.pofile import message_key, read_catalog, write_catalog
+from polyedition.qa import run_checks
+from polyedition.theme import UI_DOMAIN
 from projectkit import SLUG, copy_project, copy_theme_ui, po, run_polyedition
 
 LANG = "pl"

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog, Message
 
-from polyedition.catalogs import message_key
-from polyedition.checks import check_message, run_checks, withhold_broken
+from polyedition.checks import check_message, withhold_broken
 from polyedition.glossary import Term, load_glossary, matches_inflected
-from polyedition.pofile import read_catalog, write_catalog
+from polyedition.pofile import message_key, read_catalog, write_catalog
+from polyedition.qa import run_checks
 from projectkit import SLUG, copy_project, po, pseudo_translate_catalog
 
 GLOSSARY = [

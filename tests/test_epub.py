@@ -26,10 +26,9 @@ import pytest
 from polyedition.build import BuildOptions, build, load_site
 from polyedition.config import Settings
 from polyedition.model import Edition, FaqItem, Role
-from polyedition.render.audio.script import narration_script
+from polyedition.narration.script import narration_script
+from polyedition.narration.sentences import sentence_html
 from polyedition.render.epub import NarrationFiles, render_epub
-from polyedition.render.inline import inline_html
-from polyedition.render.sentences import sentence_spans
 from polyedition.site import Site, epub_path, mp3_path, vtt_path
 from polyedition.speech.text import sentences
 from projectkit import CHROMIUM, REPO, SLUG, copy_project, unavailable
@@ -82,7 +81,7 @@ def test_every_spoken_sentence_has_a_span_with_its_cue_id_and_text(real_site: Si
             if utterance.id == "byline":
                 continue  # the EPUB writes the spoken byline itself (see the next test)
             source = edition.text(utterance.id).text
-            root = ElementTree.fromstring(f"<p>{sentence_spans(inline_html(source), 'x')}</p>")
+            root = ElementTree.fromstring(f"<p>{sentence_html(source, 'x', xhtml=True)}</p>")
             spans = [(span.get("id"), text_of(span)) for span in root.iter("span")]
             expected = sentences(utterance.text)
             assert [span_id for span_id, _ in spans] == [
@@ -93,8 +92,8 @@ def test_every_spoken_sentence_has_a_span_with_its_cue_id_and_text(real_site: Si
 
 
 def test_a_sentence_that_starts_inside_a_link_keeps_the_markup_well_formed() -> None:
-    html = str(inline_html("Read **the report. It is long** and [here](https://x.org). End"))
-    wrapped = str(sentence_spans(html, "p"))
+    source = "Read **the report. It is long** and [here](https://x.org). End"
+    wrapped = str(sentence_html(source, "p", xhtml=True))
     root = ElementTree.fromstring(f"<p>{wrapped}</p>")
     assert [text_of(span) for span in root.iter("span")] == [
         "Read the report.",
@@ -205,7 +204,7 @@ def test_the_package_declares_epub_accessibility_1_1_in_the_editions_language(
         assert meta(package, "dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
         assert meta(package, "a11y:certifiedBy") == ["Polyedition"]
         [summary] = meta(package, "schema:accessibilitySummary")
-        translated = site.ui(lang).gettext(
+        translated = site.theme.ui(lang).gettext(
             "This ebook meets WCAG 2.2 Level AA. An automated voice reads the article aloud, "
             "and the sentence being read is highlighted. Headings, a table of contents and "
             "table headers make the text easy to navigate, and the text can be resized and "
@@ -214,7 +213,7 @@ def test_the_package_declares_epub_accessibility_1_1_in_the_editions_language(
         )
         assert summary == translated
         summaries.add(summary)
-        assert meta(package, "media:narrator") == [site.ui(lang).gettext("Automated voice")]
+        assert meta(package, "media:narrator") == [site.theme.ui(lang).gettext("Automated voice")]
         [active] = meta(package, "media:active-class")
         assert f".{active} " in book.files["EPUB/style.css"].decode("utf-8")
         items = {item.get("id"): item for item in package.iterfind("opf:manifest/opf:item", NS)}
@@ -279,7 +278,7 @@ def test_the_nav_lists_every_section_and_the_landmarks(books: dict[str, Book], s
         assert landmarks.get(f"{{{NS['epub']}}}type") == "landmarks"
         kinds = [a.get(f"{{{NS['epub']}}}type") for a in landmarks.iterfind(".//x:a", NS)]
         assert kinds == ["cover", "toc", "bodymatter"]
-        assert text_of(toc.find("x:h1", NS)) == site.ui(lang).gettext("Contents")  # type: ignore[arg-type]
+        assert text_of(toc.find("x:h1", NS)) == site.theme.ui(lang).gettext("Contents")  # type: ignore[arg-type]
 
 
 @pytest.mark.slow

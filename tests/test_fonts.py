@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from polyedition.pofile import read_catalog
-from polyedition.render.pdf.fonts import PRINT_FONTS, describe_characters, uncovered
 from polyedition.theme import fonts_dir, theme_locales
+from polyedition.theme.fontfaces import PRINT_FONTS, describe_characters, uncovered
 from projectkit import REPO
 
 CATALOGS = sorted((REPO / "locales").glob("*/LC_MESSAGES/*.po")) + sorted(

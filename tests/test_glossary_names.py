@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from polyedition.checks import run_checks, unspoken_names
+from polyedition.checks import unspoken_names
 from polyedition.errors import CatalogError, SpeechError
 from polyedition.glossary import GLOSSARY_FILE, Term, load_glossary
+from polyedition.qa import run_checks
 from polyedition.speech.lexicon import load_lexicon
 from projectkit import copy_project
 

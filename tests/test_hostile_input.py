@@ -16,10 +16,11 @@ import feedparser
 import pytest
 from babel.messages.catalog import Catalog, Message
 
-from polyedition.checks import check_message, run_checks, withhold_broken
+from polyedition.checks import check_message, withhold_broken
 from polyedition.content import parse_article, read_article
 from polyedition.errors import ContentError, SpeechError
 from polyedition.pofile import lint_po, read_catalog, write_catalog
+from polyedition.qa import run_checks
 from polyedition.speech.lexicon import parse_lexicon
 from projectkit import (
     ARTICLE,
@@ -258,8 +259,8 @@ def test_a_lexicon_entry_with_empty_phonemes_names_its_line(tmp_path: Path, say:
 def test_a_narration_longer_than_the_setting_gets_a_warning_naming_the_edition(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from polyedition.build.plan import load_site
     from polyedition.build.run import _warn_long_narrations
+    from polyedition.site import load_site
 
     settings = copy_project(tmp_path)
     site = load_site(settings)

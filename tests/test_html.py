@@ -19,10 +19,10 @@ from babel.numbers import format_percent
 from polyedition.config import Settings
 from polyedition.localize import localize
 from polyedition.model import Article, Edition, FaqItem, Table, TranslationStats
-from polyedition.render.html.assets import site_assets
 from polyedition.render.html.pages import completeness, reading_minutes, render_article
 from polyedition.render.inline import plain_text
 from polyedition.site import AudioInfo, Site, chapters_path, html_path, mp3_path, vtt_path
+from polyedition.theme.assets import site_assets
 from projectkit import SLUG, pseudo
 
 LANGS = ("en", "be", "ru", "pl", "lt")

@@ -12,9 +12,9 @@ import pytest
 from polyedition.build import load_editions
 from polyedition.config import Settings
 from polyedition.errors import RenderError
-from polyedition.render.html.pages import render_article, render_chooser, render_localized
-from polyedition.render.html.templating import environment, gettext_callables
+from polyedition.render.html.pages import render_article, render_chooser
 from polyedition.site import Site
+from polyedition.theme.templating import environment, gettext_callables
 from projectkit import SLUG, override
 
 Translate = Callable[[Settings, str, str, dict[Any, Any]], None]
@@ -115,7 +115,7 @@ def test_reading_time_takes_the_plural_form_of_the_editions_language(
     template = environment(project_copy.templates_dir).from_string(
         '{{ ngettext("%(num)d min read", "%(num)d min read", n) }}'
     )
-    callables = gettext_callables(site.ui("pl"), "pl", "en")
+    callables = gettext_callables(site.theme.ui("pl"), "pl", "en")
     rendered = {n: template.render(n=n, **callables) for n in (1, 2, 5, 12, 22, 25)}
     assert rendered == {
         1: "1 minuta czytania",
@@ -136,10 +136,10 @@ def test_plain_text_templates_are_not_html_escaped(project_copy: Settings) -> No
     )
     site = site_of(project_copy)
     assert (
-        render_localized(site, "en", "narration/probe.txt", who="Smith & Wesson")
+        site.theme.render("en", "narration/probe.txt", who="Smith & Wesson")
         == "By Smith & Wesson\n"
     )
-    assert render_localized(site, "en", "narration/probe.html", who="Smith & Wesson") == (
+    assert site.theme.render("en", "narration/probe.html", who="Smith & Wesson") == (
         "By Smith &amp; Wesson\n"
     )
 
@@ -192,7 +192,7 @@ def test_rendering_the_same_edition_twice_gives_the_same_bytes(real_site: Site) 
 def test_trans_blocks_with_variables_use_the_escaping_newstyle_gettext(tmp_path: Path) -> None:
     from babel.support import Translations
 
-    from polyedition.render.html.templating import environment, gettext_callables
+    from polyedition.theme.templating import environment, gettext_callables
 
     (tmp_path / "t.html").write_text(
         '{% trans name="<b>Ales</b>" %}Hello {{ name }}{% endtrans %}', encoding="utf-8"

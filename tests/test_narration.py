@@ -10,7 +10,8 @@ from fakes.editions import BELARUSIAN, BELARUSIAN_FALLBACKS, make_site, translat
 from polyedition.build import load_site
 from polyedition.config import Pauses
 from polyedition.model import FaqItem, Paragraph, Table
-from polyedition.render.audio.script import BYLINE_ID, Script, narration_script, speakable
+from polyedition.narration.script import BYLINE_ID, Script, narration_script
+from polyedition.narration.sentences import speakable
 from polyedition.site import Site
 from polyedition.theme import theme_locales
 from projectkit import SLUG, copy_project, override

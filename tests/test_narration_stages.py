@@ -35,7 +35,7 @@ from polyedition.render.audio.mastering import (
 )
 from polyedition.render.audio.pace import Layouts, StaleLayout
 from polyedition.render.audio.package import package
-from polyedition.render.audio.script import Chapter, Script, Utterance
+from polyedition.narration.script import Chapter, Script, Utterance
 from polyedition.render.audio.speak import (
     Budget,
     Speaker,

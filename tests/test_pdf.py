@@ -21,7 +21,6 @@ from polyedition.errors import RenderError
 from polyedition.model import Edition, Role
 from polyedition.pofile import read_catalog, write_catalog
 from polyedition.render.inline import plain_text
-from polyedition.render.pdf import fonts as pdf_fonts
 from polyedition.render.pdf.document import print_html, render_pdf
 from polyedition.render.pdf.tags import Node, fill_text, marked_text, squeeze, structure
 from polyedition.site import (
@@ -33,6 +32,7 @@ from polyedition.site import (
     pdf_path,
     vtt_path,
 )
+from polyedition.theme import fontfaces as pdf_fonts
 from projectkit import SLUG, copy_project, copy_theme_ui, override, po, pseudo, unavailable
 
 LANGUAGES = ("en", "be", "ru", "pl", "lt")

@@ -6,9 +6,9 @@ import pytest
 
 from polyedition.content import read_article
 from polyedition.render.inline import plain_text
-from polyedition.render.pdf.fonts import PRINT_FONTS, describe_characters, uncovered
 from polyedition.render.pdf.printhtml import insert_print_parts, printed_text
 from polyedition.render.pdf.tags import ToUnicode, squeeze
+from polyedition.theme.fontfaces import PRINT_FONTS, describe_characters, uncovered
 from projectkit import ARTICLE
 
 PANGRAMS = {

@@ -18,9 +18,9 @@ import pytest
 from fakes.editions import BELARUSIAN_UI, make_site, translated_project
 from fakes.static_server import serve
 from polyedition.cache import SpeechCache
+from polyedition.narration.script import BYLINE_ID
+from polyedition.narration.sentences import CUE_ID_SEPARATOR
 from polyedition.render.audio.narrate import narrate, write_narration
-from polyedition.render.audio.script import BYLINE_ID
-from polyedition.render.audio.vtt import CUE_ID_SEPARATOR
 from polyedition.render.html.listen import listen_facts
 from polyedition.render.html.pages import write_html_site
 from polyedition.site import Site, html_path
@@ -183,7 +183,9 @@ def test_the_block_states_duration_and_size_in_the_pages_language(built: Built) 
     html = built.page("be").read_text(encoding="utf-8")
     audio = built.site.audio[(SLUG, "be")]
     facts = listen_facts(audio, "be")
-    phrase = built.site.ui("be").ngettext("%(num)d min listen", "%(num)d min listen", facts.minutes)
+    phrase = built.site.theme.ui("be").ngettext(
+        "%(num)d min listen", "%(num)d min listen", facts.minutes
+    )
     spoken = phrase % {"num": facts.minutes}
     assert f'<time datetime="{facts.duration_iso}">{spoken}</time>' in html
     assert spoken.startswith((f"{facts.minutes}\u00a0", f"{facts.minutes} "))

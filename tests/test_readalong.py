@@ -16,10 +16,9 @@ import pytest
 
 from polyedition.cache import SpeechCache
 from polyedition.model import Edition
-from polyedition.render.audio.script import BYLINE_ID, narration_script
-from polyedition.render.audio.vtt import CUE_ID_SEPARATOR
+from polyedition.narration.script import BYLINE_ID, narration_script
+from polyedition.narration.sentences import CUE_ID_SEPARATOR, sentence_html
 from polyedition.render.html.pages import render_article
-from polyedition.render.html.readalong import sentence_html
 from polyedition.render.inline import inline_html, plain_text
 from polyedition.site import Site
 from polyedition.speech.text import normalize, sentences

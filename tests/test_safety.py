@@ -19,9 +19,9 @@ from polyedition.build.clean import clean_output
 from polyedition.build.manifest import MANIFEST, Manifest
 from polyedition.config import load_settings
 from polyedition.errors import ConfigError
-from polyedition.render.html.assets import asset_paths
-from polyedition.render.html.templating import render_template
 from polyedition.theme import theme_templates
+from polyedition.theme.assets import asset_paths
+from polyedition.theme.templating import render_template
 from projectkit import SLUG, copy_project, run_polyedition
 
 

@@ -13,12 +13,13 @@ from polyedition.config import NarrationSettings, Settings
 from polyedition.content import read_article
 from polyedition.errors import ConfigError, SpeechError
 from polyedition.languages import PROFILES
-from polyedition.render.audio.script import speakable
+from polyedition.narration.sentences import speakable
 from polyedition.speech.base import Mark, Synthesis
 from polyedition.speech.espeak import EspeakEngine
 from polyedition.speech.lexicon import Entry, Lexicon, load_lexicon, parse_lexicon
+from polyedition.speech.proof import voice_stress
 from polyedition.speech.registry import Engines
-from polyedition.speech.stress import accented_vowel, voice_stress
+from polyedition.speech.stress import accented_vowel
 from polyedition.speech.text import sentence_starts, sentences, word_spans
 from projectkit import ARTICLE, REPO
 

@@ -10,8 +10,8 @@ import pytest
 
 from polyedition.build import load_site
 from polyedition.model import AUTHOR_ID
+from polyedition.narration.script import BYLINE_ID, narration_script
 from polyedition.pofile import read_catalog, write_catalog
-from polyedition.render.audio.script import BYLINE_ID, narration_script
 from polyedition.render.html.pages import render_article
 from polyedition.site import Site
 from polyedition.speech.espeak import EspeakEngine

@@ -11,7 +11,7 @@ from polyedition.cli import main
 from polyedition.errors import SpeechError
 from polyedition.speech.espeak import EspeakEngine
 from polyedition.speech.lexicon import Lexicon, load_lexicon, parse_lexicon
-from polyedition.speech.stress import voice_stress
+from polyedition.speech.proof import voice_stress
 from projectkit import REPO
 
 # Each language's narration is measured with its accent stage, token by token against a

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from polyedition.build import load_editions
-from polyedition.checks import run_checks
 from polyedition.cli import main
 from polyedition.config import Settings
 from polyedition.errors import SpeechError
+from polyedition.qa import run_checks
 from polyedition.render.audio.narrate import spoken_script
 from polyedition.site import Site
 from polyedition.speech import accent as accent_stage

@@ -10,12 +10,12 @@ from babel.messages.plurals import get_plural
 
 from polyedition.build import load_editions
 from polyedition.catalogs import UI_DOMAIN, catalog_stats, load_catalog, ui_translations
-from polyedition.checks import run_checks
 from polyedition.config import Settings, load_settings
 from polyedition.glossary import load_glossary
 from polyedition.languages import profile
-from polyedition.render.html.templating import environment, gettext_callables
+from polyedition.qa import run_checks
 from polyedition.render.inline import NBSP
+from polyedition.theme.templating import environment, gettext_callables
 from projectkit import REPO, SLUG
 
 TARGETS = ["be", "ru", "pl", "lt"]

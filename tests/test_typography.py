@@ -13,11 +13,12 @@ from babel.messages.mofile import write_mo
 from babel.support import Translations
 
 from polyedition.config import Settings
-from polyedition.render.audio.script import narration_script, speakable
+from polyedition.narration.script import narration_script
+from polyedition.narration.sentences import speakable
 from polyedition.render.html.pages import render_article
-from polyedition.render.html.templating import environment, gettext_callables
 from polyedition.render.inline import NBSP, inline_html, plain_text, typeset
 from polyedition.site import Site
+from polyedition.theme.templating import environment, gettext_callables
 from projectkit import SLUG
 
 LANGS = ("en", "be", "ru", "pl", "lt")

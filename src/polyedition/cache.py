@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from polyedition.config import Settings
+from polyedition.fingerprint import json_digest
 from polyedition.fsutil import write_bytes_atomic
 from polyedition.speech.base import Mark, Synthesis, Timing
 
@@ -24,13 +25,9 @@ _DIGEST = 32
 
 
 def content_key(parts: object) -> str:
-    """A stable hash of JSON-serializable ``parts``.
-
-    >>> content_key({"b": 1, "a": [2]}) == content_key({"a": [2], "b": 1})
-    True
-    """
-    canonical = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    """A stable hash of JSON-serializable ``parts`` (:func:`~polyedition.fingerprint.json_digest`:
+    the same canonical JSON as job keys, so an entry's name is that of its ingredients)."""
+    return json_digest(parts)
 
 
 class ContentStore:

@@ -13,13 +13,13 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.support import Translations
 
+from polyedition.checks import Finding, withhold_broken
 from polyedition.config import Settings
 from polyedition.content import discover_articles, read_article
 from polyedition.errors import CatalogError
@@ -27,20 +27,17 @@ from polyedition.fsutil import write_if_changed
 from polyedition.languages import profile
 from polyedition.memory import MemoryEntry, TranslationMemory, load_memory, memory_comment
 from polyedition.model import Article, count_words
-from polyedition.pofile import header_fields, read_catalog, write_catalog
+from polyedition.pofile import header_fields, message_key, read_catalog, write_catalog
 from polyedition.theme import (
+    UI_DOMAIN,
     is_theme_source,
     theme_dir,
     theme_locales,
     theme_templates,
 )
 
-if TYPE_CHECKING:
-    from polyedition.checks import Finding
-
 logger = logging.getLogger(__name__)
 
-UI_DOMAIN = "ui"
 TEMPLATE_PATTERNS = ("**.html", "**.txt", "**.xml", "**.vtt", "**.xhtml", "**.opf", "**.svg")
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true", "newstyle_gettext": "true"}
 COMMENT_TAGS = ("Translators:",)
@@ -115,11 +112,6 @@ def domains(settings: Settings) -> list[str]:
     """Catalog domains of the project: one per article, then ``ui`` if it has its own."""
     ui = [UI_DOMAIN] if has_ui_domain(settings) else []
     return [article.slug for article in load_articles(settings)] + ui
-
-
-def message_key(message: Message) -> str:
-    """The singular msgid of a message (plural messages have a tuple id)."""
-    return message.id if isinstance(message.id, str) else message.id[0]
 
 
 def _relative(settings: Settings, path: Path | str) -> str:
@@ -629,8 +621,6 @@ def publishable_po(
     path: Path, lang: str, domain: str, source_language: str
 ) -> tuple[Catalog | None, list[Finding]]:
     """One PO file, read as :func:`publishable_catalog` reads a language's catalog."""
-    from polyedition.checks import withhold_broken  # checks builds on this module
-
     catalog = _read_po(path, lang, domain)
     if catalog is None:
         return None, []

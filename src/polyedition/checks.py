@@ -1,4 +1,9 @@
-"""Catalog QA that a translator can act on: each finding is ``path:line: [check] message``."""
+"""Catalog QA that a translator can act on: each finding is ``path:line: [check] message``.
+
+The checks of one message, one catalog and the glossary's names; the ``check`` command runs
+them over a project (``qa``), and reading a catalog for a build withholds what they find
+would break a page (``catalogs.publishable_catalog``).
+"""
 
 from __future__ import annotations
 
@@ -8,25 +13,12 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from babel.messages.catalog import Catalog, Message
 
-from polyedition.catalogs import (
-    UI_DOMAIN,
-    domains,
-    header_line,
-    header_problems,
-    message_key,
-    po_path,
-)
-from polyedition.config import Settings
-from polyedition.errors import CatalogError
-from polyedition.glossary import GLOSSARY_FILE, SAY_PREFIX, Term, load_glossary
-from polyedition.pofile import header_fields, read_catalog
-
-if TYPE_CHECKING:
-    from polyedition.speech.fixes import Fix
+from polyedition.glossary import SAY_PREFIX, Term
+from polyedition.pofile import message_key
+from polyedition.theme import UI_DOMAIN
 
 logger = logging.getLogger(__name__)
 
@@ -331,71 +323,3 @@ def unspoken_names(path: Path, glossary: Iterable[Term], lang: str) -> list[Find
                 )
             )
     return findings
-
-
-def run_checks(settings: Settings, langs: Iterable[str]) -> list[Finding]:
-    """Check every catalog of the given languages; a file that cannot be parsed is one finding."""
-    glossary = load_glossary(settings.locales_dir, settings.source_language)
-    findings: list[Finding] = []
-    for lang in langs:
-        settings.require_language(lang)
-        findings.extend(unspoken_names(settings.locales_dir / GLOSSARY_FILE, glossary, lang))
-        for domain in domains(settings):
-            path = po_path(settings, lang, domain)
-            if not path.exists():
-                findings.append(
-                    Finding(
-                        path, 1, "missing", f"no {domain} catalog: run 'polyedition init {lang}'"
-                    )
-                )
-                continue
-            try:
-                fields = header_fields(path)
-            except UnicodeDecodeError:
-                fields = None  # read_catalog reports the encoding, with its byte offset
-            if fields is not None:
-                findings.extend(
-                    Finding(path, header_line(path, problem.split()[0]), "header", problem)
-                    for problem in header_problems(fields, lang)
-                )
-            try:
-                catalog = read_catalog(path, locale=lang, domain=domain)
-            except CatalogError as error:
-                findings.append(Finding(path, error.line or 1, "syntax", error.message))
-                continue
-            findings.extend(check_catalog(path, catalog, lang, settings.source_language, glossary))
-        findings.extend(speech_fix_findings(settings, lang))
-    return sorted(findings)
-
-
-def speech_fix_findings(settings: Settings, lang: str) -> list[Finding]:
-    """The desk's one-occurrence speech fixes of ``lang`` whose segment no longer has the
-    word that many times (the narration is read as ``polyedition script`` prints it)."""
-    from polyedition.speech.fixes import load_fixes  # the speech stack only where fixes exist
-
-    fixes = load_fixes(settings.locales_dir, lang)
-    if not fixes.fixes or fixes.path is None:
-        return []
-    from polyedition.build import load_editions
-    from polyedition.render.audio.narrate import spoken_script
-    from polyedition.site import Site
-
-    editions = load_editions(settings, [lang])
-    site = Site(settings, {(edition.slug, edition.lang): edition for edition in editions})
-    found: set[Fix] = set()
-    for edition in editions:
-        for utterance, spoken in spoken_script(site, edition):
-            if utterance.lang == lang:
-                found.update(spoken.fixes)
-    return [
-        Finding(
-            fixes.path,
-            fix.line,
-            "speech-fix",
-            f"segment {fix.segment!r} has no occurrence {fix.occurrence} of {fix.word!r} "
-            "in its narration any more: correct the fix or delete its line "
-            f"(see 'polyedition script --lang {lang}')",
-        )
-        for fix in fixes.fixes
-        if fix not in found
-    ]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from polyedition import __version__
 from polyedition.config import Settings, load_settings
 from polyedition.errors import PolyeditionError
+from polyedition.terminal import table_lines
 
 if TYPE_CHECKING:
     from polyedition.build import BuildOptions
@@ -192,16 +193,13 @@ def _cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         )
         for row in rows
     ]
-    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
-    for line in table:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-        )
+    for line in table_lines(table):
+        print(line)
     return EXIT_OK
 
 
 def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    from polyedition.checks import run_checks
+    from polyedition.qa import run_checks
 
     findings = run_checks(settings, _languages(args, settings))
     for finding in findings:
@@ -323,12 +321,11 @@ def _voice_table(settings: Settings, lang: str) -> list[str]:
             following = voices[number + 1] if number + 1 < len(voices) else None
             if voice.licence and (following is None or following.licence != voice.licence):
                 licences[len(rows) - 1] = voice.licence
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for index, row in enumerate(rows):
-        cells = zip(row, widths, strict=True)
-        lines.append(("  " + "  ".join(cell.ljust(width) for cell, width in cells)).rstrip())
+    first_width = max(len(row[0]) for row in rows)
+    for index, line in enumerate(table_lines(rows, indent="  ")):
+        lines.append(line)
         if index in licences:
-            lines.append(" " * (4 + widths[0]) + f"licence: {licences[index]}")
+            lines.append(" " * (4 + first_width) + f"licence: {licences[index]}")
     return lines
 
 
@@ -336,7 +333,7 @@ def _cmd_voices(args: argparse.Namespace, settings: Settings) -> int:
     from polyedition.speech.accent import accent
     from polyedition.speech.espeak import EspeakEngine
     from polyedition.speech.lexicon import load_lexicon
-    from polyedition.speech.stress import mark_stress, voice_stress
+    from polyedition.speech.proof import mark_stress, voice_stress
 
     if args.phonemes:
         # What eSpeak says, as written and through the lexicon: for writing lexicon entries.

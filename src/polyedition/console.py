@@ -15,6 +15,7 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from polyedition.build import FORMATS, SITE, BuildReport, Job, JobResult
+from polyedition.terminal import table_lines
 
 logger = logging.getLogger(__name__)
 
@@ -201,11 +202,8 @@ def print_summary(report: BuildReport, *, as_json: bool) -> None:
                 f"{row['seconds']:.1f} s" if row["built"] else "-",
             )
         )
-    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
-    for line in table:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-        )
+    for line in table_lines(table):
+        print(line)
     for failure in report.failures:
         print(f"FAILED {failure.job.name}: {failure.message}")
     failed = f", {len(report.failures)} failed" if report.failures else ""

@@ -17,10 +17,21 @@ from polyedition.model import Edition
 logger = logging.getLogger(__name__)
 
 
-def digest(*parts: Any) -> str:
-    """SHA-256 of a JSON rendering of ``parts`` (sorted keys, so dict order never matters)."""
-    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+def json_digest(value: Any) -> str:
+    """SHA-256 of the canonical JSON of ``value``: sorted keys (dict order never matters),
+    no spaces, anything JSON has no type for (a path, a date) as its ``str``. Job keys and the
+    keys of the content-addressed store (``cache``) are both made with it.
+
+    >>> json_digest({"b": 1, "a": [2]}) == json_digest({"a": [2], "b": 1})
+    True
+    """
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def digest(*parts: Any) -> str:
+    """:func:`json_digest` of ``parts``, a job key's ingredients."""
+    return json_digest(parts)
 
 
 def files_digest(paths: Iterable[Path], root: Path) -> str:

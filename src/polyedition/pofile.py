@@ -264,3 +264,8 @@ def write_catalog(path: Path, catalog: Catalog, *, ignore_creation_date: bool = 
         if _CREATION_DATE.sub(b"", old) == _CREATION_DATE.sub(b"", data):
             return False
     return write_if_changed(path, data)
+
+
+def message_key(message: Message) -> str:
+    """The singular msgid of a message (plural messages have a tuple id)."""
+    return message.id if isinstance(message.id, str) else message.id[0]

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from babel.support import Translations
-
-from polyedition.catalogs import ui_translations
+from polyedition.catalogs import load_articles, publishable_catalog, ui_withheld
+from polyedition.checks import Finding
 from polyedition.config import Settings
 from polyedition.languages import LanguageProfile, profile
-from polyedition.model import Edition
+from polyedition.localize import localize
+from polyedition.model import Article, Edition
 
 if TYPE_CHECKING:
-    from polyedition.checks import Finding
+    from polyedition.theme.theme import Theme
 
 logger = logging.getLogger(__name__)
+
+DEFAULT_SITE_NAME = "Polyedition"
 
 
 def article_dir(lang: str, slug: str) -> PurePosixPath:
@@ -95,7 +97,7 @@ class PdfInfo:
 
 @dataclass(frozen=True)
 class Site:
-    """All editions of all articles, plus what renderers share (settings, UI strings, audio)."""
+    """All editions of all articles, plus what renderers share (settings, the theme, audio)."""
 
     settings: Settings
     editions: Mapping[tuple[str, str], Edition]
@@ -138,13 +140,63 @@ class Site:
     def profile(self, lang: str) -> LanguageProfile:
         return profile(lang)
 
-    def ui(self, lang: str) -> Translations:
-        """Interface strings for ``lang`` (loaded once per site)."""
-        cache: dict[str, Translations] = self.__dict__.setdefault("_ui", {})
-        if lang not in cache:
-            cache[lang] = ui_translations(self.settings, lang)
-        return cache[lang]
+    @property
+    def name(self) -> str:
+        """The publication's name: the publisher of its articles."""
+        for edition in self.editions.values():
+            return edition.article.meta.publisher
+        return DEFAULT_SITE_NAME
+
+    @cached_property
+    def theme(self) -> Theme:
+        """The templates, ``ui`` translations and fonts every renderer uses, loaded once per
+        process (a worker process loads its own)."""
+        # Imported here so that planning a build, which needs no template, loads no Jinja.
+        from polyedition.theme.theme import Theme
+
+        return Theme(self.settings, self.name)
 
     def url(self, path: PurePosixPath | str = "") -> str:
         """Absolute URL of an output path under the configured base URL."""
         return self.settings.base_url + str(path).removesuffix("index.html")
+
+
+def load_editions(settings: Settings, languages: Iterable[str]) -> list[Edition]:
+    """Localize every article into every requested language, in (article, language) order."""
+    return _localize_all(settings, languages)[0]
+
+
+def _localize_all(
+    settings: Settings, languages: Iterable[str]
+) -> tuple[list[Edition], dict[str, list[Finding]]]:
+    """The editions, and per language the translations withheld because they would break a
+    page (their messages fall back to the source)."""
+    articles: list[Article] = load_articles(settings)
+    langs = list(languages)
+    withheld: dict[str, list[Finding]] = {lang: [] for lang in langs}
+    catalogs = {}
+    for lang in langs:
+        for article in articles:
+            catalog, findings = publishable_catalog(settings, lang, article.slug)
+            catalogs[(lang, article.slug)] = catalog
+            withheld[lang] += findings
+    editions = [
+        localize(article, catalogs[(lang, article.slug)], lang, settings.source_language)
+        for article in articles
+        for lang in langs
+    ]
+    return editions, withheld
+
+
+def load_site(settings: Settings) -> Site:
+    """Every edition of every article in every configured language."""
+    editions, withheld = _localize_all(settings, settings.languages)
+    for lang in settings.languages:
+        # The theme reads the interface strings when a renderer first asks; the findings of what
+        # it leaves out are told here, once.
+        withheld[lang] += ui_withheld(settings, lang)
+    return Site(
+        settings,
+        {(e.slug, e.lang): e for e in editions},
+        withheld={lang: tuple(findings) for lang, findings in withheld.items() if findings},
+    )

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from polyedition.build import load_editions
 from polyedition.config import Settings
+from polyedition.narration.sentences import cue_id
 from polyedition.pofile import read_catalog, write_catalog
 from polyedition.render.audio.narrate import spoken_script
-from polyedition.render.audio.vtt import Cue, cue_id, webvtt
+from polyedition.render.audio.vtt import Cue, webvtt
 from polyedition.site import Site, mp3_path, vtt_path
 from projectkit import SLUG, copy_project, po
 

@@ -22,9 +22,11 @@ from polyedition.build.formats import (
     run_job,
 )
 from polyedition.build.jobs import Job, JobResult
+from polyedition.build.lock import build_lock
 from polyedition.build.manifest import MANIFEST, Manifest
-from polyedition.build.plan import Planner, load_editions, load_site
-from polyedition.build.run import BuildOptions, BuildReport, Progress, build, build_lock
+from polyedition.build.plan import Planner
+from polyedition.build.run import BuildOptions, BuildReport, Progress, build
+from polyedition.site import load_editions, load_site
 
 __all__ = [
     "FORMATS",

@@ -9,12 +9,13 @@ import shutil
 import time
 from pathlib import Path
 
+from polyedition.build.lock import build_lock
 from polyedition.build.manifest import MANIFEST, Manifest
 from polyedition.cache import CacheUsage, SpeechCache, prune_store
 from polyedition.config import Settings
 from polyedition.fsutil import output_target, write_bytes_atomic
 from polyedition.languages import PROFILES
-from polyedition.render.html.assets import ASSETS
+from polyedition.theme.assets import ASSETS
 
 logger = logging.getLogger(__name__)
 
@@ -110,8 +111,6 @@ def _record_build(settings: Settings, started: float) -> list[float]:
 
 def clean(settings: Settings, *, cache: bool, output: bool) -> list[Path]:
     """``polyedition clean``: what was emptied."""
-    from polyedition.build.run import build_lock
-
     emptied = []
     with build_lock(settings):
         if output:

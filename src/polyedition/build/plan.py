@@ -12,59 +12,11 @@ from typing import Protocol
 from polyedition.build.formats import Format, Id, Need, Scope, format_named
 from polyedition.build.jobs import Job
 from polyedition.build.keys import Sources
-from polyedition.catalogs import (
-    load_articles,
-    publishable_catalog,
-    ui_withheld,
-)
-from polyedition.checks import Finding
-from polyedition.config import Settings
 from polyedition.fingerprint import digest, library_versions
-from polyedition.localize import localize
-from polyedition.model import Article, Edition
+from polyedition.model import Edition
 from polyedition.site import Site
 
 logger = logging.getLogger(__name__)
-
-
-def load_editions(settings: Settings, languages: Iterable[str]) -> list[Edition]:
-    """Localize every article into every requested language, in (article, language) order."""
-    return _localize_all(settings, languages)[0]
-
-
-def _localize_all(
-    settings: Settings, languages: Iterable[str]
-) -> tuple[list[Edition], dict[str, list[Finding]]]:
-    """The editions, and per language the translations withheld because they would break a
-    page (their messages fall back to the source)."""
-    articles: list[Article] = load_articles(settings)
-    langs = list(languages)
-    withheld: dict[str, list[Finding]] = {lang: [] for lang in langs}
-    catalogs = {}
-    for lang in langs:
-        for article in articles:
-            catalog, findings = publishable_catalog(settings, lang, article.slug)
-            catalogs[(lang, article.slug)] = catalog
-            withheld[lang] += findings
-    editions = [
-        localize(article, catalogs[(lang, article.slug)], lang, settings.source_language)
-        for article in articles
-        for lang in langs
-    ]
-    return editions, withheld
-
-
-def load_site(settings: Settings) -> Site:
-    """Every edition of every article in every configured language."""
-    editions, withheld = _localize_all(settings, settings.languages)
-    for lang in settings.languages:
-        # Pages load their interface strings where they render; the findings are told here once.
-        withheld[lang] += ui_withheld(settings, lang)
-    return Site(
-        settings,
-        {(e.slug, e.lang): e for e in editions},
-        withheld={lang: tuple(findings) for lang, findings in withheld.items() if findings},
-    )
 
 
 class Outcomes(Protocol):

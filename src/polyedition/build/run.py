@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
-import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -16,8 +14,9 @@ from polyedition.build.executors import JobExecutor, default_executor
 from polyedition.build.formats import FORMATS
 from polyedition.build.graph import JobGraph
 from polyedition.build.jobs import Job, JobFailure, JobResult
+from polyedition.build.lock import build_lock
 from polyedition.build.manifest import MANIFEST, Manifest
-from polyedition.build.plan import Planner, load_site
+from polyedition.build.plan import Planner
 from polyedition.cache import CacheUsage
 from polyedition.catalogs import (
     compile_catalogs,
@@ -28,11 +27,9 @@ from polyedition.errors import BuildError
 from polyedition.fsutil import files_below
 from polyedition.languages import profile
 from polyedition.model import Edition
-from polyedition.site import AudioInfo, Site
+from polyedition.site import AudioInfo, Site, load_site
 
 logger = logging.getLogger(__name__)
-
-LOCK = "build.lock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,34 +68,6 @@ class BuildReport:
 Progress = Callable[[str, JobResult | Job, bool], None]
 """Called as ``progress(event, result_or_job, ran)``: ``"planned"`` for each job, ``"done"``
 when a job finishes (``ran`` False when it was fresh), ``"failed"`` when it fails."""
-
-
-@contextlib.contextmanager
-def build_lock(settings: Settings) -> Iterator[None]:
-    """Hold ``.cache/build.lock`` for the build; a second build fails at once, naming the first."""
-    settings.cache_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.cache_dir / LOCK
-    with path.open("a+", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise BuildError(
-                f"another build of this project is running (pid {holder})",
-                path=path,
-                hint="wait for it to finish; the lock is released when that process ends",
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _remove_partial_files(output_dir: Path) -> None:
@@ -171,7 +140,7 @@ def build(
         if e.fallbacks
     ]
     if options.strict:
-        from polyedition.checks import run_checks
+        from polyedition.qa import run_checks
 
         problems += [
             str(finding)

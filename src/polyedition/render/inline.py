@@ -26,12 +26,12 @@ _STARTS_WITH_DASH = re.compile(rf"[{_DASHES}](?:\s|$)")
 
 
 @cache
-def _parser() -> MarkdownIt:
+def _parser(*, xhtml: bool = False) -> MarkdownIt:
     parser = markdown_parser()
     # An image would load from wherever its URL points: pages make no third-party requests, and
     # articles have no images, so ![…](…) stays a plain link.
     parser.disable("image")
-    parser.options["xhtmlOut"] = False
+    parser.options["xhtmlOut"] = xhtml
     return parser
 
 
@@ -75,11 +75,15 @@ def inline_tokens(source: str) -> list[Token]:
     return list(blocks[0].children or []) if blocks else []
 
 
-def render_tokens(tokens: list[Token]) -> Markup:
+def render_tokens(tokens: list[Token], *, xhtml: bool = False) -> Markup:
     """HTML of inline tokens, typeset as :func:`inline_html` renders them (the tokens' text is
-    typeset in place)."""
+    typeset in place); ``xhtml`` writes void elements self-closed (``<br />``).
+
+    >>> str(render_tokens(inline_tokens("a  \\nb"), xhtml=True))
+    'a<br />\\nb'
+    """
     _typeset_tokens(tokens)
-    parser = _parser()
+    parser = _parser(xhtml=xhtml)
     renderer = cast(RendererHTML, parser.renderer)  # markdown-it's default renderer
     return Markup(renderer.renderInline(tokens, parser.options, {}))
 

@@ -18,24 +18,16 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 
-from polyedition.build import load_editions
-from polyedition.catalogs import (
-    UI_DOMAIN,
-    load_articles,
-    load_catalog,
-    message_key,
-    po_path,
-    ui_catalog_files,
-)
+from polyedition.catalogs import load_articles, load_catalog, po_path, ui_catalog_files
 from polyedition.checks import check_catalog
 from polyedition.config import Settings
 from polyedition.errors import CatalogError
 from polyedition.glossary import Term, load_glossary
 from polyedition.languages import profile
-from polyedition.pofile import read_catalog
+from polyedition.narration.script import BYLINE_ID, BYLINE_TEMPLATE, Utterance
+from polyedition.narration.sentences import CUE_ID_SEPARATOR
+from polyedition.pofile import message_key, read_catalog
 from polyedition.render.audio.narrate import spoken_script
-from polyedition.render.audio.script import BYLINE_ID, BYLINE_TEMPLATE, Utterance
-from polyedition.render.audio.vtt import CUE_ID_SEPARATOR
 from polyedition.review.changes import changed_lines
 from polyedition.review.model import (
     ArticleReview,
@@ -47,13 +39,14 @@ from polyedition.review.model import (
     State,
     word_diff,
 )
-from polyedition.site import Site, mp3_path, vtt_path
+from polyedition.site import Site, load_editions, mp3_path, vtt_path
 from polyedition.speech.base import EngineUnavailable
 from polyedition.speech.lexicon import load_lexicon
 from polyedition.speech.proof import proof
 from polyedition.speech.registry import Engines
 from polyedition.speech.spoken import SpokenText
 from polyedition.speech.stress import plain
+from polyedition.theme import UI_DOMAIN
 
 logger = logging.getLogger(__name__)
 

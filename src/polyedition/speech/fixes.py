@@ -26,6 +26,7 @@ from polyedition.errors import SpeechError
 from polyedition.speech.lexicon import SPOKEN_WORD, check_say
 from polyedition.speech.stress import plain
 from polyedition.speech.text import normalize
+from polyedition.speech.tsv import read_tsv, rows
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +71,8 @@ def parse_fixes(lines: Iterable[str], lang: str, path: Path) -> Fixes:
     """
     hint = "write the segment, the word, which occurrence, and how to say it, separated by tabs"
     found: dict[tuple[str, str, int], Fix] = {}
-    for number, raw in enumerate(lines, start=1):
-        line = raw.rstrip("\n")
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        fields = [normalize(field) for field in line.split("\t")]
+    for number, raw_fields in rows(lines):
+        fields = [normalize(field) for field in raw_fields]
         if len(fields) != 4 or not all(fields):
             raise SpeechError(
                 f"a fix has 4 fields separated by tabs, not {len(fields)}",
@@ -109,13 +107,9 @@ def parse_fixes(lines: Iterable[str], lang: str, path: Path) -> Fixes:
 def load_fixes(locales_dir: Path, lang: str) -> Fixes:
     """The fixes of ``lang``; a language without the file has none."""
     path = fixes_path(locales_dir, lang)
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return parse_fixes(handle, lang, path)
-    except FileNotFoundError:
-        return Fixes(lang)
-    except UnicodeDecodeError as exc:
-        raise SpeechError(f"speech fixes are not UTF-8: {exc}", path=path) from exc
+    return read_tsv(
+        path, lambda lines: parse_fixes(lines, lang, path), Fixes(lang), "speech fixes are"
+    )
 
 
 def place(sentences: Sequence[str], fixes: Sequence[Fix]) -> tuple[list[dict[int, str]], list[Fix]]:

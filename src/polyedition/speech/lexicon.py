@@ -43,6 +43,7 @@ from polyedition.speech.stress import (
     with_accent,
 )
 from polyedition.speech.text import normalize
+from polyedition.speech.tsv import read_tsv, rows
 
 logger = logging.getLogger(__name__)
 
@@ -302,11 +303,7 @@ def check_say(word: str, say: str, path: Path, line: int) -> None:
 def parse_lexicon(lines: Iterable[str], lang: str, path: Path) -> Lexicon:
     """Read lexicon lines; a malformed line is a SpeechError naming the file and line."""
     entries: dict[str, Entry] = {}
-    for number, raw in enumerate(lines, start=1):
-        line = raw.rstrip("\n")
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        fields = line.split("\t")
+    for number, fields in rows(lines):
         if len(fields) != 2 or not all(field.strip() for field in fields):
             raise SpeechError(
                 "a lexicon line must be a word, one tab, and how to say it",
@@ -342,13 +339,9 @@ def load_lexicon(locales_dir: Path, lang: str, source_language: str | None = Non
     join it.
     """
     path = lexicon_path(locales_dir, lang)
-    try:
-        with path.open(encoding="utf-8") as handle:
-            lexicon = parse_lexicon(handle, lang, path)
-    except FileNotFoundError:
-        lexicon = Lexicon(lang)
-    except UnicodeDecodeError as exc:
-        raise SpeechError(f"lexicon is not UTF-8: {exc}", path=path) from exc
+    lexicon = read_tsv(
+        path, lambda lines: parse_lexicon(lines, lang, path), Lexicon(lang), "lexicon is"
+    )
     if source_language is None:
         return lexicon
     glossary = locales_dir / GLOSSARY_FILE

@@ -8,27 +8,125 @@ the vowel eSpeak stresses (ё where the text it reads has ё), found by having e
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from polyedition.speech.accent import accent_source
-from polyedition.speech.espeak import EspeakEngine
+from polyedition.speech.espeak import EspeakEngine, stressed_vowel
 from polyedition.speech.fixes import place
 from polyedition.speech.lexicon import Lexicon
 from polyedition.speech.spoken import SpokenText
-from polyedition.speech.stress import (
-    ACUTE,
-    Stressed,
-    mark_stress,
-    marked,
-    plain,
-    voice_stress,
-    vowel_count,
-)
+from polyedition.speech.stress import ACUTE, marked, plain, vowel_count
 
 logger = logging.getLogger(__name__)
 
 Source = Literal["fix", "lexicon", "speech table", "dictionary", "model", "voice rules"]
+
+
+@dataclass(frozen=True, slots=True)
+class Stressed:
+    """A written word of a text and the vowel letter the voice stresses (None: no stress, or
+    eSpeak's syllables do not match the spelling)."""
+
+    start: int
+    end: int
+    word: str
+    vowel: int | None
+    spoken: str = ""
+    """What the engine reads for the word (the lexicon's or the accent's phonemes, or itself)."""
+    phonemes: str = ""
+    """eSpeak's phonemes of the word as it says it (a compound's shared by its parts)."""
+
+    @property
+    def syllables(self) -> int:
+        return vowel_count(self.word)
+
+
+def voice_stress(
+    text: str,
+    lang: str,
+    lexicon: Lexicon,
+    engine: EspeakEngine,
+    fixed: Mapping[int, str] | None = None,
+) -> list[Stressed]:
+    """Every word of ``text`` with the vowel eSpeak stresses once the lexicon has applied.
+
+    ``text`` may come from the accent stage (ё restored, accents marked): the words are then
+    as the accent stage wrote them, and eSpeak says them as the narration does.
+    Words are matched to eSpeak's word events by position; a hyphenated compound, which eSpeak
+    reads as one word, is split between its parts by their vowel letters.
+    """
+    applied = lexicon.apply(text, phonemes=True, fixed=fixed)
+    groups = engine.word_phonemes(applied.text, lang)
+    words = applied.words
+    # The words each eSpeak word belongs to: the written word its event falls in, and the
+    # following words that have no event of their own.
+    owners: list[list[int]] = []
+    vowels: list[list[str]] = []
+    said: list[list[str]] = []
+    group_index = 0
+    for number, (_, _, spoken_start, spoken_end) in enumerate(words):
+        found = False
+        while group_index < len(groups) and groups[group_index].offset < spoken_end:
+            group = groups[group_index]
+            if group.offset >= spoken_start and not found:
+                owners.append([number])
+                vowels.append([])
+                said.append([])
+                found = True
+            if owners:
+                vowels[-1].extend(group.vowels)
+                said[-1].extend(group.phonemes)
+            group_index += 1
+        if not found and owners:
+            owners[-1].append(number)
+    result: dict[int, int | None] = {}
+    phonemes: dict[int, str] = {}
+    for members, heard, sounds in zip(owners, vowels, said, strict=True):
+        for number in members:
+            phonemes[number] = "".join(sounds)
+        counts = [vowel_count(text[words[n][0] : words[n][1]]) for n in members]
+        if sum(counts) != len(heard):
+            continue
+        offset = 0
+        for number, count in zip(members, counts, strict=True):
+            result[number] = stressed_vowel(heard[offset : offset + count])
+            offset += count
+    return [
+        Stressed(
+            start,
+            end,
+            text[start:end],
+            result.get(number),
+            applied.text[spoken_start:spoken_end],
+            phonemes.get(number, ""),
+        )
+        for number, (start, end, spoken_start, spoken_end) in enumerate(words)
+    ]
+
+
+def mark_stress(text: str, words: Sequence[Stressed]) -> str:
+    """``text`` with the accent after the stressed vowel of every word of two or more syllables.
+
+    >>> mark_stress("вяха ў полі", [Stressed(0, 4, "вяха", 1), Stressed(7, 11, "полі", 0)])
+    'вяха́ ў по́лі'
+
+    Accents already in ``text`` (the accent stage's) give way to the voice's.
+
+    >>> mark_stress("за́мок", [Stressed(0, 6, "за́мок", 1)])
+    'замо́к'
+    """
+    pieces: list[str] = []
+    position = 0
+    for word in words:
+        shown = plain(word.word)
+        if word.vowel is not None and word.syllables >= 2:
+            shown = marked(shown, word.vowel)
+        pieces += [text[position : word.start], shown]
+        position = word.end
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 @dataclass(frozen=True, slots=True)

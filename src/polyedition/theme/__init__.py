@@ -19,6 +19,8 @@ from polyedition.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
+UI_DOMAIN = "ui"
+"""The gettext domain of the interface strings (``ui.pot``, each language's ``ui.po``)."""
 TEMPLATES = "templates"
 LOCALES = "locales"
 FONTS = "fonts"

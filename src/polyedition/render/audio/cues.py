@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from polyedition.narration.script import Script, Utterance
+from polyedition.narration.sentences import cue_id
 from polyedition.render.audio.assemble import Slot
 from polyedition.render.audio.id3 import ChapterMark
-from polyedition.render.audio.script import Script, Utterance
 from polyedition.render.audio.speak import Spoken
-from polyedition.render.audio.vtt import Cue, cue_id
+from polyedition.render.audio.vtt import Cue
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ import time
 
 from polyedition.cache import SpeechCache
 from polyedition.model import Edition
+from polyedition.narration.script import narration_script
 from polyedition.render.audio.assemble import EncodeCounts, encode_chapters, join
 from polyedition.render.audio.codec import (
     BITRATE_KBPS,
@@ -41,7 +42,6 @@ from polyedition.render.audio.codec import (
 from polyedition.render.audio.cues import Placed, chapter_marks, origins, timed
 from polyedition.render.audio.pace import Layouts, StaleLayout
 from polyedition.render.audio.package import Narration, package, tags, write_narration
-from polyedition.render.audio.script import narration_script
 from polyedition.render.audio.speak import (
     FRESH_BUDGET_BYTES,
     LONGEST_SPOKEN_WORD,

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from polyedition.fsutil import write_if_changed
 from polyedition.model import Edition
+from polyedition.narration.sentences import speakable
 from polyedition.render.audio.chapters import chapters_json
 from polyedition.render.audio.cues import Placed
 from polyedition.render.audio.id3 import ChapterMark, Tags, id3_tag
-from polyedition.render.audio.script import speakable
 from polyedition.render.audio.vtt import Cue, webvtt
 from polyedition.site import AudioInfo, Site, chapters_path, html_path, mp3_path, vtt_path
 

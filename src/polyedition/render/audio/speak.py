@@ -18,8 +18,8 @@ from typing import Protocol
 from polyedition.cache import SpeechCache
 from polyedition.errors import SpeechError
 from polyedition.model import Edition
+from polyedition.narration.script import Script, Utterance, narration_script
 from polyedition.render.audio.mastering import master, recipe
-from polyedition.render.audio.script import Script, Utterance, narration_script
 from polyedition.site import Site
 from polyedition.speech.base import EngineUnavailable, Synthesis, Timing
 from polyedition.speech.fixes import Fixes, load_fixes

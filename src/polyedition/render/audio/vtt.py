@@ -1,4 +1,5 @@
-"""WebVTT: the read-along captions (a cue per sentence, named after its element) and chapters."""
+"""WebVTT: the read-along captions (a cue per sentence, named by ``narration.sentences.cue_id``)
+and chapters."""
 
 from __future__ import annotations
 
@@ -7,9 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
-
-CUE_ID_SEPARATOR = "."
-"""A caption cue's id is ``<element id>.<sentence number>``: element ids have no dots."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,15 +19,6 @@ class Cue:
     end: float
     text: str
     lang: str | None = None
-
-
-def cue_id(element_id: str, sentence: int) -> str:
-    """The caption cue id of an element's ``sentence``-th sentence (from 1).
-
-    >>> cue_id("lead-p1", 2)
-    'lead-p1.2'
-    """
-    return f"{element_id}{CUE_ID_SEPARATOR}{sentence}"
 
 
 def timestamp(seconds: float) -> str:

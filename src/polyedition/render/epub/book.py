@@ -2,8 +2,8 @@
 edition is narrated, its MP3 with a Media Overlay that highlights each sentence as it is read.
 
 The content document has the structure of the web page (``templates/epub/``); every spoken
-sentence is a span whose id is its caption cue id (``render.sentences``), so that the overlay's
-clips come straight from the narration's WebVTT.
+sentence is a span whose id is its caption cue id, made as the page makes it
+(``narration.sentences``), so that the overlay's clips come straight from the narration's WebVTT.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from babel.dates import format_date
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from polyedition.errors import RenderError
-from polyedition.model import Edition, LocalizedText
-from polyedition.render.audio.script import BYLINE_ID, narration_script
+from polyedition.model import Edition
+from polyedition.narration.script import BYLINE_ID, narration_script
+from polyedition.narration.sentences import plain_sentence_html
 from polyedition.render.epub.container import ocf_zip
 from polyedition.render.epub.fonts import (
     EPUB_FACES,
@@ -30,12 +31,9 @@ from polyedition.render.epub.fonts import (
     subset_font,
 )
 from polyedition.render.epub.overlay import Clip, clock, overlay_duration, read_cues
-from polyedition.render.html.pages import render_localized
-from polyedition.render.inline import inline_html, plain_text
-from polyedition.render.pdf.fonts import describe_characters, missing_font_files, uncovered
-from polyedition.render.sentences import sentence_spans
+from polyedition.render.inline import plain_text
 from polyedition.site import Site, html_path
-from polyedition.theme import template_file
+from polyedition.theme.fontfaces import describe_characters, missing_font_files, uncovered
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +99,7 @@ def render_epub(site: Site, edition: Edition, narration: NarrationFiles | None) 
     """
     label = f"{edition.lang}/{edition.slug}"
     lang = edition.lang
+    theme = site.theme
     missing = missing_font_files(EPUB_FACES)
     if missing:
         raise RenderError(
@@ -117,12 +116,12 @@ def render_epub(site: Site, edition: Edition, narration: NarrationFiles | None) 
         "content": CONTENT,
         "cover": COVER,
         "cover_image": COVER_IMAGE,
-        "sentences": _sentences,
+        "xhtml": True,
         "lang_span": lambda text: _lang_span(text, lang),
     }
 
     def render(template: str, **context: Any) -> str:
-        return render_localized(site, lang, f"{TEMPLATES}/{template}", **common, **context)
+        return theme.render(lang, f"{TEMPLATES}/{template}", **common, **context)
 
     content = render("content.xhtml", byline=_byline(site, edition))
     documents = {
@@ -140,7 +139,7 @@ def render_epub(site: Site, edition: Edition, narration: NarrationFiles | None) 
             hint="change the text, or add a font that has these characters",
         )
     files: dict[str, bytes] = {name: data.encode("utf-8") for name, data in documents.items()}
-    stylesheet = template_file(site.settings, f"{TEMPLATES}/{STYLESHEET}")
+    stylesheet = theme.template_file(f"{TEMPLATES}/{STYLESHEET}")
     css = font_face_rules(EPUB_FACES) + "\n" + stylesheet.read_text(encoding="utf-8")
     files[STYLESHEET] = css.encode("utf-8")
     for face in EPUB_FACES:
@@ -180,16 +179,10 @@ def render_epub(site: Site, edition: Edition, narration: NarrationFiles | None) 
         spine=["cover", "nav", "article"],
     )
     files["package.opf"] = package.encode("utf-8")
-    container = render_localized(
-        site, lang, f"{TEMPLATES}/container.xml", package=f"{ROOT}/package.opf"
-    )
+    container = theme.render(lang, f"{TEMPLATES}/container.xml", package=f"{ROOT}/package.opf")
     entries = {f"{ROOT}/{name}": data for name, data in files.items()}
     entries["META-INF/container.xml"] = container.encode("utf-8")
     return ocf_zip(entries, edition.article.meta.date)
-
-
-def _sentences(text: LocalizedText) -> Markup:
-    return sentence_spans(inline_html(text.text), text.id)
 
 
 def _lang_span(text: Any, lang: str) -> Any:
@@ -206,7 +199,9 @@ def _byline(site: Site, edition: Edition) -> Byline | None:
     script = narration_script(site, edition)
     for utterance in script.utterances:
         if utterance.id == BYLINE_ID:
-            return Byline(sentence_spans(str(escape(utterance.text)), BYLINE_ID), utterance.lang)
+            return Byline(
+                plain_sentence_html(utterance.text, BYLINE_ID, xhtml=True), utterance.lang
+            )
     return None
 
 

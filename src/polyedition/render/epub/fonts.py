@@ -6,7 +6,7 @@ import io
 import logging
 from collections.abc import Iterable
 
-from polyedition.render.pdf.fonts import PRINT_FONTS, SANS, SERIF, FontFace
+from polyedition.theme.fontfaces import PRINT_FONTS, SANS, SERIF, FontFace
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from polyedition.errors import RenderError
 from polyedition.render.feed.strings import feed_strings
-from polyedition.render.pdf.fonts import PRINT_FONTS, SANS, FontFace
 from polyedition.site import Site
+from polyedition.theme.fontfaces import PRINT_FONTS, SANS, FontFace
 
 logger = logging.getLogger(__name__)
 

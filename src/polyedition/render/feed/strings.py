@@ -23,11 +23,9 @@ class FeedStrings:
 
 def feed_strings(site: Site, lang: str) -> FeedStrings:
     """The channel's title and description and the cover's lines, in ``lang``."""
-    from polyedition.render.html.pages import localized_module, site_name
-
-    module = localized_module(site, lang, STRINGS_TEMPLATE)
+    module = site.theme.module(lang, STRINGS_TEMPLATE)
     return FeedStrings(
-        publisher=site_name(site),
+        publisher=site.name,
         title=str(module.title),
         description=str(module.description),
         listen=str(module.listen),

@@ -1,7 +1,7 @@
 """HTML: article pages, edition front pages and the language chooser, with their assets.
 
 The entry points load on first use (PEP 562), so that the build's planner, which needs only
-the list of assets (``render.html.assets``), does not load the templates' machinery.
+the list of assets (the theme's: ``theme.assets``), does not load the templates' machinery.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ if TYPE_CHECKING:
         render_article,
         render_chooser,
         render_edition_index,
-        render_localized,
         site_assets,
         write_html_site,
     )
@@ -22,7 +21,6 @@ __all__ = [
     "render_article",
     "render_chooser",
     "render_edition_index",
-    "render_localized",
     "site_assets",
     "write_html_site",
 ]

@@ -19,19 +19,14 @@ from babel.numbers import format_decimal, format_percent
 from polyedition.errors import RenderError
 from polyedition.fsutil import write_if_changed
 from polyedition.model import Edition, TranslationStats
-from polyedition.render.audio.script import narration_script
-from polyedition.render.html.assets import asset_path, asset_paths, site_assets, stale_assets
+from polyedition.narration.script import narration_script
 from polyedition.render.html.downloads import pdf_facts
 from polyedition.render.html.jsonld import news_article, script_json
 from polyedition.render.html.listen import listen_facts
-from polyedition.render.html.templating import (
-    call_macro,
-    gettext_callables,
-    render_template,
-    template_module,
-)
 from polyedition.render.inline import plain_text
 from polyedition.site import Site, feed_path, html_path, mp3_path, pdf_path
+from polyedition.theme.assets import site_assets, stale_assets
+from polyedition.theme.templating import call_macro, render_template, template_module
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +34,6 @@ __all__ = [
     "render_article",
     "render_chooser",
     "render_edition_index",
-    "render_localized",
     "site_assets",
     "write_html_site",
 ]
@@ -47,7 +41,6 @@ __all__ = [
 READING_WORDS_PER_MINUTE = 238
 """Silent reading of non-fiction (Brysbaert 2019, a meta-analysis of 190 studies)."""
 CHOOSER_PATH = PurePosixPath("index.html")
-DEFAULT_SITE_NAME = "Polyedition"
 
 
 def edition_index_path(lang: str) -> PurePosixPath:
@@ -85,13 +78,6 @@ def og_locale(lang: str) -> str:
     """
     likely = Locale.parse(get_global("likely_subtags").get(lang, lang))
     return f"{likely.language}_{likely.territory}" if likely.territory else likely.language
-
-
-def site_name(site: Site) -> str:
-    """The publication's name: the publisher of its articles."""
-    for edition in site.editions.values():
-        return edition.article.meta.publisher
-    return DEFAULT_SITE_NAME
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,47 +150,28 @@ class _Page:
         self.path = path
         self.home = home or edition_index_path(lang)
         """Where the site name in the header leads: the edition's front page."""
-        self.assets = asset_paths(site.settings)
 
     def href(self, target: PurePosixPath | str) -> str:
         return relative_url(self.path, PurePosixPath(target))
 
     def asset(self, name: str) -> str:
-        return self.href(asset_path(self.assets, name, self.site.settings))
+        return self.href(self.site.theme.asset(name))
 
     def context(self, lang: str | None = None) -> dict[str, Any]:
-        lang = lang or self.lang
+        """The theme's context for every template, and the page's links."""
         return {
-            "lang": lang,
-            "direction": self.site.profile(lang).direction,
-            "site_name": site_name(self.site),
+            **self.site.theme.context(lang or self.lang),
             "href": self.href,
             "asset": self.asset,
             "home_href": self.href(self.home),
             "chooser_href": self.href(CHOOSER_PATH),
-            "plain": plain_text,
-            **gettext_callables(self.site.ui(lang), lang, self.site.settings.source_language),
+            "xhtml": False,
         }
 
     def render(self, template: str, **context: Any) -> str:
         return render_template(
             self.site.settings.templates_dir, template, {**self.context(), **context}
         )
-
-
-def render_localized(site: Site, lang: str, template: str, **context: Any) -> str:
-    """Render any template in ``lang`` with the ``ui`` translations (e.g. a narration script).
-
-    ``.txt`` and ``.vtt`` templates are not HTML-escaped.
-    """
-    page = _Page(site, lang, PurePosixPath(lang, template))
-    return page.render(template, **context)
-
-
-def localized_module(site: Site, lang: str, template: str) -> Any:
-    """The top-level ``{% set %}`` values and macros of a template rendered in ``lang``."""
-    page = _Page(site, lang, PurePosixPath(lang, template))
-    return template_module(site.settings.templates_dir, template, page.context())
 
 
 def _published(edition: Edition) -> tuple[str, str]:

@@ -1,8 +1,7 @@
 """PDF: a tagged PDF/UA-1 edition from the article's HTML and the print style sheet.
 
-The entry points load on first use (PEP 562), so that a process needing only the font list
-(``render.pdf.fonts``: the build's planner, the EPUB, the feed's cover) does not load the
-PDF libraries.
+The entry points load on first use (PEP 562), so that a process that imports the package
+without rendering does not load the PDF libraries (the fonts are the theme's: ``theme.fontfaces``).
 """
 
 from __future__ import annotations

@@ -22,7 +22,11 @@ from markupsafe import Markup
 from polyedition import __version__
 from polyedition.errors import RenderError
 from polyedition.model import Edition
-from polyedition.render.pdf.fonts import (
+from polyedition.render.html import render_article
+from polyedition.render.pdf.printhtml import PrintedText, insert_print_parts, printed_text
+from polyedition.render.pdf.ua import DocumentInfo, finish
+from polyedition.site import Site, article_dir, html_path
+from polyedition.theme.fontfaces import (
     PRINT_FONTS,
     SUBSET_SCRIPT,
     describe_characters,
@@ -30,10 +34,6 @@ from polyedition.render.pdf.fonts import (
     missing_font_files,
     uncovered,
 )
-from polyedition.render.pdf.printhtml import PrintedText, insert_print_parts, printed_text
-from polyedition.render.pdf.ua import DocumentInfo, finish
-from polyedition.site import Site, article_dir, html_path
-from polyedition.theme import template_file
 
 logger = logging.getLogger(__name__)
 
@@ -96,9 +96,8 @@ def page_count(pdf: bytes) -> int:
 
 def print_html(site: Site, edition: Edition) -> str:
     """The article page with the PDF-only parts: running footer, language line, closing note."""
-    from polyedition.render.html.pages import render_article, render_localized
-
     lang, slug = edition.lang, edition.slug
+    theme = site.theme
     audio = site.audio.get((slug, lang))
     others = [
         {
@@ -109,8 +108,7 @@ def print_html(site: Site, edition: Edition) -> str:
         for other in site.translations_of(slug)
         if other.lang != lang
     ]
-    footer = render_localized(
-        site,
+    footer = theme.render(
         lang,
         FOOTER_TEMPLATE,
         page_number=Markup('<span class="pdf-page-number"></span>'),
@@ -118,9 +116,8 @@ def print_html(site: Site, edition: Edition) -> str:
     )
     # The language's name is in the language even when the words around it fall back.
     autonym = Markup('<span lang="{}">{}</span>').format(lang, site.profile(lang).autonym)
-    language = render_localized(site, lang, LANGUAGE_TEMPLATE, autonym=autonym)
-    note = render_localized(
-        site,
+    language = theme.render(lang, LANGUAGE_TEMPLATE, autonym=autonym)
+    note = theme.render(
         lang,
         NOTE_TEMPLATE,
         link=_link,
@@ -135,7 +132,7 @@ def print_html(site: Site, edition: Edition) -> str:
     except ValueError as exc:
         raise RenderError(
             f"{lang}/{slug}: cannot print the article page: {exc}",
-            path=template_file(site.settings, "article.html"),
+            path=theme.template_file("article.html"),
             lang=lang,
         ) from exc
 
@@ -182,7 +179,7 @@ def page_counter_style(lang: str) -> str:
 def _stylesheets(site: Site, lang: str, font_config: Any, counter_style: Any) -> list[Any]:
     from weasyprint import CSS  # type: ignore[import-untyped]
 
-    path = template_file(site.settings, str(PRINT_STYLESHEET))
+    path = site.theme.template_file(str(PRINT_STYLESHEET))
     try:
         print_css = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from polyedition.render.audio.vtt import CUE_ID_SEPARATOR
+from polyedition.narration.sentences import CUE_ID_SEPARATOR
 from polyedition.render.pdf.ua import LangPassage
 
 logger = logging.getLogger(__name__)

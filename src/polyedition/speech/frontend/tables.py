@@ -27,6 +27,7 @@ from polyedition.errors import SpeechError
 from polyedition.speech.frontend.grammar import CASES
 from polyedition.speech.stress import accented_vowel, accents_apart
 from polyedition.speech.text import normalize
+from polyedition.speech.tsv import read_tsv, rows
 
 logger = logging.getLogger(__name__)
 
@@ -82,11 +83,8 @@ def parse_tables(lines: Iterable[str], lang: str, path: Path) -> Tables:
     tables = Tables(lang)
     seen: dict[tuple[str, str], int] = {}
     months: set[str] = set()
-    for number, raw in enumerate(lines, start=1):
-        line = raw.rstrip("\n")
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        fields = [normalize(part) for part in line.split("\t")]
+    for number, raw_fields in rows(lines):
+        fields = [normalize(part) for part in raw_fields]
 
         def fail(message: str, hint: str | None = None, number: int = number) -> SpeechError:
             return SpeechError(message, path=path, line=number, hint=hint)
@@ -155,10 +153,6 @@ def parse_tables(lines: Iterable[str], lang: str, path: Path) -> Tables:
 def load_tables(locales_dir: Path, lang: str) -> Tables:
     """The speech tables of ``lang``; a language without the file has none."""
     path = speech_path(locales_dir, lang)
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return parse_tables(handle, lang, path)
-    except FileNotFoundError:
-        return Tables(lang)
-    except UnicodeDecodeError as exc:
-        raise SpeechError(f"speech table is not UTF-8: {exc}", path=path) from exc
+    return read_tsv(
+        path, lambda lines: parse_tables(lines, lang, path), Tables(lang), "speech table is"
+    )

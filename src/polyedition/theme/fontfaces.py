@@ -1,4 +1,5 @@
-"""The PDF's fonts: which files are embedded, and whether they cover every character of a text.
+"""The theme's fonts (the PDF embeds them, the EPUB a subset of them, the feed's cover draws with
+them): which files they are, and whether they cover every character of a text.
 
 The PDF names its font files instead of asking fontconfig for a family, so that every machine
 embeds the same glyphs and the coverage check below tests exactly the fonts that will be used.

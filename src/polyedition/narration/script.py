@@ -1,4 +1,7 @@
-"""The speech script: what a listener hears of an Edition, in order, with pauses and chapters."""
+"""The speech script: what a listener hears of an Edition, in order, with pauses and chapters.
+
+The narration speaks it; the page and the EPUB read it to know which elements are narrated and
+how the byline is spoken."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from babel.dates import format_date
 
 from polyedition.config import Pauses
 from polyedition.model import Edition, FaqItem, LocalizedText, Paragraph, Section, Table
-from polyedition.render.inline import plain_text
+from polyedition.narration.sentences import speakable
 from polyedition.site import Site
 from polyedition.speech.text import normalize
 
@@ -22,7 +25,6 @@ BYLINE_TEMPLATE = "narration/byline.txt"
 BYLINE_ID = "byline"
 """The element id the spoken byline points at (the page's byline paragraph)."""
 
-_PHONEME_BRACKETS = re.compile(r"\[\[|\]\]")
 _DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 """A full stop after an abbreviation's own (``2025 г..``); an ellipsis stays."""
 
@@ -56,15 +58,6 @@ class Script:
     lang: str
     chapters: tuple[Chapter, ...]
     utterances: tuple[Utterance, ...]
-
-
-def speakable(source: str) -> str:
-    """Inline Markdown as words to speak: no markup, normalized, no phoneme brackets.
-
-    >>> speakable("The **US** lifted [sanctions](https://x.org) on [[potash]].")
-    'The US lifted sanctions on potash.'
-    """
-    return normalize(_PHONEME_BRACKETS.sub("", plain_text(source)))
 
 
 def narration_script(site: Site, edition: Edition) -> Script:
@@ -140,11 +133,9 @@ def _table(edition: Edition, table: Table, chapter: str, pauses: Pauses) -> Iter
 def _byline(site: Site, edition: Edition, chapter: str) -> Utterance:
     """ "By <author>. Published on <date>." from the ``ui`` catalog, in the edition's language
     when it is translated, else in the source language (and read with its voice)."""
-    from polyedition.render.html.pages import render_localized
-
     lang, source_lang = edition.lang, site.settings.source_language
     author = edition.author
-    translations = site.ui(lang)
+    translations = site.theme.ui(lang)
     translated: list[bool] = []
 
     def gettext(message: str, /, **variables: Any) -> str:
@@ -154,8 +145,8 @@ def _byline(site: Site, edition: Edition, chapter: str) -> Utterance:
 
     def render(date_lang: str, name: str) -> str:
         date = format_date(edition.article.meta.date, format="long", locale=date_lang)
-        text = render_localized(
-            site, lang, BYLINE_TEMPLATE, author=name, date=date, _=gettext, gettext=gettext
+        text = site.theme.render(
+            lang, BYLINE_TEMPLATE, author=name, date=date, _=gettext, gettext=gettext
         )
         return _DOUBLE_STOP.sub(".", normalize(text))
 

@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from polyedition.errors import RenderError
 from polyedition.fsutil import is_inside
 from polyedition.model import FaqItem, LocalizedText, Paragraph, Table
-from polyedition.render.html.readalong import sentence_html
+from polyedition.narration.sentences import sentence_html
 from polyedition.render.inline import inline_html, typeset
 from polyedition.theme import theme_templates
 
@@ -133,7 +133,9 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     # with variables would call gettext the old way and fail.
     env.newstyle_gettext = True  # type: ignore[attr-defined]
     env.filters["inline"] = lambda source: inline_html(str(source))
-    env.filters["sentences"] = lambda source, element_id: sentence_html(str(source), element_id)
+    env.filters["sentences"] = lambda source, element_id, xhtml=False: sentence_html(
+        str(source), element_id, xhtml=xhtml
+    )
     env.filters["with_lang"] = with_lang
     env.tests["paragraph"] = lambda block: isinstance(block, Paragraph)
     env.tests["faq"] = lambda block: isinstance(block, FaqItem)

@@ -1,20 +1,56 @@
-"""Read-along markup: a segment's HTML with each narrated sentence wrapped and named by its cue."""
+"""The sentence model: a segment's spoken text, its sentences, their cue ids, and its HTML with
+each sentence in a span named by its cue.
+
+The narration splits each segment's speakable text into sentences
+(:func:`~polyedition.speech.text.sentence_starts`) and names the caption cue of the n-th one
+``<element id>.<n>``. Wrapping the same sentences of the rendered text in spans with those ids
+lets the page's read-along and the EPUB's Media Overlays highlight exactly the sentence being
+spoken; both use :func:`sentence_html`, so the two agree span for span.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from dataclasses import dataclass
 
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-from polyedition.render.audio.script import speakable
-from polyedition.render.audio.vtt import cue_id
-from polyedition.render.inline import inline_html, inline_tokens, render_tokens, token_text
-from polyedition.speech.text import sentence_starts
+from polyedition.render.inline import (
+    inline_tokens,
+    plain_text,
+    render_tokens,
+    token_text,
+)
+from polyedition.speech.text import normalize, sentence_starts
 
 logger = logging.getLogger(__name__)
+
+CUE_ID_SEPARATOR = "."
+"""A caption cue's id is ``<element id>.<sentence number>``: element ids have no dots."""
+
+_PHONEME_BRACKETS = re.compile(r"\[\[|\]\]")
+
+
+def cue_id(element_id: str, sentence: int) -> str:
+    """The caption cue id (and sentence span id) of an element's ``sentence``-th sentence
+    (from 1).
+
+    >>> cue_id("lead-p1", 2)
+    'lead-p1.2'
+    """
+    return f"{element_id}{CUE_ID_SEPARATOR}{sentence}"
+
+
+def speakable(source: str) -> str:
+    """Inline Markdown as words to speak: no markup, normalized, no phoneme brackets.
+
+    >>> speakable("The **US** lifted [sanctions](https://x.org) on [[potash]].")
+    'The US lifted sanctions on potash.'
+    """
+    return normalize(_PHONEME_BRACKETS.sub("", plain_text(source)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,32 +61,54 @@ class _Mark:
     """The sentence number (from 1) this mark opens, or 0 for the end of a sentence."""
 
 
-def sentence_html(source: str, element_id: str) -> Markup:
+def sentence_html(source: str, element_id: str, *, xhtml: bool = False) -> Markup:
     """Inline Markdown as HTML, each sentence in ``<span id="<element id>.<n>">``.
 
     The sentences are the caption cues' (:func:`~polyedition.speech.text.sentence_starts` of
     the narrated text), so each cue names its span. Markup that crosses a sentence boundary is
     closed before it and opened again after it; the space between sentences stays outside.
+    ``xhtml`` writes void elements self-closed (``<br />``), for the EPUB.
 
     >>> str(sentence_html("It *ended. Then* it [began](https://x.org).", "p1"))
     '<span id="p1.1">It <em>ended.</em></span> <span id="p1.2"><em>Then</em> it <a href="https://x.org">began</a>.</span>'
     """
     tokens = [_composed(token) for token in inline_tokens(source)]
+    return _sentence_markup(tokens, speakable(source), element_id, xhtml=xhtml)
+
+
+def plain_sentence_html(text: str, element_id: str, *, xhtml: bool = False) -> Markup:
+    """Plain text (not Markdown: the spoken byline) as escaped HTML with sentence spans, as
+    :func:`sentence_html` wraps a segment.
+
+    >>> str(plain_sentence_html("By *Ann* & Bo. Published.", "byline"))
+    '<span id="byline.1">By *Ann* &amp; Bo.</span> <span id="byline.2">Published.</span>'
+    """
+    composed = unicodedata.normalize("NFC", text)
+    tokens = [Token("text", "", 0, content=composed)]
+    return _sentence_markup(tokens, normalize(composed), element_id, xhtml=xhtml)
+
+
+def _sentence_markup(
+    tokens: list[Token],
+    spoken: str,
+    element_id: str,
+    *,
+    xhtml: bool,
+) -> Markup:
     plain = "".join(token_text(token) for token in tokens)
-    spoken = speakable(source)
     origins = _align(spoken, plain)
     if origins is None:
         # Cannot happen for text speakable() derives from; the page then highlights whole
         # passages, as it does for an element without sentence spans.
         logger.warning("read-along: cannot find the spoken text of %r in its markup", element_id)
-        return inline_html(source)
+        return render_tokens(tokens, xhtml=xhtml)
     starts = sentence_starts(spoken) if spoken else []
     ends = [*starts[1:], len(spoken)] if spoken else []
     marks = []
     for number, (start, end) in enumerate(zip(starts, ends, strict=True), start=1):
         last = start + len(spoken[start:end].rstrip()) - 1
         marks += [_Mark(origins[start], number), _Mark(origins[last] + 1, 0)]
-    return render_tokens(_wrapped(tokens, marks, element_id))
+    return render_tokens(_wrapped(tokens, marks, element_id), xhtml=xhtml)
 
 
 def _composed(token: Token) -> Token:

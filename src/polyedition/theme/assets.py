@@ -1,4 +1,4 @@
-"""Self-hosted static files: the theme's and the project's ``assets/``, under hashed names."""
+"""The theme's static files: its and the project's ``assets/``, self-hosted under hashed names."""
 
 from __future__ import annotations
 
