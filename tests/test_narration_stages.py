@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from polyedition.cache import SpeechCache
+from polyedition.narration.script import Chapter, Script, Utterance
 from polyedition.render.audio.assemble import (
     EncodeCounts,
     Slot,
@@ -35,7 +36,6 @@ from polyedition.render.audio.mastering import (
 )
 from polyedition.render.audio.pace import Layouts, StaleLayout
 from polyedition.render.audio.package import package
-from polyedition.narration.script import Chapter, Script, Utterance
 from polyedition.render.audio.speak import (
     Budget,
     Speaker,

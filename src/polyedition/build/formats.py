@@ -362,7 +362,7 @@ class Feed(Format):
 
 def print_fonts(sources: keys.Sources, slug: str, lang: str) -> object:
     """The fonts the cover draws with."""
-    from polyedition.render.pdf.fonts import PRINT_FONTS
+    from polyedition.theme.fontfaces import PRINT_FONTS
 
     return [str(face.path) for face in PRINT_FONTS]
 
@@ -402,7 +402,7 @@ class SitePages(Format):
     cost = 1
 
     def outputs(self, ident: Id, settings: Settings) -> tuple[PurePosixPath, ...]:
-        from polyedition.render.html.assets import site_assets
+        from polyedition.theme.assets import site_assets
 
         return (
             PurePosixPath("index.html"),

@@ -1,7 +1,7 @@
 """The podcast cover of a language edition: a 3000×3000 PNG whose words are in that language.
 
 Podcast apps take square JPEG or PNG artwork of 1400–3000 px (not SVG). The cover is drawn by
-Pillow with the Noto faces the PDF embeds (``render.pdf.fonts``), so that every language's
+Pillow with the Noto faces the PDF embeds (``theme.fontfaces``), so that every language's
 letters are covered; the same words give the same bytes (PNG stores no time).
 """
 
