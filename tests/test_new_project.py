@@ -95,11 +95,13 @@ def _install(layout: str, wheel: Path, home: Path) -> tuple[Path, dict[str, str]
         if layout == "venv"
         else home / ".local" / "share" / "pipx" / "venvs" / "polyedition"
     )
-    subprocess.run([sys._base_executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([sys._base_executable, "-m", "venv", str(venv)], env=env, check=True)
     python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "-q", "install", "--no-deps", str(wheel)], check=True)
+    install = [str(python), "-m", "pip", "-q", "install", "--no-deps", str(wheel)]
+    subprocess.run(install, env=env, check=True)
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        env=env,
         capture_output=True,
         text=True,
         check=True,
