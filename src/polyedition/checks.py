@@ -17,6 +17,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog, Message
 
 from polyedition.glossary import SAY_PREFIX, Term
+from polyedition.model import not_xml
 from polyedition.pofile import message_key
 from polyedition.theme import UI_DOMAIN
 
@@ -51,27 +52,14 @@ RENDER_BREAKING = frozenset({"plural-forms", "placeholders", "markup", "characte
 """Findings that make a translation unpublishable: it would crash or garble a page. The build
 publishes the source text for such a message instead, marked like any fallback."""
 
-_PLACEHOLDER = re.compile(
-    r"%\((\w+)\)[#0\- +]*\d*(?:\.\d+)?[sdifrxXeEgGc]|%[sdif]|\{\w*(?:[!:][^{}]*)?\}"
-)
+_PERCENT_PLACEHOLDER = r"%\((\w+)\)[#0\- +]*\d*(?:\.\d+)?[sdifrxXeEgGc]|%[sdif]"
+_PLACEHOLDER = re.compile(rf"{_PERCENT_PLACEHOLDER}|\{{\w*(?:[!:][^{{}}]*)?\}}")
 _LINK_TARGET = re.compile(r"\]\(([^)\s]+)|<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>]*)>")
 """A link's target: ``[text](target)``, or an autolink ``<https://…>``."""
 _CODE_SPAN = re.compile(r"`+[^`]+`+")
 _EMPHASIS = re.compile(r"(?<![\w*_])(\*\*|__|\*|_)(?=\S)")
 _LETTER = re.compile(r"[^\W\d_]")
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-"""Characters XML 1.0 cannot hold (EPUB, PDF metadata, feeds): C0 controls but tab and line
-ends, surrogates, and the noncharacters U+FFFE and U+FFFF."""
-_FORMAT_TOKEN = re.compile(r"%%|%\(\w+\)[#0\- +]*\d*(?:\.\d+)?[sdifrxXeEgGc]|%[sdif]")
-
-
-def bad_characters(text: str) -> list[str]:
-    """The characters of ``text`` that XML cannot carry, as U+ codes.
-
-    >>> bad_characters("ok\tfine\x01 and \ufffe")
-    ['U+0001', 'U+FFFE']
-    """
-    return [f"U+{ord(char):04X}" for char in dict.fromkeys(_NOT_XML.findall(text))]
+_FORMAT_TOKEN = re.compile(rf"%%|{_PERCENT_PLACEHOLDER}")
 
 
 def lone_percent(text: str) -> bool:
@@ -152,7 +140,7 @@ def check_message(
     strings = _strings(message)
     sources = _sources(message)
     for index, string in enumerate(strings):
-        bad = bad_characters(string)
+        bad = not_xml(string)
         if bad:
             yield (
                 "characters",

@@ -18,6 +18,7 @@ from polyedition.errors import ContentError
 from polyedition.languages import PROFILES
 from polyedition.model import (
     AUTHOR_ID,
+    NOT_XML,
     PUBLISHER_ID,
     Article,
     ArticleMeta,
@@ -36,8 +37,6 @@ logger = logging.getLogger(__name__)
 ARTICLE_FILE = "article.md"
 FRONT_MATTER_FENCE = "+++"
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-"""Characters that no XML output (EPUB, PDF metadata, feeds) can carry."""
 _ID_SUFFIX = re.compile(r"\s*\{#([a-z][a-z0-9-]*)\}\s*$")
 _CAPTION_PREFIX = "Table: "
 LEAD_SECTION_ID = "lead"
@@ -107,7 +106,7 @@ def read_article(path: Path) -> Article:
 
 def parse_article(source: str, path: Path) -> Article:
     """Parse the text of an article file (``path`` is used in messages and for the slug check)."""
-    bad = _NOT_XML.search(source)
+    bad = NOT_XML.search(source)
     if bad:
         raise ContentError(
             f"the article holds the control character U+{ord(bad.group()):04X}, which no "

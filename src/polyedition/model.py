@@ -11,6 +11,20 @@ from enum import StrEnum
 _WORD = re.compile(r"\w+(?:[’'\-]\w+)*")
 
 
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot hold, so no edition can carry them (EPUB, PDF metadata, feeds): C0
+controls but tab and line ends, surrogates, and the noncharacters U+FFFE and U+FFFF."""
+
+
+def not_xml(text: str) -> list[str]:
+    """The characters of ``text`` that XML cannot carry, each once, as U+ codes.
+
+    >>> not_xml("ok\tfine\x01 and \ufffe")
+    ['U+0001', 'U+FFFE']
+    """
+    return [f"U+{ord(char):04X}" for char in dict.fromkeys(NOT_XML.findall(text))]
+
+
 def count_words(text: str) -> int:
     """Count words the way a reader would: runs of letters/digits, joined by apostrophes or hyphens.
 
