@@ -179,3 +179,12 @@ def edit_translation(settings: Settings, lang: str, context: str, text: str) -> 
     message.string = text
     message.flags.discard("fuzzy")
     write_catalog(path, catalog)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie that its parent has not reaped has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

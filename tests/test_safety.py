@@ -22,7 +22,7 @@ from polyedition.errors import ConfigError
 from polyedition.theme import theme_templates
 from polyedition.theme.assets import asset_paths
 from polyedition.theme.templating import render_template
-from projectkit import SLUG, copy_project, run_polyedition
+from projectkit import SLUG, copy_project, process_alive, run_polyedition
 
 
 def _settings_with(tmp_path: Path, line: str) -> Path:
@@ -221,13 +221,6 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 @pytest.mark.slow
 def test_kill_9_of_a_build_leaves_no_worker_running(tmp_path: Path) -> None:
     copy_project(tmp_path)
@@ -247,9 +240,9 @@ def test_kill_9_of_a_build_leaves_no_worker_running(tmp_path: Path) -> None:
         build.kill()
         build.wait()
     deadline = time.monotonic() + 30
-    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+    while any(process_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
-    left = [pid for pid in workers if _alive(pid)]
+    left = [pid for pid in workers if process_alive(pid)]
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left, f"{len(left)} worker process(es) outlived the killed build"

@@ -29,7 +29,14 @@ from polyedition.build.warm import (
 from polyedition.config import Settings
 from polyedition.errors import BuildError
 from polyedition.site import Site
-from projectkit import SLUG, copy_project, edit_translation, run_polyedition, snapshot
+from projectkit import (
+    SLUG,
+    copy_project,
+    edit_translation,
+    process_alive,
+    run_polyedition,
+    snapshot,
+)
 
 LANGS = ("en", "pl")
 FAST = ("html", "mp3")
@@ -124,18 +131,11 @@ def test_a_killed_host_never_fails_a_build_and_a_new_one_takes_its_place(
 ) -> None:
     killed = running_host(address)
     os.kill(killed, signal.SIGKILL)
-    wait_for(lambda: not Path(f"/proc/{killed}").exists() or _zombie(killed), "the kill")
+    wait_for(lambda: not process_alive(killed), "the kill")
     assert address.exists()  # a stale socket, nobody listening
     report = build(project, BuildOptions(languages=LANGS, formats=FAST, jobs=2))
     assert not report.failures and report.ran == 5
     wait_for(lambda: running_host(address) != killed, "a new host")
-
-
-def _zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
-    except OSError:
-        return True
 
 
 def test_a_host_that_imports_other_code_takes_no_job(
@@ -169,7 +169,7 @@ def test_a_host_whose_libraries_were_upgraded_takes_no_job_and_leaves(
     upgraded = {**installed, "weasyprint": installed["weasyprint"] + ".post1"}
     monkeypatch.setattr(warm, "_installed_libraries", lambda: tuple(upgraded.items()))
     assert_refused(address, project)
-    wait_for(lambda: not Path(f"/proc/{host}").exists() or _zombie(host), "the old host to leave")
+    wait_for(lambda: not process_alive(host), "the old host to leave")
 
 
 def test_a_failing_job_on_a_warm_worker_fails_with_its_own_error(
@@ -214,7 +214,7 @@ def test_an_idle_host_leaves_and_takes_its_socket(runtime: Path) -> None:
     start_host(address, 1 / 60)  # one second
     pid = running_host(address)
     wait_for(lambda: not address.exists(), "the idle host to leave")
-    wait_for(lambda: not Path(f"/proc/{pid}").exists() or _zombie(pid), "its process to end")
+    wait_for(lambda: not process_alive(pid), "its process to end")
     assert not address.with_suffix(".pid").exists()
 
 
@@ -229,7 +229,7 @@ def test_clean_workers_stops_them(address: Path, project: Settings) -> None:
     cli = run_polyedition(project.project_dir, "clean", "--workers")
     assert cli.returncode == 0, cli.stderr
     assert "1 host(s) stopped" in cli.stdout
-    wait_for(lambda: not Path(f"/proc/{pid}").exists() or _zombie(pid), "the host to stop")
+    wait_for(lambda: not process_alive(pid), "the host to stop")
     assert not address.exists()
 
 
