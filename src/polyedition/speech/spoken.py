@@ -82,7 +82,7 @@ def spoken_text(
     parts: list[tuple[int, str]] = []
     normalized, accented = _accented(written, frontend)
     if phonemes:  # eSpeak translates the utterance's accented words in one call
-        prepare([written], frontend, lexicon)
+        _translate(accented, lexicon.lang)
     placed, unmatched = place(accented, fixes)
     said: list[str] = []
     used: dict[str, Entry] = {}
@@ -109,13 +109,15 @@ def prepare(texts: Iterable[str], frontend: Frontend, lexicon: Lexicon) -> None:
     """Have eSpeak translate the accented words of all ``texts`` (a narration's utterances of
     one language) in one call, which ``spoken_text`` then finds done: eSpeak is loaded once
     for a narration rather than once per utterance."""
-    words = [
-        plain(word)
-        for written in texts
-        for text in _accented(written, frontend)[1]
-        for word in accented_words(text)
-    ]
-    phonemes_alone(words, lexicon.lang)
+    _translate(
+        [text for written in texts for text in _accented(written, frontend)[1]], lexicon.lang
+    )
+
+
+def _translate(accented: Iterable[str], lang: str) -> None:
+    """eSpeak's phonemes of every accented word of the accent stage's ``accented`` sentences,
+    in one call (``phonemes_alone`` keeps them for the lexicon)."""
+    phonemes_alone([plain(word) for text in accented for word in accented_words(text)], lang)
 
 
 def _accented(written: str, frontend: Frontend) -> tuple[list[str], list[str]]:
