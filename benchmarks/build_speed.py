@@ -363,6 +363,18 @@ def long_article(project: Path, copies: int) -> int:
     return sum(len(part.split()) for part in copied)
 
 
+def _high_water_mb(pid: int) -> float:
+    """A running process's peak resident memory so far, in MB (0 once it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def narration_memory(root: Path, sizes: list[int]) -> None:
     """Peak memory of one process narrating ever longer articles (cold cache, --jobs 1): the
     narration keeps a bounded amount of audio, so this should grow far slower than the audio."""
@@ -374,12 +386,17 @@ def narration_memory(root: Path, sizes: list[int]) -> None:
         process = subprocess.Popen(
             [sys.executable, *command, "--format", "mp3", "--jobs", "1", "--no-warm"]
         )
-        _, status, usage = os.wait4(process.pid, 0)
-        peak = usage.ru_maxrss / 1024
+        # The kernel's high-water mark of the process's own memory (VmHWM). Not wait4's
+        # ru_maxrss: Linux carries the forking parent's peak across exec into it.
+        peak = 0.0
+        while process.poll() is None:
+            peak = max(peak, _high_water_mb(process.pid))
+            time.sleep(0.05)
+        status = process.returncode
         smallest = smallest or peak
         print(
             f"narration of {words:6d} words in one process: peak {peak:6.1f} MB "
-            f"({peak / smallest:.2f}x the {sizes[0]}-copy article; exit {status >> 8})"
+            f"({peak / smallest:.2f}x the {sizes[0]}-copy article; exit {status})"
         )
 
 
