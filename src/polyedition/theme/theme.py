@@ -3,7 +3,8 @@
 A :class:`Theme` is made once per process for a publication (``Site.theme``) and passed to every
 renderer inside the ``Site``: the Jinja environment (project templates over the theme's), the
 static assets' published names (read and hashed once), each language's ``ui`` translations (read
-on first use, then kept), its stylesheets' text (read once), the fonts the PDF and EPUB embed, and the context every template gets.
+on first use, then kept), its stylesheets' text (read once), the fonts the PDF and EPUB embed,
+and the context every template gets.
 Renderers ask it instead of reading catalogs, templates or assets from disk themselves.
 """
 
