@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from polyedition.cache import SpeechCache
+from polyedition.config import Settings
 from polyedition.narration.script import Chapter, Script, Utterance
 from polyedition.render.audio.assemble import (
     EncodeCounts,
@@ -46,7 +47,9 @@ from polyedition.render.audio.speak import (
 )
 from polyedition.render.audio.vtt import Cue
 from polyedition.speech.base import Mark, Synthesis, Voice
+from polyedition.speech.lexicon import Lexicon
 from polyedition.speech.registry import VoiceChoice
+from projectkit import SLUG
 
 RATE = 16000
 PAUSE = 0.4
@@ -292,3 +295,25 @@ def test_package_puts_one_tag_before_the_frames_and_the_chapters_in_webvtt_and_j
     assert "u1.1\n00:00:00.100 --> 00:00:01.000\nHello." in files.captions_vtt
     assert "two\n00:00:01.500 --> 00:00:03.000\nTwo" in files.chapters_vtt
     assert '"startTime": 1.5' in files.chapters_json
+
+
+def test_the_site_reads_each_languages_speech_tables_once(
+    project_copy: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from polyedition.build import load_site
+    from polyedition.render.audio.speak import spoken_script
+    from polyedition.speech import speaker as speaker_module
+
+    reads: list[str] = []
+    real = speaker_module.load_lexicon
+
+    def counted(locales_dir: Path, lang: str, source: str | None) -> Lexicon:
+        reads.append(lang)
+        return real(locales_dir, lang, source)
+
+    monkeypatch.setattr(speaker_module, "load_lexicon", counted)
+    site = load_site(project_copy)
+    first = spoken_script(site, site.edition(SLUG, "ru"))
+    (project_copy.locales_dir / "ru" / "lexicon.tsv").unlink(missing_ok=True)
+    assert spoken_script(site, site.edition(SLUG, "ru")) == first  # not read again mid-build
+    assert reads.count("ru") == 1

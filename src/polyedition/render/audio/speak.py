@@ -12,7 +12,6 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Protocol
 
 from polyedition.cache import SpeechCache
@@ -22,13 +21,13 @@ from polyedition.narration.script import Script, Utterance, narration_script
 from polyedition.render.audio.mastering import master, recipe
 from polyedition.site import Site
 from polyedition.speech.base import EngineUnavailable, Synthesis, Timing
-from polyedition.speech.fixes import Fixes, load_fixes
-from polyedition.speech.frontend import Frontend, load_frontend
-from polyedition.speech.lexicon import Lexicon, load_lexicon
 from polyedition.speech.registry import Engines, VoiceChoice
-from polyedition.speech.spoken import SpokenText, prepare, spoken_text
+from polyedition.speech.speaker import Speaker, load_speaker
+from polyedition.speech.spoken import SpokenText
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["Speaker", "load_speaker", "speak", "speak_script", "spoken_script"]
 
 FRESH_BUDGET_BYTES = 64 * 1024 * 1024
 """How much freshly made audio a narration keeps in memory for its chapters, for each of the
@@ -135,41 +134,12 @@ def speak_script(
     return [spoken[index] for index in range(len(script.utterances))]
 
 
-@dataclass(frozen=True, slots=True)
-class Speaker:
-    """One language's speech tables: its front end, lexicon and one-occurrence fixes."""
-
-    frontend: Frontend
-    lexicon: Lexicon
-    fixes: Fixes
-
-    def text(self, utterance: Utterance, *, phonemes: bool) -> SpokenText:
-        """What the engine reads for ``utterance`` (phonemes only if it reads them)."""
-        return spoken_text(
-            utterance.text,
-            self.frontend,
-            self.lexicon,
-            phonemes=phonemes,
-            fixes=self.fixes.of(utterance.id),
-            foreign=utterance.foreign,
-        )
-
-
-def load_speaker(
-    locales_dir: Path, lang: str, source_language: str | None, texts: list[str] | None = None
-) -> Speaker:
-    """``lang``'s tables, with ``texts`` prepared (their accented words respelled at once)."""
-    lexicon = load_lexicon(locales_dir, lang, source_language)
-    fixes = load_fixes(locales_dir, lang)
-    frontend = load_frontend(locales_dir, lang)
-    if texts is not None:
-        prepare(texts, frontend, lexicon)
-    return Speaker(frontend, lexicon, fixes)
-
-
 def _speaker(site: Site, lang: str, texts: list[str] | None) -> Speaker:
-    settings = site.settings
-    return load_speaker(settings.locales_dir, lang, settings.source_language, texts)
+    """``lang``'s speech tables as the site read them, with ``texts`` prepared."""
+    speaker = site.speech.of(lang)
+    if texts is not None:
+        speaker.prepare(texts)
+    return speaker
 
 
 def spoken_script(
