@@ -340,13 +340,13 @@ def test_a_corrupt_cache_entry_is_made_again_with_a_warning(
 ) -> None:
     """A damaged entry slows a narration down, never breaks it. (A segment's audio is read
     only when its chapter is encoded again: so every chapter is, here.)"""
-    speech = sorted(p for p in narrated.cache_dir.glob("??/*") if p.is_file())
-    store = SpeechCache(narrated.cache_dir).chapters
+    speech = sorted(p for p in (narrated.cache_dir / "audio").glob("??/*") if p.is_file())
+    cache = SpeechCache(narrated.cache_dir)
     chapters = sorted(  # those this narration is made of (an earlier test added others)
         p
         for p in (narrated.cache_dir / "mp3").rglob("*")
         if p.is_file()
-        and (frames := store.get(p.name)) is not None
+        and (frames := cache.chapter(p.name)) is not None
         and frames in narrated.narration.mp3
     )
     for victim in (speech[len(speech) // 2], chapters[len(chapters) // 2]):
@@ -392,7 +392,7 @@ def test_narrate_writes_nothing_but_cache_entries(narrated: Narrated, tmp_path: 
     narrate(narrated.site, narrated.site.edition(SLUG, "en"), SpeechCache(cache_dir))
     after = {p: p.stat().st_mtime_ns for p in project.rglob("*")}
     assert after == before
-    namespaces = [cache_dir, *(cache_dir / name for name in ("mp3", "timing", "paced"))]
+    namespaces = {cache_dir / name for name in ("audio", "timing", "paced", "mp3")}
     assert all(p.is_dir() or p.parent.parent in namespaces for p in cache_dir.rglob("*"))
 
 

@@ -136,7 +136,7 @@ def test_speak_synthesizes_and_masters_once_then_finds_the_utterance_by_its_timi
     counts = SpeechCounts()
     [first] = spoken_all([utterance(1)], engine, speaker, cache, counts)
     assert (counts.synthesized, counts.cached, len(engine.said)) == (1, 0, 1)
-    stored = cache.get(first.key)
+    stored = cache.audio(first.key)
     assert stored is not None
     made = engine.synthesize(engine.said[0], "en", "tone", None)
     assert stored.pcm == master(made).pcm  # the master stage ran before the cache
@@ -161,8 +161,8 @@ def test_speak_holds_fresh_audio_within_its_budget_and_reads_the_rest_back(
     none = SpeechCounts(budget=Budget(limit=0))
     [other] = spoken_all([utterance(2)], engine, speaker, cache, none)
     assert none.budget.held == 0
-    assert other.load() == cache.get(other.key)
-    assert fresh == cache.get(item.key)
+    assert other.load() == cache.audio(other.key)
+    assert fresh == cache.audio(item.key)
 
 
 def test_speak_does_not_say_a_word_longer_than_any_real_one(
@@ -204,7 +204,7 @@ def test_a_layout_its_audio_no_longer_gives_is_reported_as_stale_not_raised(
     cache.put_layout(layout.key, {**stored, "length": int(stored["length"]) + 1})
     layouts = Layouts(spoken, RATE, PAUSE, cache)
     assert layouts.pcm(0) == StaleLayout(layout.key)
-    found = encode_chapters(spoken, layouts, [0], cache.chapters, EncodeCounts())
+    found = encode_chapters(spoken, layouts, [0], cache, EncodeCounts())
     assert found == StaleLayout(layout.key)
     again = Layouts(spoken, RATE, PAUSE, cache, trust_cache=False)
     assert again.items[0] == layout
@@ -236,7 +236,7 @@ def test_assemble_encodes_each_chapter_once_and_then_reuses_it(
     layouts = Layouts(spoken, RATE, PAUSE, cache)
     _, silences = join(spoken, layouts.items, RATE)
     counts = EncodeCounts()
-    pieces = encode_chapters(spoken, layouts, silences, cache.chapters, counts)
+    pieces = encode_chapters(spoken, layouts, silences, cache, counts)
     assert isinstance(pieces, list)
     assert (counts.encoded, counts.reused) == (2, 0)
     assert all(mp3_samples(piece) % 576 == 0 for piece in pieces)
@@ -244,7 +244,7 @@ def test_assemble_encodes_each_chapter_once_and_then_reuses_it(
     unread = [dataclasses.replace(item, audio=Unread()) for item in spoken]
     again = EncodeCounts()
     found = Layouts(unread, RATE, PAUSE, cache)
-    assert encode_chapters(unread, found, silences, cache.chapters, again) == pieces
+    assert encode_chapters(unread, found, silences, cache, again) == pieces
     assert (again.encoded, again.reused) == (0, 2)
     heard = np.array(decode_mp3(pieces[0], RATE), dtype=np.float64) / 32768
     assert np.max(np.abs(heard)) > 0.1

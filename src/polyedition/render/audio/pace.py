@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from polyedition.cache import SpeechCache
+from polyedition.cache import LayoutRecipe, SpeechCache, content_key
 from polyedition.render.audio.codec import miniaudio_version, resample
 from polyedition.render.audio.mastering import PACING, Paced, PacedInfo, pace
 from polyedition.render.audio.speak import Budget, Spoken
@@ -47,12 +47,14 @@ class StaleLayout:
 
 def layout_key(item: Spoken, rate: int, pause: float) -> str:
     """The key of ``item``'s layout at ``rate`` with sentence pauses of ``pause`` seconds."""
-    return SpeechCache.layout_key(
-        speech=item.key,
-        rate=rate,
-        sentences=[offset for offset, _ in item.sentences[1:]],
-        pause=pause,
-        pacing=f"{PACING}; miniaudio {miniaudio_version()}",
+    return content_key(
+        LayoutRecipe(
+            speech=item.key,
+            rate=rate,
+            sentences=tuple(offset for offset, _ in item.sentences[1:]),
+            pause=pause,
+            pacing=f"{PACING}; miniaudio {miniaudio_version()}",
+        )
     )
 
 
@@ -92,8 +94,7 @@ class Layouts:
             try:
                 return layout_of(key, stored)
             except (KeyError, TypeError, ValueError):
-                path = self.cache.layouts.path(key)
-                logger.warning("%s: unreadable cache entry, making it again", path)
+                self.cache.store.discard("paced", key)
         made, scale = paced(self.spoken[index], self.rate, self.pause)
         self._keep(index, made.pcm)
         info = made.info

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from polyedition.cache import SpeechCache
+from polyedition.cache import SpeechCache, SynthesisRecipe, content_key
 from polyedition.errors import SpeechError
 from polyedition.model import Edition
 from polyedition.narration.script import Script, Utterance, narration_script
@@ -217,19 +217,21 @@ def speak(
             overlong[0][:20],
         )
         spoken = replace(spoken, text=said)
-    key = SpeechCache.key(
-        engine=engine.name,
-        version=engine.version(),
-        voice=engine.voice_id(utterance.lang, choice.voice),
-        rate=choice.rate,
-        lexicon=[(entry.word, entry.say) for entry in spoken.entries],
-        text=spoken.text,
-        mastering=recipe(),
+    key = content_key(
+        SynthesisRecipe(
+            engine=engine.name,
+            version=engine.version(),
+            voice=engine.voice_id(utterance.lang, choice.voice),
+            rate=choice.rate,
+            lexicon=tuple((entry.word, entry.say) for entry in spoken.entries),
+            text=spoken.text,
+            mastering=recipe(),
+        )
     )
     audio = _Audio(utterance, choice, text=spoken.text, key=key, cache=cache, counts=counts)
-    timing = cache.timing(key)
+    timing = cache.timing(key) if cache.has_audio(key) else None
     if timing is None:  # not stored, or stored before timings were: read or make it now
-        stored = cache.get(key)
+        stored = cache.audio(key)
         if stored is None:
             stored = audio.synthesize()
         else:
@@ -282,7 +284,8 @@ class _Audio:
                 hint="check the segment's text and the lexicon entries it uses",
             )
         made = master(made)
-        self.cache.put(self.key, made)
+        self.cache.put_audio(self.key, made)
+        self.cache.put_timing(self.key, made.timing)
         self.counts.synthesized += 1
         return made
 
@@ -296,7 +299,7 @@ class _Audio:
         if self._fresh:
             self.counts.budget.release(len(self._fresh[0].pcm))
             return self._fresh.pop()
-        return self.cache.get(self.key) or self.synthesize()
+        return self.cache.audio(self.key) or self.synthesize()
 
 
 def without_overlong_words(text: str) -> tuple[str, list[str]]:
