@@ -163,8 +163,9 @@ class ContentStore:
 
 
 class SpeechCache:
-    """The narration's entries, by their recipes' keys: each utterance's audio and timing, its
-    paced layout, each chapter's MPEG frames."""
+    """The narration's entries, by their recipes' keys: each utterance's timing and paced
+    layout, each chapter's MPEG frames, and the audio of the utterances that cannot be made
+    again exactly (``Engine.reproducible`` false: Piper, gTTS)."""
 
     def __init__(self, root: Path) -> None:
         self.store = ContentStore(root)
