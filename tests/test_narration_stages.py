@@ -181,10 +181,10 @@ def test_a_reproducible_engines_audio_is_not_cached_but_said_again_when_needed(
     assert (counts.synthesized, counts.cached, counts.said_again) == (0, 1, 1)
 
 
-def test_an_engine_that_never_says_a_text_twice_alike_has_its_audio_kept(
+def test_an_engine_that_never_says_a_text_twice_alike_has_its_audio_kept_compressed(
     speaker: Speaker, cache: SpeechCache
 ) -> None:
-    """Piper's model samples noise: its mastered audio is kept, read back bit for bit
+    """Piper's model samples noise: its mastered audio is kept (FLAC), read back bit for bit
     when its chapter is encoded again, and its timing counts only while its audio is there."""
     noisy = NoisyToneEngine()
     fresh = SpeechCounts(budget=Budget(limit=0))  # nothing held: the chapter reads it back
@@ -192,6 +192,8 @@ def test_an_engine_that_never_says_a_text_twice_alike_has_its_audio_kept(
     made = cache.audio(first.key)
     assert made is not None and made.timing == first.timing
     assert first.load() == made
+    stored = cache.store.path("audio", first.key).stat().st_size
+    assert stored < 0.7 * len(made.pcm)
 
     cache.store.path("audio", first.key).unlink()  # pruned, or lost
     counts = SpeechCounts()

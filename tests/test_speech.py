@@ -6,6 +6,7 @@ import dataclasses
 import logging
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from fakes.editions import with_narration
@@ -305,12 +306,34 @@ def test_every_kind_of_entry_is_named_by_the_one_key_of_its_recipe() -> None:
     assert all(len(content_key(recipe)) == 64 for recipe in (layout, chapter))
 
 
-def test_cache_round_trips_a_synthesis(tmp_path: Path) -> None:
+def test_cache_round_trips_a_synthesis_bit_for_bit_compressed(tmp_path: Path) -> None:
+    """What the cache keeps of a synthesis (an engine that cannot say it again) is FLAC:
+    smaller than the PCM, and the very same samples when read."""
+    rng = np.random.default_rng(7)
+    tone = np.sin(np.arange(44100) / 22050 * 2 * np.pi * 180) * 9000
+    pcm = np.round(tone + rng.normal(0, 30, tone.size)).astype("<i2").tobytes()
+    synthesis = Synthesis(pcm, 22050, (Mark(0, 0), Mark(6, 40)), 12)
     cache = SpeechCache(tmp_path)
-    synthesis = Synthesis(b"\x01\x00" * 100, 22050, (Mark(0, 0), Mark(6, 40)), 12)
     cache.put_audio("ab" * 32, synthesis)
     assert cache.audio("ab" * 32) == synthesis
     assert cache.audio("cd" * 32) is None
+    assert cache.store.path("audio", "ab" * 32).stat().st_size < 0.5 * len(pcm)
+
+
+def test_an_audio_entry_of_another_format_is_made_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An entry whose checksum holds but whose content is not what this version writes (raw
+    PCM as older versions stored it, another codec) is missing, with a warning."""
+    cache = SpeechCache(tmp_path)
+    meta = b'{"sample_rate":22050,"text_length":12,"marks":[[0,0]]}'
+    cache.store.write("audio", "ab" * 32, meta + b"\n" + b"\x01\x00" * 100)
+    cache.store.write("audio", "cd" * 32, meta[:-1] + b',"codec":"opus","samples":100}\n')
+    with caplog.at_level(logging.WARNING):
+        assert cache.audio("ab" * 32) is None
+        assert cache.audio("cd" * 32) is None
+    assert caplog.text.count("unreadable cache entry, making it again") == 2
+    assert not cache.store.path("audio", "ab" * 32).exists()
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "garbage"])
