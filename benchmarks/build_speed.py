@@ -247,6 +247,7 @@ def engine_setup(root: Path, name: str, jobs: int, piper: bool) -> tuple[float, 
             f"{summary['jobs_run']} jobs, {busy:.1f} s of job time "
             f"({busy / cold:.2f} cores busy on average)"
         )
+        speech_cache_ratio(project, name)
         ready = wait_for_host(runtime)
         print(f"[{name}] warm workers ready {ready:.2f} s after the cold build (the user reads)")
         noop, report = cli_build(project, jobs, env)
@@ -270,6 +271,20 @@ def engine_setup(root: Path, name: str, jobs: int, piper: bool) -> tuple[float, 
         stop_workers(runtime)
         shutil.rmtree(runtime, ignore_errors=True)
     return cold, summary
+
+
+def speech_cache_ratio(project: Path, name: str) -> None:
+    """The speech cache's size against the MP3s it serves, after a cold build (issue 21)."""
+    from polyedition.build.clean import cache_usage
+    from polyedition.config import load_settings
+
+    settings = load_settings(project)
+    cache = cache_usage(settings).size
+    mp3 = sum(path.stat().st_size for path in settings.output_dir.rglob("*.mp3"))
+    print(
+        f"[{name}] speech cache after the cold build: {cache / 1e6:.1f} MB for "
+        f"{mp3 / 1e6:.1f} MB of MP3s, {cache / mp3:.2f}x (target <= 1.5x)"
+    )
 
 
 def make_corpus(project: Path, articles: int) -> None:

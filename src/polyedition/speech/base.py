@@ -113,6 +113,10 @@ class Engine(Protocol):
     name: str
     accepts_phonemes: bool
     """True when ``[[…]]`` in the text is read as the engine's phoneme notation (eSpeak)."""
+    reproducible: bool
+    """True when saying a text again is cheap and gives the same PCM, byte for byte (eSpeak):
+    the speech cache then keeps its timing, not its audio, and a chapter encoded again says
+    it again. False for an engine that samples noise (Piper) or asks a server (gTTS)."""
 
     def version(self) -> str:
         """Identifies the engine's output: a new version invalidates cached speech."""

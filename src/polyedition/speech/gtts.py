@@ -80,6 +80,7 @@ class GttsEngine:
     """gTTS voices for en, ru, pl and lt; sentence marks only (the endpoint gives no events)."""
 
     name = "gtts"
+    reproducible = False  # a server's answer, over the network
     accepts_phonemes = False
 
     def __init__(

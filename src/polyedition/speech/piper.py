@@ -89,6 +89,7 @@ class PiperEngine:
     """Piper voices from packages and the voices folder; sentence marks."""
 
     name = "piper"
+    reproducible = False  # the model samples noise: each synthesis differs
     accepts_phonemes = False
     """Piper reads ``[[…]]`` as IPA, not eSpeak mnemonics: lexicon phoneme entries don't apply."""
 

@@ -3,7 +3,9 @@ lexicon and the desk's fixes to its engine, mastered (``mastering.master``) and 
 everything that determines it, or found in the cache by its timing alone (no PCM read).
 
 A freshly synthesized utterance's PCM is held for its chapter while ``FRESH_BUDGET_BYTES``
-allows; beyond it, its chapter reads it back from the speech cache.
+allows; beyond it, its chapter reads it back from the speech cache, or, for an engine that
+says a text the same way every time (``Engine.reproducible``: eSpeak), says it again: the cache
+keeps only the audio that could not be made again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from polyedition.cache import SpeechCache
+from polyedition.cache import SpeechCache, SynthesisRecipe, content_key
 from polyedition.errors import SpeechError
 from polyedition.model import Edition
 from polyedition.narration.script import Script, Utterance, narration_script
@@ -67,6 +69,9 @@ class SpeechCounts:
     """Utterances synthesized (not found in the cache)."""
     cached: int = 0
     """Utterances served from the cache."""
+    said_again: int = 0
+    """Utterances of a reproducible engine said again for a chapter encoded again (their
+    audio is not cached)."""
     seconds: float = 0.0
     """Time spent in the engines."""
     budget: Budget = field(default_factory=Budget)
@@ -187,34 +192,36 @@ def speak(
             overlong[0][:20],
         )
         spoken = replace(spoken, text=said)
-    key = SpeechCache.key(
-        engine=engine.name,
-        version=engine.version(),
-        voice=engine.voice_id(utterance.lang, choice.voice),
-        rate=choice.rate,
-        lexicon=[(entry.word, entry.say) for entry in spoken.entries],
-        text=spoken.text,
-        mastering=recipe(),
+    key = content_key(
+        SynthesisRecipe(
+            engine=engine.name,
+            version=engine.version(),
+            voice=engine.voice_id(utterance.lang, choice.voice),
+            rate=choice.rate,
+            lexicon=tuple((entry.word, entry.say) for entry in spoken.entries),
+            text=spoken.text,
+            mastering=recipe(),
+        )
     )
     audio = _Audio(utterance, choice, text=spoken.text, key=key, cache=cache, counts=counts)
     timing = cache.timing(key)
-    if timing is None:  # not stored, or stored before timings were: read or make it now
-        stored = cache.get(key)
-        if stored is None:
-            stored = audio.synthesize()
-        else:
-            cache.put_timing(key, stored.timing)
-            counts.cached += 1
-        audio.keep(stored)
-        timing = stored.timing
-    else:
+    # Without its audio, a timing is as good as the engine is reproducible.
+    if timing is not None and (engine.reproducible or cache.has_audio(key)):
         counts.cached += 1
-    return Spoken(utterance, timing, spoken.sentences, engine.name, key, audio)
+        return Spoken(utterance, timing, spoken.sentences, engine.name, key, audio)
+    stored = None if engine.reproducible else cache.audio(key)
+    if stored is None:
+        stored = audio.synthesize()
+    else:  # its timing entry went missing
+        cache.put_timing(key, stored.timing)
+        counts.cached += 1
+    audio.keep(stored)
+    return Spoken(utterance, stored.timing, spoken.sentences, engine.name, key, audio)
 
 
 class _Audio:
     """One utterance's PCM: held since it was made (within the budget), read from the cache,
-    or synthesized and mastered again."""
+    or said and mastered again."""
 
     def __init__(
         self,
@@ -231,7 +238,17 @@ class _Audio:
         self._fresh: list[Synthesis] = []
 
     def synthesize(self) -> Synthesis:
-        """The engine's synthesis, mastered and stored."""
+        """The engine's synthesis, mastered; its timing cached, and its audio too unless the
+        engine is reproducible."""
+        made = self._said()
+        self.cache.put_timing(self.key, made.timing)
+        if not self.choice.engine.reproducible:
+            self.cache.put_audio(self.key, made)
+        self.counts.synthesized += 1
+        return made
+
+    def _said(self) -> Synthesis:
+        """The engine's synthesis, mastered."""
         utterance, engine, choice = self.utterance, self.choice.engine, self.choice
         started = time.perf_counter()
         try:
@@ -251,10 +268,7 @@ class _Audio:
                 lang=utterance.lang,
                 hint="check the segment's text and the lexicon entries it uses",
             )
-        made = master(made)
-        self.cache.put(self.key, made)
-        self.counts.synthesized += 1
-        return made
+        return master(made)
 
     def keep(self, made: Synthesis) -> None:
         """Hold fresh audio for its chapter while the budget allows; else it is read back."""
@@ -262,11 +276,20 @@ class _Audio:
             self._fresh.append(made)
 
     def load(self) -> Synthesis:
-        """The PCM, read only when a chapter is encoded again (made again if it went bad)."""
+        """The PCM, made only when a chapter is encoded again: said again by a reproducible
+        engine, else read from the cache (synthesized again if it went bad)."""
         if self._fresh:
             self.counts.budget.release(len(self._fresh[0].pcm))
             return self._fresh.pop()
-        return self.cache.get(self.key) or self.synthesize()
+        if self.choice.engine.reproducible:
+            self.counts.said_again += 1
+            made = self._said()
+            if made.timing != self.cache.timing(self.key):
+                # Said otherwise than before (its library changed): its chapter will find
+                # the layout stale, and the narration speaks again with this timing.
+                self.cache.put_timing(self.key, made.timing)
+            return made
+        return self.cache.audio(self.key) or self.synthesize()
 
 
 def without_overlong_words(text: str) -> tuple[str, list[str]]:
