@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,17 @@ def test_speech_is_plain_text() -> None:
     assert speakable("*Kolesnikova’s* [release](https://x.org/a)  was `news`") == (
         "Kolesnikova’s release was news"
     )
+
+
+def test_each_chapter_with_utterances_is_one_span_of_the_script(english: Script) -> None:
+    spans = english.spans
+    assert [chapter for chapter, _, _ in spans] == [
+        chapter.id
+        for chapter in english.chapters
+        if any(u.chapter == chapter.id for u in english.utterances)
+    ]
+    assert spans[0][1] == 0 and spans[-1][2] == len(english.utterances)
+    for (_, _, end), (_, first, _) in itertools.pairwise(spans):
+        assert end == first
+    for chapter, first, end in spans:
+        assert {u.chapter for u in english.utterances[first:end]} == {chapter}

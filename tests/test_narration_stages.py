@@ -24,7 +24,7 @@ from polyedition.render.audio.assemble import (
     join,
 )
 from polyedition.render.audio.codec import decode_mp3, mp3_samples
-from polyedition.render.audio.cues import Placed, chapter_marks, origins, timed
+from polyedition.render.audio.cues import Placed, chapter_marks, heard, timed
 from polyedition.render.audio.id3 import ChapterMark, Tags
 from polyedition.render.audio.mastering import (
     FRAME,
@@ -253,17 +253,19 @@ def test_assemble_encodes_each_chapter_once_and_then_reuses_it(
 # --- time cues -----------------------------------------------------------------------------
 
 
-def test_cues_place_each_chapter_after_the_decoded_length_of_those_before_plus_the_delay(
+def test_cues_are_heard_within_their_chapter_and_placed_after_the_chapters_before_it(
     engine: ToneEngine, speaker: Speaker, cache: SpeechCache
 ) -> None:
     spoken = spoken_all([utterance(1), utterance(2, chapter="two")], engine, speaker, cache)
     info = PacedInfo(lead=100, trail=200, kept=((0, 10_000, 0),), length=10_300)
-    slots = [Slot(100, 1.0, info), Slot(10_300 + 5000 + 100, 1.0, info)]
-    starts = origins(spoken, slots, [20 * 576, 30 * 576], delay=529)
     # the first chapter's PCM starts at 0, the second's at its first utterance's speech
-    assert starts == [529 + 100, 20 * 576 + 529]
-    placed, cues = timed(spoken, slots, starts, RATE, "en")
-    assert placed[1].start == starts[1] / RATE
+    first = heard(spoken[:1], [Slot(100, 1.0, info)], 529, opening=True)
+    second = heard(spoken[1:], [Slot(10_300 + 5000 + 100, 1.0, info)], 529, opening=False)
+    assert [item.origin for item in [*first, *second]] == [529 + 100, 529]
+    assert first[0].sentences == ("Sentence one of part two.", "Sentence two of part two.")
+    utterances = [item.utterance for item in spoken]
+    placed, cues = timed(utterances, [*first, *second], [0, 20 * 576], RATE, "en")
+    assert placed[1].start == (20 * 576 + 529 + second[0].offsets[0]) / RATE
     assert [cue.id.split(".")[0] for cue in cues] == ["u1", "u1", "u2", "u2"]
     assert all(cue.start < cue.end for cue in cues)
     assert all(cue.lang is None for cue in cues)
@@ -282,13 +284,13 @@ def test_chapter_marks_run_from_each_chapters_first_utterance_to_the_next() -> N
 # --- package -------------------------------------------------------------------------------
 
 
-def test_package_puts_one_tag_before_the_frames_and_the_chapters_in_webvtt_and_json() -> None:
+def test_package_makes_the_tag_the_frames_follow_and_the_chapters_in_webvtt_and_json() -> None:
     chapters = (ChapterMark("one", "One", 0, 1500), ChapterMark("two", "Two", 1500, 3000))
     tags = Tags("Title", "Author", "Publisher", "eng", "2025-12-13", "https://x.org/", chapters)
-    frames = [b"\xff\xf3" + bytes(100), b"\xff\xf3" + bytes(50)]
-    files = package(tags, frames, [Cue("u1.1", 0.1, 1.0, "Hello.")])
-    assert files.mp3.startswith(b"ID3")
-    assert files.mp3.endswith(b"".join(frames))
+    files = package(tags, [Cue("u1.1", 0.1, 1.0, "Hello.")])
+    assert files.tag.startswith(b"ID3")
+    size = sum(byte << 7 * (3 - index) for index, byte in enumerate(files.tag[6:10]))
+    assert len(files.tag) == 10 + size  # a whole tag: the frames follow it
     assert "u1.1\n00:00:00.100 --> 00:00:01.000\nHello." in files.captions_vtt
     assert "two\n00:00:01.500 --> 00:00:03.000\nTwo" in files.chapters_vtt
     assert '"startTime": 1.5' in files.chapters_json

@@ -59,6 +59,20 @@ class Script:
     chapters: tuple[Chapter, ...]
     utterances: tuple[Utterance, ...]
 
+    @property
+    def spans(self) -> tuple[tuple[str, int, int], ...]:
+        """Each chapter that has utterances: its id and the range of its utterances."""
+        utterances = self.utterances
+        firsts = [
+            index
+            for index, utterance in enumerate(utterances)
+            if not index or utterance.chapter != utterances[index - 1].chapter
+        ]
+        ends = [*firsts[1:], len(utterances)]
+        return tuple(
+            (utterances[first].chapter, first, end) for first, end in zip(firsts, ends, strict=True)
+        )
+
 
 def narration_script(site: Site, edition: Edition) -> Script:
     """Headline, byline and date, then each section: heading, paragraphs, questions and answers,
