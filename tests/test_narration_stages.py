@@ -44,7 +44,7 @@ from polyedition.render.audio.speak import (
     load_speaker,
     speak,
 )
-from polyedition.render.audio.vtt import Cue
+from polyedition.render.audio.vtt import Cue, webvtt
 from polyedition.speech.base import Mark, Synthesis, Voice
 from polyedition.speech.registry import VoiceChoice
 
@@ -269,6 +269,20 @@ def test_cues_are_heard_within_their_chapter_and_placed_after_the_chapters_befor
     assert [cue.id.split(".")[0] for cue in cues] == ["u1", "u1", "u2", "u2"]
     assert all(cue.start < cue.end for cue in cues)
     assert all(cue.lang is None for cue in cues)
+
+
+def test_a_caption_shows_double_brackets_the_voice_is_not_given(
+    engine: ToneEngine, speaker: Speaker, cache: SpeechCache
+) -> None:
+    written = "Arrays like a[b[0]] are indexed. [[Twice]] is fine."
+    said = Utterance("u1", "Arrays like a[b[0 are indexed. Twice is fine.", "en", 0.6, "one")
+    spoken = spoken_all([dataclasses.replace(said, written=written)], engine, speaker, cache)
+    assert "]]" not in engine.said[0]  # the voice never gets the brackets
+    info = PacedInfo(lead=100, trail=200, kept=((0, 10_000, 0),), length=10_300)
+    [item] = heard(spoken, [Slot(100, 1.0, info)], 529, opening=True)
+    _, cues = timed([spoken[0].utterance], [item], [0], RATE, "en")
+    assert [cue.text for cue in cues] == ["Arrays like a[b[0]] are indexed.", "[[Twice]] is fine."]
+    assert "a[b[0]] are indexed.\n" in webvtt(cues)
 
 
 def test_chapter_marks_run_from_each_chapters_first_utterance_to_the_next() -> None:

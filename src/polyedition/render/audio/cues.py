@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from polyedition.narration.script import Script, Utterance
-from polyedition.narration.sentences import cue_id
+from polyedition.narration.sentences import cue_id, written_sentences
 from polyedition.render.audio.assemble import Slot
 from polyedition.render.audio.id3 import ChapterMark
 from polyedition.render.audio.speak import Spoken
@@ -55,12 +55,16 @@ def heard(spoken: list[Spoken], slots: list[Slot], delay: int, *, opening: bool)
     for item, slot in zip(spoken, slots, strict=True):
         samples = [0, item.timing.samples]
         samples += [item.timing.sample_at(offset) for offset, _ in item.sentences]
+        utterance = item.utterance
+        texts = tuple(text for _, text in item.sentences)
+        if utterance.written:  # the captions show what the page shows
+            texts = written_sentences(utterance.written, utterance.text, texts)
         found.append(
             Heard(
                 item.engine,
                 delay + slot.start - pcm_start,
                 tuple(slot.offset(sample) for sample in samples),
-                tuple(text for _, text in item.sentences),
+                texts,
             )
         )
     return found
