@@ -200,6 +200,8 @@ class ChapterCounts:
     speech: SpeechCounts = field(default_factory=SpeechCounts)
     encoding: EncodeCounts = field(default_factory=EncodeCounts)
     encode_seconds: float = 0.0
+    tails: set[str] = field(default_factory=set)
+    """The next chapter's first utterance, when the last chapter synthesized it (its key)."""
 
 
 def narrate_chapter(
@@ -227,38 +229,48 @@ def narrate_chapter(
     pause = site.settings.pauses.sentence
     speech = counts.speech
 
-    def spoken_now() -> list[Spoken]:
-        # The next chapter's first utterance is that chapter's to count.
-        return [
-            *speak_script(site, own, cache, engines, speech),
-            *speak_script(site, following, cache, engines, SpeechCounts()),
-        ]
+    own_count = end - first
+    made_before = set(counts.tails)  # by the chapter before, in this narration
+    counts.tails.clear()
+
+    def spoken_now() -> tuple[list[Spoken], SpeechCounts]:
+        # The next chapter's first utterance is counted by the chapter that synthesizes it
+        # (its PCM may be read, and made again, while this chapter is encoded), or else by its
+        # own chapter, as served from the cache.
+        said = speak_script(site, own, cache, engines, speech)
+        speech.cached -= sum(1 for item in said if item.key in made_before)
+        tail = SpeechCounts()
+        return [*said, *speak_script(site, following, cache, engines, tail)], tail
 
     started = time.perf_counter()
     cached_before = speech.cached
-    spoken = spoken_now()
+    spoken, tail = spoken_now()
     layouts = Layouts(spoken, rate, pause, cache)
-    frames = _encoded(spoken, layouts, end - first, cache, counts.encoding, opening=not number)
+    frames = _encoded(spoken, layouts, own_count, cache, counts.encoding, opening=not number)
     if isinstance(frames, StaleLayout):
         # Another library paces differently, or a damaged segment was synthesized again by
         # an engine that never says a text the same way twice: every segment is read (its
         # timing too) and paced again.
         logger.warning(
-            "%s: the cached layout %s does not match its audio; pacing the chapter's segments "
-            "again",
+            "%s: the cached layout %s does not match its audio; pacing every segment of "
+            "chapter %r again",
             script.lang,
             frames.key,
+            plan.chapters[number],
         )
         speech.cached = cached_before  # counted again below
         speech.budget = Budget()  # what the first attempt held is let go
-        spoken = spoken_now()
+        spoken, tail = spoken_now()
         layouts = Layouts(spoken, rate, pause, cache, trust_cache=False)
-        frames = _encoded(spoken, layouts, end - first, cache, counts.encoding, opening=not number)
+        frames = _encoded(spoken, layouts, own_count, cache, counts.encoding, opening=not number)
         if isinstance(frames, StaleLayout):
             raise RuntimeError(f"pacing the audio of {frames.key} twice gave two layouts")
+    speech.synthesized += tail.synthesized
+    speech.seconds += tail.seconds
+    if tail.synthesized:
+        counts.tails.update(item.key for item in spoken[own_count:])
     counts.encode_seconds += time.perf_counter() - started
     slots, _ = join(spoken, layouts.items, rate)
-    own_count = end - first
     return NarratedChapter(
         chapter=plan.chapters[number],
         frames=counts.encoding.keys[-1],
