@@ -42,12 +42,13 @@ def entries(settings: Settings) -> set[Path]:
 
 
 def synthesized(settings: Settings, options: BuildOptions) -> tuple[int, int]:
-    """Build; the segments synthesized and the cache entries removed."""
+    """Build; the segments synthesized (by the narration's chapter jobs) and the cache entries
+    removed."""
     report = build(settings, options)
     assert not report.failures
     assert report.cache is not None
-    [narration] = [result for result in report.results if result.job.kind == "mp3"]
-    return int(narration.info["synthesized"]), report.cache.removed
+    chapters = [result for result in report.results if result.job.kind == "chapter"]
+    return sum(int(result.info["synthesized"]) for result in chapters), report.cache.removed
 
 
 def test_aggressive_pruning_removes_what_no_output_needs_and_nothing_else(
