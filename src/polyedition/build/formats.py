@@ -226,11 +226,15 @@ class NarrationChapter(Format):
     def render(self, job: Job, site: Site) -> Rendered:
         from polyedition.cache import SpeechCache
         from polyedition.render.audio.narrate import ChapterCounts, narrate_chapter, narration_plan
+        from polyedition.speech.accent import release
 
         cache = SpeechCache.for_settings(site.settings)
         plan = narration_plan(site, site.edition(job.slug, job.lang), cache)
         counts = ChapterCounts()
         made = narrate_chapter(site, plan, plan.chapters.index(job.part), cache, counts=counts)
+        # The worker's next job may be a PDF or another language's chapter: it need not carry
+        # a language's accent model (Russian's: about 125 MB) on top of its own peak.
+        release()
         return Rendered(
             {},
             {
