@@ -19,8 +19,7 @@ from polyedition.narration.script import Chapter, Script, Utterance
 from polyedition.render.audio.assemble import (
     EncodeCounts,
     Slot,
-    chapter_spans,
-    encode_chapters,
+    encode_chapter,
     join,
 )
 from polyedition.render.audio.codec import decode_mp3, mp3_samples
@@ -204,7 +203,9 @@ def test_a_layout_its_audio_no_longer_gives_is_reported_as_stale_not_raised(
     cache.put_layout(layout.key, {**stored, "length": int(stored["length"]) + 1})
     layouts = Layouts(spoken, RATE, PAUSE, cache)
     assert layouts.pcm(0) == StaleLayout(layout.key)
-    found = encode_chapters(spoken, layouts, [0], cache.chapters, EncodeCounts())
+    found = encode_chapter(
+        (0, 1), layouts, [0], store=cache.chapters, counts=EncodeCounts(), opening=True
+    )
     assert found == StaleLayout(layout.key)
     again = Layouts(spoken, RATE, PAUSE, cache, trust_cache=False)
     assert again.items[0] == layout
@@ -231,21 +232,36 @@ def test_assemble_encodes_each_chapter_once_and_then_reuses_it(
     engine: ToneEngine, speaker: Speaker, cache: SpeechCache
 ) -> None:
     utterances = [utterance(1), utterance(2), utterance(3, chapter="two")]
+    spans = Script("en", (), tuple(utterances)).spans
+    assert spans == (("one", 0, 2), ("two", 2, 3))
     spoken = spoken_all(utterances, engine, speaker, cache)
-    assert chapter_spans(spoken) == [(0, 2), (2, 3)]
     layouts = Layouts(spoken, RATE, PAUSE, cache)
     _, silences = join(spoken, layouts.items, RATE)
+
+    def encoded(layouts: Layouts, counts: EncodeCounts) -> list[bytes | StaleLayout]:
+        return [
+            encode_chapter(
+                (first, end),
+                layouts,
+                silences,
+                store=cache.chapters,
+                counts=counts,
+                opening=not first,
+            )
+            for _, first, end in spans
+        ]
+
     counts = EncodeCounts()
-    pieces = encode_chapters(spoken, layouts, silences, cache.chapters, counts)
-    assert isinstance(pieces, list)
+    pieces = encoded(layouts, counts)
     assert (counts.encoded, counts.reused) == (2, 0)
-    assert all(mp3_samples(piece) % 576 == 0 for piece in pieces)
+    assert all(isinstance(piece, bytes) and mp3_samples(piece) % 576 == 0 for piece in pieces)
 
     unread = [dataclasses.replace(item, audio=Unread()) for item in spoken]
     again = EncodeCounts()
-    found = Layouts(unread, RATE, PAUSE, cache)
-    assert encode_chapters(unread, found, silences, cache.chapters, again) == pieces
+    assert encoded(Layouts(unread, RATE, PAUSE, cache), again) == pieces
     assert (again.encoded, again.reused) == (0, 2)
+    assert again.keys == counts.keys
+    assert isinstance(pieces[0], bytes)
     heard = np.array(decode_mp3(pieces[0], RATE), dtype=np.float64) / 32768
     assert np.max(np.abs(heard)) > 0.1
 

@@ -81,35 +81,6 @@ def join(spoken: list[Spoken], layouts: list[Layout], rate: int) -> tuple[list[S
     return slots, silences
 
 
-def chapter_spans(spoken: list[Spoken]) -> list[tuple[int, int]]:
-    """The utterances of each chapter, as ranges of their indexes."""
-    firsts = [
-        index
-        for index, item in enumerate(spoken)
-        if not index or item.utterance.chapter != spoken[index - 1].utterance.chapter
-    ]
-    return list(zip(firsts, [*firsts[1:], len(spoken)], strict=True))
-
-
-def encode_chapters(
-    spoken: list[Spoken],
-    layouts: Layouts,
-    silences: list[int],
-    store: EncodedChapterCache,
-    counts: EncodeCounts,
-) -> list[bytes] | StaleLayout:
-    """Each chapter's MPEG frames, in order; or the first stale layout met, if any."""
-    pieces = []
-    for span in chapter_spans(spoken):
-        piece = encode_chapter(
-            span, layouts, silences, store=store, counts=counts, opening=not span[0]
-        )
-        if isinstance(piece, StaleLayout):
-            return piece
-        pieces.append(piece)
-    return pieces
-
-
 def chapter_key(
     span: tuple[int, int], items: list[Layout], silences: list[int], rate: int, *, opening: bool
 ) -> tuple[str, int, tuple[str, int] | None]:
