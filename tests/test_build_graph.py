@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
@@ -15,7 +15,7 @@ from polyedition.build import plan as planning
 from polyedition.build.cluster import ENGINE_LIBRARIES
 from polyedition.build.formats import LIBRARIES
 from polyedition.build.graph import JobGraph
-from polyedition.build.jobs import Job, JobResult
+from polyedition.build.jobs import Job, JobResult, Spliced, write_output
 from polyedition.build.manifest import Manifest
 from polyedition.cache import SpeechCache
 from polyedition.errors import BuildError, RenderError
@@ -230,3 +230,28 @@ def test_a_failed_chapter_is_never_joined_with_what_an_earlier_build_made_of_it(
     assert {failure.job.kind for failure in outcome.failures} == {"chapter"}
     _, mp3_site = pool.last("mp3")
     assert mp3_site.narrated == {}  # its job fails: the MP3 of the earlier build stays
+
+
+def test_a_spliced_output_is_copied_from_the_cache_and_a_damaged_entry_fails_only_it(
+    tmp_path: Path,
+) -> None:
+    cache_dir, output = tmp_path / "cache", tmp_path / "output"
+    chapters = SpeechCache(cache_dir / "speech").chapters
+    for key, frames in (("a" * 64, b"frames one"), ("b" * 64, b"frames two")):
+        chapters.put(key, frames)
+    entries = tuple(
+        chapters.store.path(key).relative_to(cache_dir).as_posix() for key in ("a" * 64, "b" * 64)
+    )
+    mp3 = Spliced(b"ID3", entries, 3 + 2 * len(b"frames one"))
+
+    assert write_output(output, PurePosixPath("x.mp3"), mp3, cache_dir)
+    assert (output / "x.mp3").read_bytes() == b"ID3frames oneframes two"
+    assert not write_output(output, PurePosixPath("x.mp3"), mp3, cache_dir)  # unchanged
+
+    damaged = chapters.store.path("b" * 64)
+    damaged.write_bytes(damaged.read_bytes()[:-1] + b"!")
+    with pytest.raises(BuildError, match="damaged cache entry") as caught:
+        write_output(output, PurePosixPath("y.mp3"), mp3, cache_dir)
+    assert caught.value.path == output / "y.mp3"
+    assert not damaged.exists()  # the next build encodes that chapter again
+    assert sorted(path.name for path in output.iterdir()) == ["x.mp3"]  # no partial file
