@@ -224,6 +224,16 @@ def ran_kinds(summary: dict[str, Any]) -> str:
     return ", ".join(sorted(job["kind"] for job in summary["jobs"]))
 
 
+def idle_tail(summary: dict[str, Any]) -> float:
+    """Seconds from the moment the first worker has no job left to the end of the last job
+    (``started_at`` and ``pid`` of each job in ``build --json``): near 0 when every core is
+    busy to the end."""
+    ends: dict[int, float] = {}
+    for job in summary["jobs"]:
+        ends[job["pid"]] = max(ends.get(job["pid"], 0.0), job["started_at"] + job["seconds"])
+    return max(ends.values()) - min(ends.values()) if len(ends) > 1 else 0.0
+
+
 def synthesized(summary: dict[str, Any]) -> int:
     return sum(int(job["info"].get("synthesized", 0)) for job in summary["jobs"])
 
@@ -245,7 +255,8 @@ def engine_setup(root: Path, name: str, jobs: int, piper: bool) -> tuple[float, 
         print(
             f"[{name}] cold build ({len(editions)} editions, all formats): {cold:7.2f} s, "
             f"{summary['jobs_run']} jobs, {busy:.1f} s of job time "
-            f"({busy / cold:.2f} cores busy on average)"
+            f"({busy / cold:.2f} cores busy on average; one worker idle for the last "
+            f"{idle_tail(summary):.1f} s)"
         )
         speech_cache_ratio(project, name)
         ready = wait_for_host(runtime)

@@ -368,7 +368,8 @@ def test_a_cached_layout_its_audio_no_longer_gives_is_paced_again(
     narrated: Narrated, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Where a segment's speech lies is cached apart from its audio; if pacing the audio no
-    longer gives it (another library), the narration says so and paces every segment again."""
+    longer gives it (another library), the narration says so and paces every segment of that
+    chapter again."""
     cache_dir = tmp_path / "cache"  # a copy: the other tests' cache stays as it was
     shutil.copytree(narrated.cache_dir, cache_dir)
     cache = SpeechCache(cache_dir)
@@ -381,7 +382,7 @@ def test_a_cached_layout_its_audio_no_longer_gives_is_paced_again(
     site = narrated.site
     with caplog.at_level(logging.WARNING):
         again = narrate(site, site.edition(SLUG, "be"), cache)
-    assert "does not match its audio; pacing every segment again" in caplog.text
+    assert "does not match its audio; pacing every segment of chapter 'lead' again" in caplog.text
     assert again.synthesized == 0
     assert again.mp3 == narrated.narration.mp3
     assert again.captions_vtt == narrated.narration.captions_vtt
@@ -404,7 +405,7 @@ def test_a_segment_said_again_with_another_timing_is_caught_and_the_narration_ma
     site = narrated.site
     with caplog.at_level(logging.WARNING):
         again = narrate(site, site.edition(SLUG, "be"), cache)
-    assert "does not match its audio; pacing every segment again" in caplog.text
+    assert "does not match its audio; pacing every segment of chapter" in caplog.text
     assert again.synthesized == 0
     assert again.mp3 == narrated.narration.mp3
     assert again.captions_vtt == narrated.narration.captions_vtt

@@ -10,13 +10,18 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from polyedition.build import BuildOptions, build, build_lock
+from polyedition.cache import SpeechCache
 from polyedition.config import Settings
 from polyedition.errors import BuildError
+from polyedition.narration.script import narration_script
+from polyedition.render.audio.narrate import narrate
+from polyedition.site import load_site
 from projectkit import SLUG, copy_project, edit_translation, override, run_polyedition, snapshot
 
 pytestmark = pytest.mark.slow
@@ -33,11 +38,20 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return settings
 
 
+def chapters(settings: Settings, lang: str) -> list[str]:
+    """The chapters of the edition's narration, in order."""
+    site = load_site(settings)
+    return [chapter for chapter, _, _ in narration_script(site, site.edition(SLUG, lang)).spans]
+
+
 def test_a_no_op_build_runs_no_job_and_rewrites_no_file(built: Settings) -> None:
     before = snapshot(built.output_dir)
     report = build(built, BuildOptions(languages=("en", "pl"), formats=FAST, jobs=2))
     assert report.ran == 0
-    assert len(report.skipped) == 2 * 2 + 1  # html + mp3 per edition, plus the site pages
+    kinds = Counter(job.kind for job in report.skipped)
+    # html + mp3 and each chapter's narration per edition, plus the site pages
+    narrated = len(chapters(built, "en")) + len(chapters(built, "pl"))
+    assert kinds == {"html": 2, "mp3": 2, "chapter": narrated, "site": 1}
     assert snapshot(built.output_dir) == before
 
 
@@ -45,10 +59,11 @@ def test_changing_one_message_rebuilds_only_that_language(built: Settings) -> No
     before = snapshot(built.output_dir)
     edit_translation(built, "pl", "summary-p1", "Zmienione podsumowanie.")
     report = build(built, BuildOptions(languages=("en", "pl"), formats=FAST, jobs=2))
-    ran = sorted((r.job.lang, r.job.kind) for r in report.results)
-    assert ran == [("pl", "html"), ("pl", "mp3")]
-    [narration] = [r for r in report.results if r.job.kind == "mp3"]
-    assert narration.info["synthesized"] == 1
+    ran = sorted((r.job.lang, r.job.kind, r.job.part) for r in report.results)
+    # one chapter job (the summary's), the MP3 that joins the chapters, the page that states it
+    assert ran == [("pl", "chapter", "summary"), ("pl", "html", ""), ("pl", "mp3", "")]
+    [chapter] = [r for r in report.results if r.job.kind == "chapter"]
+    assert (chapter.info["synthesized"], chapter.info["encoded"]) == (1, 1)
     after = snapshot(built.output_dir)
     changed = {name for name in after if after[name] != before.get(name)}
     assert changed == {
@@ -59,6 +74,20 @@ def test_changing_one_message_rebuilds_only_that_language(built: Settings) -> No
     assert "Zmienione podsumowanie." in (built.output_dir / f"pl/{SLUG}/index.html").read_text(
         encoding="utf-8"
     )
+
+
+def test_the_mp3_the_chapter_jobs_make_is_byte_for_byte_that_of_a_one_call_narration(
+    built: Settings,
+) -> None:
+    site = load_site(built.with_narration_resolved())
+    narration = narrate(site, site.edition(SLUG, "en"), SpeechCache.for_settings(built))
+    assert narration.synthesized == 0  # every chapter was made by the build
+    folder = built.output_dir / "en" / SLUG
+    assert (folder / f"{SLUG}.en.mp3").read_bytes() == narration.mp3
+    assert (folder / f"{SLUG}.en.vtt").read_text(encoding="utf-8") == narration.captions_vtt
+    written = (folder / f"{SLUG}.en.chapters.json").read_text(encoding="utf-8")
+    assert written == narration.chapters_json
+    assert [mark.id for mark in narration.chapters] == chapters(built, "en")
 
 
 def test_a_second_build_waits_for_no_one_it_fails_at_once(built: Settings) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
@@ -15,18 +15,23 @@ from polyedition.build import plan as planning
 from polyedition.build.cluster import ENGINE_LIBRARIES
 from polyedition.build.formats import LIBRARIES
 from polyedition.build.graph import JobGraph
-from polyedition.build.jobs import Job, JobResult
+from polyedition.build.jobs import Job, JobResult, Spliced, write_output
 from polyedition.build.manifest import Manifest
+from polyedition.cache import SpeechCache
 from polyedition.errors import BuildError, RenderError
 from polyedition.site import Site
 
 EDITION = ("belarus-prisoner-release", "pl")
+FRAMES = "f" * 64
+"""The key under which the fake chapter jobs say their frames are."""
 
 
-def ident_for(name: str) -> tuple[str, str]:
+def ident_for(name: str) -> tuple[str, ...]:
     scope = format_named(name).scope
     if scope is Scope.EDITION:
         return EDITION
+    if scope is Scope.CHAPTER:
+        return (*EDITION, "lead")
     return ("", EDITION[1]) if scope is Scope.LANGUAGE else ("", "")
 
 
@@ -114,8 +119,11 @@ class FakePool:
         else:
             info = {"duration": 60.0, "pages": 3.0}
             contents = dict.fromkeys(job.outputs, b"x")
+            record = {"chapter": job.part, "frames": FRAMES} if job.part else {}
             future.set_result(
-                JobResult(job, (1,) * len(job.outputs), 0.0, 0, 0.0, 0, info, contents)
+                JobResult(
+                    job, (1,) * len(job.outputs), 0.0, 0, 0.0, 0, info, contents, record=record
+                )
             )
         return future
 
@@ -149,7 +157,9 @@ def test_a_narration_that_fails_and_never_existed_is_withdrawn_from_the_pdf_page
     outcome = graph_of(real_site, tmp_path, pool, ("html", "pdf", "mp3")).run(fail_fast=False)
 
     assert [failure.job.kind for failure in outcome.failures] == ["mp3"]
-    assert [job.kind for job, _ in pool.sent][:3] == ["mp3", "pdf", "site"]  # costliest first
+    chapters = len(graph_of(real_site, tmp_path, FakePool(set()), ("mp3",)).targets("chapter"))
+    kinds = [job.kind for job, _ in pool.sent]
+    assert kinds[: chapters + 2] == ["chapter"] * chapters + ["pdf", "site"]  # costliest first
     pdf, pdf_site = pool.last("pdf")
     assert [job.kind for job, _ in pool.sent].count("pdf") == 2  # made again without the MP3
     assert pdf_site.audio == {}
@@ -181,3 +191,68 @@ def test_fail_fast_raises_the_first_failure(real_site: Site, tmp_path: Path) -> 
     pool = FakePool(failing={"mp3"})
     with pytest.raises(RenderError, match="mp3 failed"):
         graph_of(real_site, tmp_path, pool, ("html", "mp3")).run(fail_fast=True)
+
+
+def test_an_mp3_job_waits_for_every_chapter_of_its_edition_and_joins_what_each_made(
+    real_site: Site, tmp_path: Path
+) -> None:
+    pool = FakePool(failing=set())
+    graph = graph_of(real_site, tmp_path, pool, ("mp3",))
+    chapters = graph.targets("chapter")
+    assert chapters == tuple((*EDITION, chapter) for chapter in graph.chapters(*EDITION))
+    assert len(chapters) > 5
+    outcome = graph.run(fail_fast=False)
+
+    assert outcome.failures == []
+    kinds = [job.kind for job, _ in pool.sent]
+    assert kinds == ["chapter"] * len(chapters) + ["mp3"]
+    _, mp3_site = pool.last("mp3")
+    assert mp3_site.narrated == {
+        ident: {"chapter": ident[2], "frames": FRAMES} for ident in chapters
+    }
+
+
+def test_a_failed_chapter_is_never_joined_with_what_an_earlier_build_made_of_it(
+    real_site: Site, tmp_path: Path
+) -> None:
+    earlier = graph_of(real_site, tmp_path, FakePool(set()), ("mp3",))
+    earlier.run(fail_fast=False)
+    SpeechCache.for_settings(earlier.settings).put_chapter(FRAMES, b"frames")
+    for recorded in earlier.manifest.chapters.values():
+        recorded["key"] = "made by another version"  # so that each runs again, and fails
+    earlier.manifest.save()
+    pool = FakePool(failing={"chapter"})
+    graph = graph_of(real_site, tmp_path, pool, ("mp3",))
+    seen = graph.seen(format_named("chapter"), graph.targets("chapter")[0], wait=True)
+    assert seen == {"chapter": "lead", "frames": FRAMES}  # what a page would see of a PDF
+    outcome = graph.run(fail_fast=False)
+
+    assert {failure.job.kind for failure in outcome.failures} == {"chapter"}
+    _, mp3_site = pool.last("mp3")
+    assert mp3_site.narrated == {}  # its job fails: the MP3 of the earlier build stays
+
+
+def test_a_spliced_output_is_copied_from_the_cache_and_a_damaged_entry_fails_only_it(
+    tmp_path: Path,
+) -> None:
+    cache_dir, output = tmp_path / "cache", tmp_path / "output"
+    cache = SpeechCache(cache_dir / "speech")
+    for key, frames in (("a" * 64, b"frames one"), ("b" * 64, b"frames two")):
+        cache.put_chapter(key, frames)
+    entries = tuple(
+        cache.store.path("mp3", key).relative_to(cache_dir).as_posix()
+        for key in ("a" * 64, "b" * 64)
+    )
+    mp3 = Spliced(b"ID3", entries, 3 + 2 * len(b"frames one"))
+
+    assert write_output(output, PurePosixPath("x.mp3"), mp3, cache_dir)
+    assert (output / "x.mp3").read_bytes() == b"ID3frames oneframes two"
+    assert not write_output(output, PurePosixPath("x.mp3"), mp3, cache_dir)  # unchanged
+
+    damaged = cache.store.path("mp3", "b" * 64)
+    damaged.write_bytes(damaged.read_bytes()[:-1] + b"!")
+    with pytest.raises(BuildError, match="damaged cache entry") as caught:
+        write_output(output, PurePosixPath("y.mp3"), mp3, cache_dir)
+    assert caught.value.path == output / "y.mp3"
+    assert not damaged.exists()  # the next build encodes that chapter again
+    assert sorted(path.name for path in output.iterdir()) == ["x.mp3"]  # no partial file

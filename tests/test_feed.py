@@ -265,9 +265,17 @@ def test_a_changed_narration_rebuilds_its_languages_feed_with_the_same_guid(
     guid_before = channel(built, "be").findtext(f"{PODCAST}guid")
     edit_translation(built, "be", "summary-p1", "Змененае рэзюмэ.")
     report = build(built, BuildOptions(languages=LANGS, formats=FORMATS, jobs=2))
-    ran = sorted((r.job.lang, r.job.kind) for r in report.results)
+    ran = sorted((r.job.lang, r.job.kind, r.job.part) for r in report.results)
     # The cover shows no episode: it is not drawn again.
-    assert ran == [("be", "epub"), ("be", "feed"), ("be", "html"), ("be", "mp3"), ("be", "pdf")]
+    assert [(lang, kind) for lang, kind, _ in ran] == [
+        ("be", "chapter"),
+        ("be", "epub"),
+        ("be", "feed"),
+        ("be", "html"),
+        ("be", "mp3"),
+        ("be", "pdf"),
+    ]
+    assert ran[0][2] == "summary"  # the chapter of the edited paragraph alone
     [entry] = feedparser.parse((built.output_dir / "be" / "feed.xml").read_bytes()).entries
     mp3 = built.output_dir / "be" / SLUG / f"{SLUG}.be.mp3"
     assert int(entry.enclosures[0].length) == mp3.stat().st_size

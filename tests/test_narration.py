@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,10 @@ from polyedition.build import load_site
 from polyedition.config import Pauses
 from polyedition.model import FaqItem, Paragraph, Table
 from polyedition.narration.script import BYLINE_ID, Script, narration_script
-from polyedition.narration.sentences import speakable
+from polyedition.narration.sentences import speakable, written_sentences
 from polyedition.site import Site
 from polyedition.theme import theme_locales
-from projectkit import SLUG, copy_project, override
+from projectkit import SLUG, copy_project, edit_translation, override
 
 PAUSES = Pauses()
 """The default pauses (the project configures none)."""
@@ -131,3 +132,34 @@ def test_speech_is_plain_text() -> None:
     assert speakable("*Kolesnikova’s* [release](https://x.org/a)  was `news`") == (
         "Kolesnikova’s release was news"
     )
+
+
+def test_the_voice_gets_no_double_brackets_but_the_captions_keep_them(tmp_path: Path) -> None:
+    settings = copy_project(tmp_path)
+    edit_translation(settings, "pl", "summary-p1", "Tablice jak a[b[0]] są proste. [[Tak]].")
+    site = load_site(settings)
+    [said] = [
+        u
+        for u in narration_script(site, site.edition(SLUG, "pl")).utterances
+        if u.id == "summary-p1"
+    ]
+    assert said.text == "Tablice jak a[b[0 są proste. Tak."
+    assert said.written == "Tablice jak a[b[0]] są proste. [[Tak]]."
+    assert written_sentences(said.written, said.text, ["Tablice jak a[b[0 są proste.", "Tak."]) == (
+        "Tablice jak a[b[0]] są proste.",
+        "[[Tak]].",
+    )
+
+
+def test_each_chapter_with_utterances_is_one_span_of_the_script(english: Script) -> None:
+    spans = english.spans
+    assert [chapter for chapter, _, _ in spans] == [
+        chapter.id
+        for chapter in english.chapters
+        if any(u.chapter == chapter.id for u in english.utterances)
+    ]
+    assert spans[0][1] == 0 and spans[-1][2] == len(english.utterances)
+    for (_, _, end), (_, first, _) in itertools.pairwise(spans):
+        assert end == first
+    for chapter, first, end in spans:
+        assert {u.chapter for u in english.utterances[first:end]} == {chapter}

@@ -20,12 +20,11 @@ from polyedition.narration.script import Chapter, Script, Utterance
 from polyedition.render.audio.assemble import (
     EncodeCounts,
     Slot,
-    chapter_spans,
-    encode_chapters,
+    encode_chapter,
     join,
 )
 from polyedition.render.audio.codec import decode_mp3, mp3_samples
-from polyedition.render.audio.cues import Placed, chapter_marks, origins, timed
+from polyedition.render.audio.cues import Placed, chapter_marks, heard, timed
 from polyedition.render.audio.id3 import ChapterMark, Tags
 from polyedition.render.audio.mastering import (
     FRAME,
@@ -45,7 +44,7 @@ from polyedition.render.audio.speak import (
     load_speaker,
     speak,
 )
-from polyedition.render.audio.vtt import Cue
+from polyedition.render.audio.vtt import Cue, webvtt
 from polyedition.speech.base import Mark, Synthesis, Voice
 from polyedition.speech.lexicon import Lexicon
 from polyedition.speech.registry import VoiceChoice
@@ -261,7 +260,7 @@ def test_a_layout_its_audio_no_longer_gives_is_reported_as_stale_not_raised(
     cache.put_layout(layout.key, {**stored, "length": int(stored["length"]) + 1})
     layouts = Layouts(spoken, RATE, PAUSE, cache)
     assert layouts.pcm(0) == StaleLayout(layout.key)
-    found = encode_chapters(spoken, layouts, [0], cache, EncodeCounts())
+    found = encode_chapter((0, 1), layouts, [0], cache=cache, counts=EncodeCounts(), opening=True)
     assert found == StaleLayout(layout.key)
     again = Layouts(spoken, RATE, PAUSE, cache, trust_cache=False)
     assert again.items[0] == layout
@@ -288,21 +287,36 @@ def test_assemble_encodes_each_chapter_once_and_then_reuses_it(
     engine: ToneEngine, speaker: Speaker, cache: SpeechCache
 ) -> None:
     utterances = [utterance(1), utterance(2), utterance(3, chapter="two")]
+    spans = Script("en", (), tuple(utterances)).spans
+    assert spans == (("one", 0, 2), ("two", 2, 3))
     spoken = spoken_all(utterances, engine, speaker, cache)
-    assert chapter_spans(spoken) == [(0, 2), (2, 3)]
     layouts = Layouts(spoken, RATE, PAUSE, cache)
     _, silences = join(spoken, layouts.items, RATE)
+
+    def encoded(layouts: Layouts, counts: EncodeCounts) -> list[bytes | StaleLayout]:
+        return [
+            encode_chapter(
+                (first, end),
+                layouts,
+                silences,
+                cache=cache,
+                counts=counts,
+                opening=not first,
+            )
+            for _, first, end in spans
+        ]
+
     counts = EncodeCounts()
-    pieces = encode_chapters(spoken, layouts, silences, cache, counts)
-    assert isinstance(pieces, list)
+    pieces = encoded(layouts, counts)
     assert (counts.encoded, counts.reused) == (2, 0)
-    assert all(mp3_samples(piece) % 576 == 0 for piece in pieces)
+    assert all(isinstance(piece, bytes) and mp3_samples(piece) % 576 == 0 for piece in pieces)
 
     unread = [dataclasses.replace(item, audio=Unread()) for item in spoken]
     again = EncodeCounts()
-    found = Layouts(unread, RATE, PAUSE, cache)
-    assert encode_chapters(unread, found, silences, cache, again) == pieces
+    assert encoded(Layouts(unread, RATE, PAUSE, cache), again) == pieces
     assert (again.encoded, again.reused) == (0, 2)
+    assert again.keys == counts.keys
+    assert isinstance(pieces[0], bytes)
     heard = np.array(decode_mp3(pieces[0], RATE), dtype=np.float64) / 32768
     assert np.max(np.abs(heard)) > 0.1
 
@@ -310,20 +324,36 @@ def test_assemble_encodes_each_chapter_once_and_then_reuses_it(
 # --- time cues -----------------------------------------------------------------------------
 
 
-def test_cues_place_each_chapter_after_the_decoded_length_of_those_before_plus_the_delay(
+def test_cues_are_heard_within_their_chapter_and_placed_after_the_chapters_before_it(
     engine: ToneEngine, speaker: Speaker, cache: SpeechCache
 ) -> None:
     spoken = spoken_all([utterance(1), utterance(2, chapter="two")], engine, speaker, cache)
     info = PacedInfo(lead=100, trail=200, kept=((0, 10_000, 0),), length=10_300)
-    slots = [Slot(100, 1.0, info), Slot(10_300 + 5000 + 100, 1.0, info)]
-    starts = origins(spoken, slots, [20 * 576, 30 * 576], delay=529)
     # the first chapter's PCM starts at 0, the second's at its first utterance's speech
-    assert starts == [529 + 100, 20 * 576 + 529]
-    placed, cues = timed(spoken, slots, starts, RATE, "en")
-    assert placed[1].start == starts[1] / RATE
+    first = heard(spoken[:1], [Slot(100, 1.0, info)], 529, opening=True)
+    second = heard(spoken[1:], [Slot(10_300 + 5000 + 100, 1.0, info)], 529, opening=False)
+    assert [item.origin for item in [*first, *second]] == [529 + 100, 529]
+    assert first[0].sentences == ("Sentence one of part two.", "Sentence two of part two.")
+    utterances = [item.utterance for item in spoken]
+    placed, cues = timed(utterances, [*first, *second], [0, 20 * 576], RATE, "en")
+    assert placed[1].start == (20 * 576 + 529 + second[0].offsets[0]) / RATE
     assert [cue.id.split(".")[0] for cue in cues] == ["u1", "u1", "u2", "u2"]
     assert all(cue.start < cue.end for cue in cues)
     assert all(cue.lang is None for cue in cues)
+
+
+def test_a_caption_shows_double_brackets_the_voice_is_not_given(
+    engine: ToneEngine, speaker: Speaker, cache: SpeechCache
+) -> None:
+    written = "Arrays like a[b[0]] are indexed. [[Twice]] is fine."
+    said = Utterance("u1", "Arrays like a[b[0 are indexed. Twice is fine.", "en", 0.6, "one")
+    spoken = spoken_all([dataclasses.replace(said, written=written)], engine, speaker, cache)
+    assert "]]" not in engine.said[0]  # the voice never gets the brackets
+    info = PacedInfo(lead=100, trail=200, kept=((0, 10_000, 0),), length=10_300)
+    [item] = heard(spoken, [Slot(100, 1.0, info)], 529, opening=True)
+    _, cues = timed([spoken[0].utterance], [item], [0], RATE, "en")
+    assert [cue.text for cue in cues] == ["Arrays like a[b[0]] are indexed.", "[[Twice]] is fine."]
+    assert "a[b[0]] are indexed.\n" in webvtt(cues)
 
 
 def test_chapter_marks_run_from_each_chapters_first_utterance_to_the_next() -> None:
@@ -339,13 +369,13 @@ def test_chapter_marks_run_from_each_chapters_first_utterance_to_the_next() -> N
 # --- package -------------------------------------------------------------------------------
 
 
-def test_package_puts_one_tag_before_the_frames_and_the_chapters_in_webvtt_and_json() -> None:
+def test_package_makes_the_tag_the_frames_follow_and_the_chapters_in_webvtt_and_json() -> None:
     chapters = (ChapterMark("one", "One", 0, 1500), ChapterMark("two", "Two", 1500, 3000))
     tags = Tags("Title", "Author", "Publisher", "eng", "2025-12-13", "https://x.org/", chapters)
-    frames = [b"\xff\xf3" + bytes(100), b"\xff\xf3" + bytes(50)]
-    files = package(tags, frames, [Cue("u1.1", 0.1, 1.0, "Hello.")])
-    assert files.mp3.startswith(b"ID3")
-    assert files.mp3.endswith(b"".join(frames))
+    files = package(tags, [Cue("u1.1", 0.1, 1.0, "Hello.")])
+    assert files.tag.startswith(b"ID3")
+    size = sum(byte << 7 * (3 - index) for index, byte in enumerate(files.tag[6:10]))
+    assert len(files.tag) == 10 + size  # a whole tag: the frames follow it
     assert "u1.1\n00:00:00.100 --> 00:00:01.000\nHello." in files.captions_vtt
     assert "two\n00:00:01.500 --> 00:00:03.000\nTwo" in files.chapters_vtt
     assert '"startTime": 1.5' in files.chapters_json

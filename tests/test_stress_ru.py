@@ -448,3 +448,14 @@ def test_a_bad_fix_stops_the_script_command_with_one_line(
     assert code == 2
     assert err.count("\n") == 1
     assert "locales/ru/speech-fixes.tsv:" in err and "4 fields" in err
+
+
+def test_a_worker_lets_go_of_the_russian_models_and_loads_them_again_when_it_needs_them() -> None:
+    from polyedition.speech.accent import ru
+
+    sentence = "Все заключенные были освобождены, и мир стал другим."
+    before = ru.accent(sentence)
+    accent_stage.release()
+    assert ru._session.cache_info().currsize == ru._words.cache_info().currsize == 0
+    assert ru.accent(sentence) == before
+    assert ru._words.cache_info().currsize == 1

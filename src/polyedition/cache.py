@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -161,6 +161,30 @@ class ContentStore:
             self.path(namespace, key).relative_to(self.root).as_posix()
             for namespace, key in self.used
         )
+
+
+class DamagedEntry(ValueError):
+    """A store entry whose payload does not match its checksum."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path}: damaged cache entry")
+        self.path = path
+
+
+def entry_chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+    """The payload of the store's entry at ``path``, ``size`` bytes at a time, checked against
+    its checksum once read (DamagedEntry, after the last piece, if it does not match; OSError
+    if it cannot be read): for copying an entry file to file."""
+    hasher = hashlib.sha256()
+    with path.open("rb") as handle:
+        header = handle.read(len(_MAGIC) + _DIGEST)
+        if header[: len(_MAGIC)] != _MAGIC or len(header) < len(_MAGIC) + _DIGEST:
+            raise DamagedEntry(path)
+        while chunk := handle.read(size):
+            hasher.update(chunk)
+            yield chunk
+    if hasher.digest() != header[len(_MAGIC) :]:
+        raise DamagedEntry(path)
 
 
 class SpeechCache:

@@ -130,7 +130,7 @@ def summary_rows(report: BuildReport) -> list[dict[str, Any]]:
         if job.kind != SITE:
             by_output[(job.slug, job.lang, job.kind)] = (-1, 0.0, False, failure.message)
     for result in report.results:
-        if result.job.kind != SITE:
+        if result.job.kind != SITE and result.job.outputs:  # a narration's chapter has none
             key = (result.job.slug, result.job.lang, result.job.kind)
             by_output[key] = (result.sizes[0], result.seconds, True, None)
     rows = []
@@ -223,12 +223,15 @@ def print_summary(report: BuildReport, *, as_json: bool) -> None:
 
 
 def _job_json(result: JobResult) -> dict[str, Any]:
-    """A job that ran: what it was, its time, its worker's peak memory and its figures
-    (``synthesized`` segments for a narration, ``pages`` for a PDF)."""
+    """A job that ran: what it was, when it started (``time.time()``) and for how long, its
+    worker (pid) and that worker's peak memory, and its figures (``synthesized`` segments for
+    a narration's chapter, ``pages`` for a PDF)."""
     return {
         "job": result.job.name,
         "kind": result.job.kind,
+        "started_at": round(result.started_at, 2),
         "seconds": round(result.seconds, 2),
+        "pid": result.pid,
         "peak_rss_mb": round(result.peak_rss_mb, 1),
         "info": {name: _number(value) for name, value in result.info.items()},
     }

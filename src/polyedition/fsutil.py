@@ -6,7 +6,7 @@ import contextlib
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -50,6 +50,27 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         pass
     write_bytes_atomic(path, data)
     return True
+
+
+def write_chunks_if_changed(path: Path, chunks: Callable[[], Iterable[bytes]], size: int) -> bool:
+    """As ``write_if_changed``, for a file of ``size`` bytes made of ``chunks`` (called once to
+    compare, once more to write), so that it is never held whole in memory."""
+    if _holds(path, chunks(), size):
+        return False
+    with atomic_writer(path) as handle:
+        for chunk in chunks():
+            handle.write(chunk)
+    return True
+
+
+def _holds(path: Path, chunks: Iterable[bytes], size: int) -> bool:
+    try:
+        if path.stat().st_size != size:
+            return False
+        with path.open("rb") as handle:
+            return all(handle.read(len(chunk)) == chunk for chunk in chunks)
+    except FileNotFoundError:
+        return False
 
 
 def is_inside(path: Path, root: Path) -> bool:

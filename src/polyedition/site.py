@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from polyedition.catalogs import load_articles, publishable_catalog, ui_withheld
 from polyedition.checks import Finding
@@ -112,6 +112,9 @@ class Site:
     """(slug, lang) → the edition's PDF, for the editions that have one."""
     feeds: frozenset[str] = frozenset()
     """The languages whose podcast feed exists (pages link only these)."""
+    narrated: Mapping[tuple[str, ...], Mapping[str, Any]] = field(default_factory=dict)
+    """(slug, lang, chapter) → what the chapter's job made of it (``NarratedChapter.as_json``),
+    for the MP3 job that joins them."""
 
     def __getstate__(self) -> dict[str, object]:
         # Sent to worker processes: the fields go, caches are rebuilt there, not pickled.

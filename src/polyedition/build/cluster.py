@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from polyedition.build.formats import LIBRARIES
-from polyedition.build.jobs import JobResult
+from polyedition.build.jobs import Job, JobResult, read_input
 from polyedition.config import PYPROJECT, Settings
 from polyedition.errors import BuildError, ConfigError
 from polyedition.fingerprint import code_digest, library_versions
@@ -175,7 +175,14 @@ class ClusterExecutor(Executor):
         self._pool = client.get_executor(pure=False, retries=RETRIES)
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = self._pool.submit(run_on_worker, self._bundle, fn, *args, **kwargs)
+        """Send ``fn(job, site)``; the earlier outputs the job reads go as bytes (a worker does
+        not see this machine's ``output/``)."""
+        job, *rest = args
+        if isinstance(job, Job) and job.inputs:
+            job = replace(job, inputs={path: read_input(data) for path, data in job.inputs.items()})
+        future: Future[Any] = self._pool.submit(
+            run_on_worker, self._bundle, fn, job, *rest, **kwargs
+        )
         return future
 
     @property

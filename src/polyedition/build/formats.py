@@ -21,10 +21,10 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from polyedition.build import keys
-from polyedition.build.jobs import Job, JobResult
+from polyedition.build.jobs import Content, Job, JobResult, Spliced, read_input, size_of
 from polyedition.errors import BuildError
 from polyedition.fingerprint import (
     AUDIO_LIBRARIES,
@@ -54,8 +54,9 @@ if TYPE_CHECKING:
     from polyedition.build.manifest import Manifest
     from polyedition.config import Settings
 
-Id = tuple[str, str]
-"""What a job is about within its format: ``(slug, lang)``, ``("", lang)`` or ``("", "")``."""
+Id = tuple[str, ...]
+"""What a job is about within its format: ``(slug, lang)``, ``("", lang)`` or ``("", "")``, or
+``(slug, lang, part)`` for a part of an edition (a narration's chapter)."""
 
 
 class Scope(enum.Enum):
@@ -67,6 +68,8 @@ class Scope(enum.Enum):
     """One language (its feed, its cover)."""
     SITE = "site"
     """The whole publication (the chooser, the front pages, the assets)."""
+    CHAPTER = "chapter"
+    """One chapter of an edition's narration."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +96,11 @@ class Rendered:
     """What a job's render returns: each output's bytes, figures about them (a narration's
     duration, a PDF's pages), and the speech cache entries they were made from."""
 
-    files: Mapping[PurePosixPath, bytes]
+    files: Mapping[PurePosixPath, Content]
     info: Mapping[str, float] = field(default_factory=dict)
     cache_entries: tuple[str, ...] = ()
+    record: Mapping[str, Any] = field(default_factory=dict)
+    """What the jobs that wait for it need besides its files (see ``JobResult.record``)."""
 
 
 class Selection(Protocol):
@@ -109,6 +114,10 @@ class Selection(Protocol):
     def targets(self, name: str) -> tuple[Id, ...]: ...
 
     def exists(self, name: str, ident: Id) -> bool: ...
+
+    def chapters(self, slug: str, lang: str) -> tuple[str, ...]:
+        """The chapters of the edition's narration."""
+        ...
 
 
 class Format:
@@ -143,9 +152,18 @@ class Format:
     def outputs(self, ident: Id, settings: Settings) -> tuple[PurePosixPath, ...]:
         raise NotImplementedError
 
+    def key_parts(self, sources: keys.Sources, ident: Id) -> list[object]:
+        """What its ``inputs`` are for the job about ``ident``."""
+        slug, lang = ident[:2]
+        return [part(sources, slug, lang) for part in self.inputs]
+
     def render(self, job: Job, site: Site) -> Rendered:
         """The job's outputs as bytes; runs in a worker and writes nothing."""
         raise NotImplementedError
+
+    def fresh(self, job: Job, manifest: Manifest, settings: Settings) -> bool:
+        """Whether what the job would make is there already, made under its key."""
+        return manifest.fresh(job, settings.output_dir)
 
     # What the jobs that need this format see of one of its jobs ------------------------------
 
@@ -160,6 +178,10 @@ class Format:
         """What a job that does not wait sees of one this build makes (before it is made)."""
         return True
 
+    outlives_failure: ClassVar[bool] = True
+    """Whether a job that waited for a failed one sees what an earlier build made (a page
+    links the PDF it had); False when that would mix old and new (a narration's chapters)."""
+
     def recorded(self, ident: Id, manifest: Manifest, settings: Settings) -> object | None:
         """What an earlier build made, as ``outcome`` tells it; None when it is not there."""
         outputs = self.outputs(ident, settings)
@@ -173,19 +195,119 @@ class Format:
 # --------------------------------------------------------------------------- the formats
 
 
+class NarrationChapter(Format):
+    """One chapter of an edition's narration: spoken, paced and encoded into the speech cache
+    (or found there). It writes no file: what it made (where its frames are, where its sentences
+    are heard) is its record, which the MP3 job joins and the manifest keeps, so that an
+    unchanged chapter does not run."""
+
+    name = "chapter"
+    scope = Scope.CHAPTER
+    inputs = (keys.narration, keys.lexicons, keys.piper_voices)
+    libraries = (*AUDIO_LIBRARIES, *TEXT_LIBRARIES)
+    option = "mp3"
+    cost = 3
+    outlives_failure = False
+
+    def targets(self, selection: Selection) -> tuple[Id, ...]:
+        return tuple(
+            (edition.slug, edition.lang, chapter)
+            for edition in selection.selected
+            for chapter in selection.chapters(edition.slug, edition.lang)
+        )
+
+    def outputs(self, ident: Id, settings: Settings) -> tuple[PurePosixPath, ...]:
+        return ()
+
+    def key_parts(self, sources: keys.Sources, ident: Id) -> list[object]:
+        slug, lang, part = ident
+        return [*super().key_parts(sources, ident), keys.chapter(sources, slug, lang, part)]
+
+    def render(self, job: Job, site: Site) -> Rendered:
+        from polyedition.cache import SpeechCache
+        from polyedition.render.audio.narrate import ChapterCounts, narrate_chapter, narration_plan
+        from polyedition.speech.accent import release
+
+        cache = SpeechCache.for_settings(site.settings)
+        plan = narration_plan(site, site.edition(job.slug, job.lang), cache)
+        counts = ChapterCounts()
+        made = narrate_chapter(site, plan, plan.chapters.index(job.part), cache, counts=counts)
+        # The worker's next job may be a PDF or another language's chapter: it need not carry
+        # a language's accent model (Russian's: about 125 MB) on top of its own peak.
+        release()
+        return Rendered(
+            {},
+            {
+                "synthesized": counts.speech.synthesized,
+                "cached": counts.speech.cached,
+                "encoded": counts.encoding.encoded,
+            },
+            tuple(cache.used_entries()),
+            made.as_json(),
+        )
+
+    def fresh(self, job: Job, manifest: Manifest, settings: Settings) -> bool:
+        recorded = manifest.chapters.get(_chapter_name(job.ident))
+        return (
+            recorded is not None
+            and recorded.get("key") == job.key
+            and self.recorded(job.ident, manifest, settings) is not None
+        )
+
+    def outcome(self, job: Job, result: JobResult) -> object:
+        return result.record
+
+    def remember(self, result: JobResult, manifest: Manifest) -> None:
+        manifest.chapters[_chapter_name(result.job.ident)] = {
+            "key": result.job.key,
+            "record": dict(result.record),
+            "cache": list(result.cache_entries),
+        }
+
+    def recorded(self, ident: Id, manifest: Manifest, settings: Settings) -> object | None:
+        """What the manifest recorded of the chapter, while its frames are in the cache."""
+        recorded = manifest.chapters.get(_chapter_name(ident))
+        if recorded is None or not isinstance(recorded.get("record"), dict):
+            return None
+        frames = _frames_entry(settings, str(recorded["record"].get("frames")))
+        return recorded["record"] if _keep_entry(settings, frames) else None
+
+    def publish(self, site: Site, outcomes: Mapping[Id, object]) -> Site:
+        narrated = {ident: record for ident, record in outcomes.items() if isinstance(record, dict)}
+        return replace(site, narrated={**site.narrated, **narrated})
+
+
+def _chapter_name(ident: Id) -> str:
+    return "/".join(ident)
+
+
+def _frames_entry(settings: Settings, key: str) -> str:
+    """Where a chapter's frames are, under the cache folder."""
+    from polyedition.cache import SpeechCache
+
+    path = SpeechCache.for_settings(settings).store.path("mp3", key)
+    return path.relative_to(settings.cache_dir).as_posix()
+
+
+def _keep_entry(settings: Settings, entry: str) -> bool:
+    """Whether the cache holds the chapter frames ``entry``; if so, it counts as used (pruning goes by that)."""
+    from polyedition.cache import ContentStore
+
+    path = settings.cache_dir / PurePosixPath(entry)
+    if path.parent.parent.name != "mp3":  # a chapter's frames: speech/mp3/<ab>/<key>
+        return False
+    return ContentStore(path.parent.parent.parent).keep("mp3", path.name)
+
+
 class Mp3(Format):
-    """The narration: the MP3, its captions (one cue per sentence) and its chapters."""
+    """The narration: the MP3, its captions (one cue per sentence) and its chapters, joined
+    from its chapter jobs (it waits for them all). It reads no audio: its MP3 is its ID3 tag,
+    then each chapter's frames, which the build copies from the speech cache."""
 
     name = "mp3"
-    inputs = (
-        keys.edition,
-        keys.narration,
-        keys.ui,
-        keys.narration_templates,
-        keys.lexicons,
-        keys.piper_voices,
-    )
+    inputs = (keys.edition, keys.narration, keys.ui, keys.narration_templates)
     libraries = (*AUDIO_LIBRARIES, *TEXT_LIBRARIES)
+    needs = (Need("chapter"),)
     cost = 3
 
     def outputs(self, ident: Id, settings: Settings) -> tuple[PurePosixPath, ...]:
@@ -198,25 +320,32 @@ class Mp3(Format):
         )
 
     def render(self, job: Job, site: Site) -> Rendered:
-        from polyedition.cache import SpeechCache
-        from polyedition.render.audio import narrate
+        from polyedition.narration.script import narration_script
+        from polyedition.render.audio.narrate import NarratedChapter, join_chapters
 
-        cache = SpeechCache.for_settings(site.settings)
-        narration = narrate(site, site.edition(job.slug, job.lang), cache)
-        mp3, captions, chapters, chapters_json = job.outputs
+        edition = site.edition(job.slug, job.lang)
+        script = narration_script(site, edition)
+        chapters = []
+        for chapter, _, _ in script.spans:
+            record = site.narrated.get((job.slug, job.lang, chapter))
+            if record is None:
+                raise BuildError(
+                    f"the narration's chapter {chapter!r} was not made (see its error)",
+                    lang=job.lang,
+                )
+            chapters.append(NarratedChapter.from_json(record))
+        joined = join_chapters(site, edition, script, chapters)
+        mp3, captions, chapters_vtt, chapters_json = job.outputs
+        frames = tuple(_frames_entry(site.settings, chapter.frames) for chapter in chapters)
+        size = len(joined.tag) + sum(chapter.size for chapter in chapters)
         return Rendered(
             {
-                mp3: narration.mp3,
-                captions: narration.captions_vtt.encode("utf-8"),
-                chapters: narration.chapters_vtt.encode("utf-8"),
-                chapters_json: narration.chapters_json.encode("utf-8"),
+                mp3: Spliced(joined.tag, frames, size),
+                captions: joined.captions_vtt.encode("utf-8"),
+                chapters_vtt: joined.chapters_vtt.encode("utf-8"),
+                chapters_json: joined.chapters_json.encode("utf-8"),
             },
-            {
-                "duration": narration.duration_seconds,
-                "synthesized": narration.synthesized,
-                "cached": narration.cached,
-            },
-            tuple(cache.used_entries()),
+            {"duration": joined.duration_seconds},
         )
 
     def outcome(self, job: Job, result: JobResult) -> AudioInfo:
@@ -226,17 +355,20 @@ class Mp3(Format):
         manifest.audio[f"{result.job.slug}/{result.job.lang}"] = {
             "duration": result.info["duration"],
             "size": result.sizes[0],
-            "cache": list(result.cache_entries),
+            "cache": list(result.cache_entries),  # its chapters' entries are theirs
         }
 
     def anticipated(self, ident: Id, settings: Settings) -> AudioInfo:
         return AudioInfo(0.0, 0, *self.outputs(ident, settings)[:3])
 
     def recorded(self, ident: Id, manifest: Manifest, settings: Settings) -> AudioInfo | None:
-        return manifest.audio_info(*ident, settings.output_dir)
+        slug, lang = ident
+        return manifest.audio_info(slug, lang, settings.output_dir)
 
     def publish(self, site: Site, outcomes: Mapping[Id, object]) -> Site:
-        audio = {key: info for key, info in outcomes.items() if isinstance(info, AudioInfo)}
+        audio = {
+            (key[0], key[1]): info for key, info in outcomes.items() if isinstance(info, AudioInfo)
+        }
         return replace(site, audio=audio)
 
 
@@ -272,10 +404,13 @@ class Pdf(Format):
         return PdfInfo(0, 0, self.outputs(ident, settings)[0])
 
     def recorded(self, ident: Id, manifest: Manifest, settings: Settings) -> PdfInfo | None:
-        return manifest.pdf_info(*ident, settings.output_dir)
+        slug, lang = ident
+        return manifest.pdf_info(slug, lang, settings.output_dir)
 
     def publish(self, site: Site, outcomes: Mapping[Id, object]) -> Site:
-        pdfs = {key: info for key, info in outcomes.items() if isinstance(info, PdfInfo)}
+        pdfs = {
+            (key[0], key[1]): info for key, info in outcomes.items() if isinstance(info, PdfInfo)
+        }
         return replace(site, pdfs=pdfs)
 
 
@@ -320,7 +455,7 @@ class Epub(Format):
         if audio is not None:
             narration = NarrationFiles(
                 mp3=job.inputs[audio.mp3],
-                captions_vtt=job.inputs[audio.captions].decode("utf-8"),
+                captions_vtt=read_input(job.inputs[audio.captions]).decode("utf-8"),
                 source=str(audio.captions),
                 audio_name=audio.mp3.name,
             )
@@ -424,7 +559,16 @@ class SitePages(Format):
 
 # --------------------------------------------------------------------------- the registry
 
-REGISTRY: tuple[Format, ...] = (Html(), Pdf(), Mp3(), Epub(), Feed(), Cover(), SitePages())
+REGISTRY: tuple[Format, ...] = (
+    Html(),
+    Pdf(),
+    Mp3(),
+    NarrationChapter(),
+    Epub(),
+    Feed(),
+    Cover(),
+    SitePages(),
+)
 """Every format, in the order a reader meets them."""
 
 LIBRARIES = tuple(dict.fromkeys(name for fmt in REGISTRY for name in fmt.libraries))
@@ -458,12 +602,13 @@ def run_job(job: Job, site: Site) -> JobResult:
     job's format renders it; renderers are imported inside each ``render``, so that a process
     only pays for the libraries (WeasyPrint, the speech engines) of the jobs it actually runs.
     """
+    started_at = time.time()
     started = time.perf_counter()
     rendered = format_named(job.kind).render(job, site)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return JobResult(
         job,
-        tuple(len(rendered.files[path]) for path in job.outputs),
+        tuple(size_of(rendered.files[path]) for path in job.outputs),
         time.perf_counter() - started,
         0,
         usage.ru_maxrss / 1024,
@@ -471,4 +616,6 @@ def run_job(job: Job, site: Site) -> JobResult:
         rendered.info,
         rendered.files,
         rendered.cache_entries,
+        record=rendered.record,
+        started_at=started_at,
     )

@@ -27,7 +27,7 @@ from polyedition.build.formats import REGISTRY, Format, Id, format_named, in_ord
 from polyedition.build.jobs import Job, JobFailure, JobResult, write_outputs
 from polyedition.build.manifest import Manifest
 from polyedition.build.plan import Planned, Planner
-from polyedition.errors import BuildError, PolyeditionError
+from polyedition.errors import PolyeditionError
 from polyedition.model import Edition
 from polyedition.site import AudioInfo, Site
 
@@ -98,7 +98,7 @@ class JobGraph:
         self.outcome = Outcome()
         self._targets: dict[str, tuple[Id, ...]] = {}
         self._target_sets: dict[str, set[Id]] = {}
-        self.nodes: dict[tuple[str, str, str], Node] = {}
+        self.nodes: dict[tuple[str, ...], Node] = {}
         for fmt in in_order(REGISTRY):
             for ident in self.targets(fmt.name):
                 self.nodes[(fmt.name, *ident)] = Node(fmt, ident)
@@ -116,6 +116,9 @@ class JobGraph:
             self._target_sets[name] = set(made)
         return self._targets[name]
 
+    def chapters(self, slug: str, lang: str) -> tuple[str, ...]:
+        return self.planner.chapters(slug, lang)
+
     def exists(self, name: str, ident: Id) -> bool:
         """Whether the output will exist once the build is done."""
         return self.seen(format_named(name), ident, wait=False) is not None
@@ -127,6 +130,8 @@ class JobGraph:
         node = self.nodes.get((fmt.name, *ident))
         if wait and node is not None and node.outcome is not None:
             return node.outcome
+        if wait and node is not None and node.failed and not fmt.outlives_failure:
+            return None
         if not wait and self._makes(fmt.name, ident) and not (node and node.failed):
             return fmt.anticipated(ident, self.settings)
         return fmt.recorded(ident, self.manifest, self.settings)
@@ -179,13 +184,13 @@ class JobGraph:
         job = planned.job
         node.job, node.settled, node.failed, node.outcome = job, False, False, None
         self.notify("planned", job, False)
-        if self.manifest.fresh(job, self.output_dir):
+        if node.fmt.fresh(job, self.manifest, self.settings):
             self.outcome.skipped.append(job)
             self.notify("done", job, False)
             self._settle(node)
             return
         if planned.reads:
-            job = replace(job, inputs=_read_outputs(self.output_dir, *planned.reads))
+            job = replace(job, inputs=self._inputs(planned.reads))
             node.job = job
         self.pending[self.pool.submit(run_job, job, planned.site)] = job
 
@@ -201,7 +206,7 @@ class JobGraph:
         job = self.pending.pop(future)
         if future.cancelled():
             return None
-        node = self.nodes[(job.kind, job.slug, job.lang)]
+        node = self.nodes[(job.kind, *job.ident)]
         try:
             result = future.result()
             if job not in self.superseded:
@@ -225,7 +230,7 @@ class JobGraph:
         self.notify("done", result, True)
         node.outcome = node.fmt.outcome(job, result)
         if isinstance(node.outcome, AudioInfo):
-            self.outcome.audio[node.ident] = node.outcome
+            self.outcome.audio[(job.slug, job.lang)] = node.outcome
         self._settle(node)
         return None
 
@@ -250,16 +255,10 @@ class JobGraph:
             self.outcome.failures.append(JobFailure(job, "not run: the cluster went away"))
         self.pending.clear()
 
-
-def _read_outputs(output_dir: Path, *paths: PurePosixPath) -> dict[PurePosixPath, bytes]:
-    """Files an earlier job wrote, for a job that reads them."""
-    try:
-        return {path: (output_dir / path).read_bytes() for path in paths}
-    except OSError as exc:
-        raise BuildError(
-            f"cannot read {exc.filename}: {exc.strerror}",
-            hint="build the narration again (--format mp3)",
-        ) from exc
+    def _inputs(self, paths: tuple[PurePosixPath, ...]) -> dict[PurePosixPath, bytes | Path]:
+        """Files an earlier job wrote, for a job that reads them: where they are (a cluster's
+        executor sends their bytes instead, see ``cluster.ClusterExecutor``)."""
+        return {path: self.output_dir / path for path in paths}
 
 
 def one_line(error: BaseException) -> str:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import Any
 
+from polyedition.cache import DamagedEntry, entry_chunks
 from polyedition.errors import BuildError
-from polyedition.fsutil import output_target, write_bytes_atomic, write_if_changed
+from polyedition.fsutil import (
+    output_target,
+    write_bytes_atomic,
+    write_chunks_if_changed,
+    write_if_changed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -22,17 +29,56 @@ class Job:
     lang: str
     key: str
     outputs: tuple[PurePosixPath, ...]
-    inputs: Mapping[PurePosixPath, bytes] = field(
+    inputs: Mapping[PurePosixPath, bytes | Path] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
-    """Earlier outputs the job reads (an EPUB's narration), sent as bytes by the build, so
-    that a worker never needs the client's ``output/``."""
+    """Earlier outputs the job reads (an EPUB's narration): where they are for a local worker,
+    which shares the client's disk; their bytes for a cluster's, which never needs the client's
+    ``output/``."""
+    part: str = ""
+    """The part of the edition it is about (a narration's chapter), if not all of it."""
+
+    @property
+    def ident(self) -> tuple[str, ...]:
+        """What it is about within its kind: ``(slug, lang)``, and its part if it has one."""
+        return (self.slug, self.lang, self.part) if self.part else (self.slug, self.lang)
 
     @property
     def name(self) -> str:
+        if self.part:
+            return f"{self.lang}/{self.slug} {self.kind} {self.part}"
         if self.slug:
             return f"{self.lang}/{self.slug} {self.kind}"
         return f"{self.lang} {self.kind}" if self.lang else self.kind
+
+
+def read_input(data: bytes | Path) -> bytes:
+    """An input's bytes, wherever it is (see ``Job.inputs``)."""
+    return data.read_bytes() if isinstance(data, Path) else data
+
+
+@dataclass(frozen=True, slots=True)
+class Spliced:
+    """An output made of bytes and then of speech cache entries (an MP3: its tag, then its
+    chapters' frames), which the build copies file to file: it is never held whole."""
+
+    head: bytes
+    entries: tuple[str, ...]
+    """Paths under the cache folder, whose payloads follow ``head`` in order."""
+    size: int
+
+    def chunks(self, cache_dir: Path) -> Iterator[bytes]:
+        yield self.head
+        for entry in self.entries:
+            yield from entry_chunks(cache_dir / PurePosixPath(entry))
+
+
+Content = bytes | Spliced
+"""An output as a job returns it."""
+
+
+def size_of(content: Content) -> int:
+    return content.size if isinstance(content, Spliced) else len(content)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +92,18 @@ class JobResult:
     peak_rss_mb: float
     pid: int
     info: Mapping[str, float] = field(default_factory=dict)
-    contents: Mapping[PurePosixPath, bytes] = field(default_factory=dict, repr=False)
+    contents: Mapping[PurePosixPath, Content] = field(default_factory=dict, repr=False)
     """Each output's bytes, as the worker returns them; empty once written."""
     cache_entries: tuple[str, ...] = field(default=(), repr=False)
     """The speech cache entries the outputs were made from (paths under ``.cache/speech``)."""
     cache_files: Mapping[str, bytes] = field(default_factory=dict, repr=False)
     """Cache files a cluster worker used (path under the cache folder → bytes), for the
     client's cache; empty for local workers, which share the client's cache."""
+    record: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    """What the jobs that wait for it need of what it made besides its files, as JSON (a
+    narration chapter's frames and where its sentences are heard)."""
+    started_at: float = 0.0
+    """When it started (``time.time()`` in its worker): the build's timeline."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +115,8 @@ class JobFailure:
 
 
 def write_outputs(result: JobResult, output_dir: Path, cache_dir: Path) -> JobResult:
-    """Write a result's files atomically (unchanged files are not rewritten) and keep the cache
-    entries a cluster worker made; drop the bytes."""
-    rewritten = sum(write_output(output_dir, path, data) for path, data in result.contents.items())
+    """Keep the cache entries a cluster worker made, then write a result's files atomically
+    (unchanged files are not rewritten; a spliced one from the cache); drop the bytes."""
     for name, data in result.cache_files.items():
         entry = cache_dir / PurePosixPath(name)
         try:
@@ -74,10 +124,13 @@ def write_outputs(result: JobResult, output_dir: Path, cache_dir: Path) -> JobRe
                 write_bytes_atomic(entry, data)
         except OSError as exc:  # the cache only saves time: the output is written all the same
             logger.warning("cannot keep %s in the cache: %s", name, exc.strerror or exc)
+    rewritten = sum(
+        write_output(output_dir, path, data, cache_dir) for path, data in result.contents.items()
+    )
     return replace(result, rewritten=rewritten, contents={}, cache_files={})
 
 
-def write_output(output_dir: Path, path: PurePosixPath, data: bytes) -> bool:
+def write_output(output_dir: Path, path: PurePosixPath, data: Content, cache_dir: Path) -> bool:
     """Write one output file under ``output_dir``; True if its bytes changed.
 
     A path that would leave ``output/`` through a symlink, or a file system that refuses the
@@ -91,6 +144,8 @@ def write_output(output_dir: Path, path: PurePosixPath, data: bytes) -> bool:
             path=output_dir / path,
             hint="replace the link with a real folder",
         )
+    if isinstance(data, Spliced):
+        return _write_spliced(target, data, cache_dir)
     try:
         return write_if_changed(target, data)
     except OSError as exc:
@@ -98,4 +153,25 @@ def write_output(output_dir: Path, path: PurePosixPath, data: bytes) -> bool:
             f"cannot write: {exc.strerror or exc}",
             path=exc.filename or target,
             hint="free disk space or fix the folder's permissions, then build again",
+        ) from exc
+
+
+def _write_spliced(target: Path, data: Spliced, cache_dir: Path) -> bool:
+    """A spliced output, copied from the cache; an entry gone or damaged fails this output
+    (and a damaged one leaves the cache, so that the next build makes it again)."""
+    try:
+        return write_chunks_if_changed(target, lambda: data.chunks(cache_dir), data.size)
+    except DamagedEntry as exc:
+        exc.path.unlink(missing_ok=True)
+        raise BuildError(
+            f"cannot write: {exc}",
+            path=target,
+            hint="build again: the damaged chapter is encoded again",
+        ) from exc
+    except OSError as exc:
+        raise BuildError(
+            f"cannot write: {exc.strerror or exc}",
+            path=exc.filename or target,
+            hint="build again (a chapter the speech cache lost is encoded again); if the disk "
+            "is full, free space first",
         ) from exc

@@ -9,6 +9,7 @@ format with an input of its own defines it next to itself.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from functools import cached_property
 
@@ -20,6 +21,7 @@ from polyedition.fingerprint import (
     files_digest,
     tree_digest,
 )
+from polyedition.narration.script import Script, narration_script
 from polyedition.site import Site
 from polyedition.theme import template_dirs
 
@@ -31,6 +33,7 @@ class Sources:
         self.site = site
         self.settings = site.settings
         self._siblings: dict[str, str] = {}
+        self._scripts: dict[tuple[str, str], Script] = {}
 
     @cached_property
     def common(self) -> str:
@@ -39,6 +42,12 @@ class Sources:
         return digest(
             code_digest(), settings.base_url, settings.languages, settings.source_language
         )
+
+    def script(self, slug: str, lang: str) -> Script:
+        """What the edition's narration says, in order (``narration_script``)."""
+        if (slug, lang) not in self._scripts:
+            self._scripts[(slug, lang)] = narration_script(self.site, self.site.edition(slug, lang))
+        return self._scripts[(slug, lang)]
 
     @cached_property
     def templates(self) -> str:
@@ -149,6 +158,26 @@ def piper_voices(sources: Sources, slug: str, lang: str) -> object:
     from polyedition.speech.piper_voices import voices_key
 
     return voices_key(settings.voices_dir)
+
+
+def chapter(sources: Sources, slug: str, lang: str, part: str) -> object:
+    """A narration chapter's utterances and the next chapter's first one (its lead guard ends
+    the chapter), whether it opens the narration, and the narration settings of every language
+    the narration is said in (their voices set the rate every chapter is joined at)."""
+    script = sources.script(slug, lang)
+    number, first, end = next(
+        (number, first, end)
+        for number, (chapter, first, end) in enumerate(script.spans)
+        if chapter == part
+    )
+    said = {utterance.lang for utterance in script.utterances}
+    said |= {code for utterance in script.utterances for _, code in utterance.foreign}
+    settings = sources.settings
+    return [
+        [dataclasses.asdict(utterance) for utterance in script.utterances[first : end + 1]],
+        number == 0,
+        [[code, settings.narration_for(code)] for code in sorted(said)],
+    ]
 
 
 def publisher(sources: Sources, slug: str, lang: str) -> object:

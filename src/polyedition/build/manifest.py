@@ -21,8 +21,9 @@ from polyedition.site import (
 logger = logging.getLogger(__name__)
 
 MANIFEST = "build-manifest.json"
-MANIFEST_VERSION = 2
-"""2: the manifest also records each PDF's pages and size (article pages state them)."""
+MANIFEST_VERSION = 3
+"""2: the manifest also records each PDF's pages and size (article pages state them); 3: and
+each narration chapter's record (its key, what it made, the cache entries it used)."""
 
 
 class Manifest:
@@ -33,14 +34,16 @@ class Manifest:
         self.outputs: dict[str, dict[str, Any]] = {}
         self.audio: dict[str, dict[str, Any]] = {}
         self.pdf: dict[str, dict[str, Any]] = {}
+        self.chapters: dict[str, dict[str, Any]] = {}
+        """``slug/lang/chapter`` → a narration chapter's key, record and cache entries."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") == MANIFEST_VERSION:
-                outputs, audio, pdf = data["outputs"], data["audio"], data["pdf"]
-                for table in (outputs, audio, pdf):
+                tables = [data[name] for name in ("outputs", "audio", "pdf", "chapters")]
+                for table in tables:
                     if not all(isinstance(value, dict) for value in table.values()):
                         raise TypeError("an entry is not a table")
-                self.outputs, self.audio, self.pdf = dict(outputs), dict(audio), dict(pdf)
+                self.outputs, self.audio, self.pdf, self.chapters = map(dict, tables)
         except FileNotFoundError:
             pass
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -81,9 +84,10 @@ class Manifest:
     def cache_entries(self) -> set[str] | None:
         """The speech cache entries that the narrations in ``output/`` were made from; None
         when a narration was recorded by a version that did not list them."""
-        if any("cache" not in audio for audio in self.audio.values()):
+        made = [*self.audio.values(), *self.chapters.values()]
+        if any("cache" not in audio for audio in made):
             return None
-        return {entry for audio in self.audio.values() for entry in audio["cache"]}
+        return {entry for audio in made for entry in audio["cache"]}
 
     def audio_info(self, slug: str, lang: str, output_dir: Path) -> AudioInfo | None:
         entry = self.audio.get(f"{slug}/{lang}")
@@ -127,6 +131,14 @@ class Manifest:
             slug, _, lang = key.rpartition("/")
             if str(pdf_path(lang, slug)) not in self.outputs:
                 del self.pdf[key]
+        # A chapter goes with its narration, and when a build of that narration no longer has it.
+        built = {"/".join(job.ident) for job in jobs if job.kind == "chapter"}
+        joined = {(job.slug, job.lang) for job in jobs if job.kind == "mp3"}
+        for key in list(self.chapters):
+            slug, lang, _ = key.split("/", 2)
+            gone = str(mp3_path(lang, slug)) not in self.outputs
+            if gone or ((slug, lang) in joined and key not in built):
+                del self.chapters[key]
 
     def save(self) -> None:
         data = {
@@ -134,6 +146,7 @@ class Manifest:
             "outputs": self.outputs,
             "audio": self.audio,
             "pdf": self.pdf,
+            "chapters": self.chapters,
         }
         text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
         write_bytes_atomic(self.path, text.encode("utf-8"))

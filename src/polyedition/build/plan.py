@@ -67,9 +67,11 @@ class Planner:
         return [(need, self._covered(format_named(need.format).scope, ident)) for need in fmt.needs]
 
     def _covered(self, scope: Scope, ident: Id) -> list[Id]:
-        slug, lang = ident
+        slug, lang = ident[:2]
+        if scope is Scope.CHAPTER:  # an edition's job needs that edition's chapters
+            return [(slug, lang, chapter) for chapter in self.chapters(slug, lang)]
         if slug and scope is Scope.EDITION:  # one edition's job needs that edition's
-            return [ident] if ident in self.site.editions else []
+            return [ident[:2]] if ident[:2] in self.site.editions else []
         if lang and scope is Scope.LANGUAGE:
             return [("", lang)]
         return [
@@ -103,12 +105,19 @@ class Planner:
         key = digest(
             fmt.name,
             self.sources.common,
-            [part(self.sources, *ident) for part in fmt.inputs],
+            fmt.key_parts(self.sources, ident),
             needs_key,
             library_versions(*fmt.libraries),
         )
-        job = Job(fmt.name, *ident, key, fmt.outputs(ident, self.settings))
+        slug, lang, *part = ident
+        job = Job(fmt.name, slug, lang, key, fmt.outputs(ident, self.settings), part="".join(part))
         return Planned(job, site, tuple(reads))
+
+    def chapters(self, slug: str, lang: str) -> tuple[str, ...]:
+        """The chapters of the edition's narration (none for an edition not in the site)."""
+        if (slug, lang) not in self.site.editions:
+            return ()
+        return tuple(chapter for chapter, _, _ in self.sources.script(slug, lang).spans)
 
     def _all(self, scope: Scope) -> Iterable[Id]:
         if scope is Scope.EDITION:
@@ -123,12 +132,13 @@ class Planner:
         or the whole site's."""
         if scope is Scope.SITE:
             return self.site
+        ident = ident[:2]  # a chapter's job renders with its edition's
         if ident not in self._scoped:
             slug, lang = ident
             editions: Mapping[tuple[str, str], Edition] = {
                 key: edition
                 for key, edition in self.site.editions.items()
-                if (key[0] == slug if scope is Scope.EDITION else key[1] == lang)
+                if (key[0] == slug if scope is not Scope.LANGUAGE else key[1] == lang)
             }
             self._scoped[ident] = Site(self.settings, editions)
         return self._scoped[ident]

@@ -8,14 +8,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from babel.dates import format_date
 
 from polyedition.config import Pauses
 from polyedition.model import Edition, FaqItem, LocalizedText, Paragraph, Section, Table
-from polyedition.narration.sentences import speakable
+from polyedition.narration.sentences import readable, speakable
 from polyedition.site import Site
 from polyedition.speech.text import normalize
 
@@ -43,6 +43,9 @@ class Utterance:
     foreign: tuple[tuple[str, str], ...] = ()
     """Phrases of the text in another language, each with its language (the English author
     of a translated byline), for the voice of that language to say."""
+    written: str = ""
+    """Its text as the page shows it, where that differs from ``text``: with the double
+    brackets the voice is not given (``narration.sentences.readable``); the captions show it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,20 @@ class Script:
     lang: str
     chapters: tuple[Chapter, ...]
     utterances: tuple[Utterance, ...]
+
+    @property
+    def spans(self) -> tuple[tuple[str, int, int], ...]:
+        """Each chapter that has utterances: its id and the range of its utterances."""
+        utterances = self.utterances
+        firsts = [
+            index
+            for index, utterance in enumerate(utterances)
+            if not index or utterance.chapter != utterances[index - 1].chapter
+        ]
+        ends = [*firsts[1:], len(utterances)]
+        return tuple(
+            (utterances[first].chapter, first, end) for first, end in zip(firsts, ends, strict=True)
+        )
 
 
 def narration_script(site: Site, edition: Edition) -> Script:
@@ -91,11 +108,13 @@ def narration_script(site: Site, edition: Edition) -> Script:
 
 
 def _utterance(text: LocalizedText, pause: float, chapter: str, suffix: str = "") -> Utterance:
-    return Utterance(text.id, speakable(text.text) + suffix, text.lang, pause, chapter)
+    said, shown = speakable(text.text) + suffix, readable(text.text) + suffix
+    written = shown if shown != said else ""
+    return Utterance(text.id, said, text.lang, pause, chapter, written=written)
 
 
 def _with_pause(utterance: Utterance, pause: float) -> Utterance:
-    return Utterance(utterance.id, utterance.text, utterance.lang, pause, utterance.chapter)
+    return replace(utterance, pause=pause)
 
 
 def _section(edition: Edition, section: Section, pauses: Pauses) -> Iterator[Utterance]:

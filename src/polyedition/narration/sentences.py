@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markdown_it.token import Token
@@ -51,6 +52,48 @@ def speakable(source: str) -> str:
     'The US lifted sanctions on potash.'
     """
     return normalize(_PHONEME_BRACKETS.sub("", plain_text(source)))
+
+
+def readable(source: str) -> str:
+    """Inline Markdown as a caption shows it: as ``speakable``, but with the double brackets
+    the voice is not given (they would be read as phonemes) kept, as the page shows them.
+
+    >>> readable("Arrays like a[b[0]] hold [[x]].")
+    'Arrays like a[b[0]] hold [[x]].'
+    """
+    return normalize(plain_text(source))
+
+
+def written_sentences(written: str, spoken: str, sentences: Sequence[str]) -> tuple[str, ...]:
+    """Each of ``sentences``, consecutive pieces of ``spoken`` (``written`` without its double
+    brackets), as ``written`` has it; ``sentences`` unchanged if ``spoken`` is not that. Brackets
+    at a sentence's start or end are its own.
+
+    >>> written_sentences("It is a[b[0]]. [[Yes]].", "It is a[b[0. Yes.", ["It is a[b[0.", "Yes."])
+    ('It is a[b[0]].', '[[Yes]].')
+    """
+    removed = []  # where each pair of brackets was in ``spoken``, and its length
+    gone = 0
+    for match in _PHONEME_BRACKETS.finditer(written):
+        removed.append((match.start() - gone, len(match.group())))
+        gone += len(match.group())
+    if _PHONEME_BRACKETS.sub("", written) != spoken:
+        return tuple(sentences)
+
+    def at(offset: int, *, inclusive: bool) -> int:
+        return offset + sum(
+            length for where, length in removed if where < offset or (inclusive and where == offset)
+        )
+
+    found = []
+    cursor = 0
+    for sentence in sentences:
+        start = spoken.find(sentence, cursor)
+        if start < 0:
+            return tuple(sentences)
+        cursor = start + len(sentence)
+        found.append(written[at(start, inclusive=False) : at(cursor, inclusive=True)])
+    return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)

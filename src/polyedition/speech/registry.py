@@ -54,6 +54,13 @@ class Engines:
             self._factories["piper"] = lambda: PiperEngine(voices_dir)
         self._engines: dict[str, Engine] = {}
         self._told: set[tuple[str, str]] = set()
+        self._unavailable: set[tuple[str, str]] = set()
+
+    def set_aside(self, name: str, lang: str) -> None:
+        """The engine ``name`` went unavailable for ``lang``: the language's later utterances
+        (the narration's later chapters) go straight to the next choice, so that a narration
+        does not change voice back and forth."""
+        self._unavailable.add((name, lang))
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -102,6 +109,8 @@ class Engines:
                 hint="gTTS and Piper have no Belarusian voice; add 'espeak' (offline, every "
                 "language), or install a Piper voice for the language (see 'polyedition voices')",
             )
+        if any((engine.name, lang) not in self._unavailable for engine in able):
+            able = [engine for engine in able if (engine.name, lang) not in self._unavailable]
         choices = [
             VoiceChoice(engine, _voice(engine, lang, narration.voice), narration.rate)
             for engine in able

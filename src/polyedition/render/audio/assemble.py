@@ -11,7 +11,7 @@ that an unchanged chapter is found without its PCM.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from polyedition.cache import ChapterRecipe, SpeechCache, content_key
 from polyedition.render.audio.codec import (
@@ -60,6 +60,8 @@ class EncodeCounts:
     """Chapters encoded (not found in the cache)."""
     reused: int = 0
     """Chapters whose MPEG frames came from the cache."""
+    keys: list[str] = field(default_factory=list)
+    """Each chapter's key in the cache, in order."""
 
 
 def join(spoken: list[Spoken], layouts: list[Layout], rate: int) -> tuple[list[Slot], list[int]]:
@@ -79,40 +81,14 @@ def join(spoken: list[Spoken], layouts: list[Layout], rate: int) -> tuple[list[S
     return slots, silences
 
 
-def chapter_spans(spoken: list[Spoken]) -> list[tuple[int, int]]:
-    """The utterances of each chapter, as ranges of their indexes."""
-    firsts = [
-        index
-        for index, item in enumerate(spoken)
-        if not index or item.utterance.chapter != spoken[index - 1].utterance.chapter
-    ]
-    return list(zip(firsts, [*firsts[1:], len(spoken)], strict=True))
-
-
-def encode_chapters(
-    spoken: list[Spoken],
-    layouts: Layouts,
-    silences: list[int],
-    cache: SpeechCache,
-    counts: EncodeCounts,
-) -> list[bytes] | StaleLayout:
-    """Each chapter's MPEG frames, in order; or the first stale layout met, if any."""
-    pieces = []
-    for span in chapter_spans(spoken):
-        piece = encode_chapter(span, layouts, silences, cache=cache, counts=counts)
-        if isinstance(piece, StaleLayout):
-            return piece
-        pieces.append(piece)
-    return pieces
-
-
 def chapter_key(
-    span: tuple[int, int], items: list[Layout], silences: list[int], rate: int
+    span: tuple[int, int], items: list[Layout], silences: list[int], rate: int, *, opening: bool
 ) -> tuple[str, int, tuple[str, int] | None]:
     """The key of the chapter ``span`` in the cache; the samples of its first utterance's
-    lead it skips; the digest and length of the next utterance's lead it ends with."""
+    lead it skips (all of it, unless it is the ``opening`` chapter, which starts at 0); the
+    digest and length of the next utterance's lead it ends with."""
     first, end = span
-    skip = items[first].info.lead if first else 0
+    skip = 0 if opening else items[first].info.lead
     tail = (items[end].lead_digest, items[end].info.lead) if end < len(items) else None
     key = content_key(
         ChapterRecipe(
@@ -135,13 +111,16 @@ def encode_chapter(
     *,
     cache: SpeechCache,
     counts: EncodeCounts,
+    opening: bool,
 ) -> bytes | StaleLayout:
-    """One chapter's MPEG frames, from the cache or encoded on their own."""
+    """One chapter's MPEG frames, from the cache or encoded on their own (``layouts`` hold the
+    utterances of ``span`` and the next one's, if any; its lead ends the chapter)."""
     first, end = span
-    key, skip, tail = chapter_key(span, layouts.items, silences, layouts.rate)
+    key, skip, tail = chapter_key(span, layouts.items, silences, layouts.rate, opening=opening)
     frames = cache.chapter(key)
     if frames is not None:
         counts.reused += 1
+        counts.keys.append(key)
         return frames
     parts = []
     for index in range(first, end):
@@ -159,6 +138,7 @@ def encode_chapter(
     frames = encode_under_ceiling(b"".join(parts), layouts.rate)
     cache.put_chapter(key, frames)
     counts.encoded += 1
+    counts.keys.append(key)
     return frames
 
 

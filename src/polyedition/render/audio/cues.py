@@ -2,15 +2,18 @@
 
 Each chapter's piece decodes to a whole number of frames with the encoder delay (measured) at
 its start and padding at its end: every time is placed by the exact decoded length of the
-pieces before it plus that delay.
+pieces before it plus that delay. A chapter job finds where each of its utterances is heard
+within its piece (``heard``); the MP3 job, which knows the pieces' lengths, places them
+(``timed``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from polyedition.narration.script import Script, Utterance
-from polyedition.narration.sentences import cue_id
+from polyedition.narration.sentences import cue_id, written_sentences
 from polyedition.render.audio.assemble import Slot
 from polyedition.render.audio.id3 import ChapterMark
 from polyedition.render.audio.speak import Spoken
@@ -28,43 +31,63 @@ class Placed:
     engine: str
 
 
-def origins(spoken: list[Spoken], slots: list[Slot], lengths: list[int], delay: int) -> list[int]:
-    """The decoded sample at which each utterance's first sample is heard.
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """Where one utterance is heard within its chapter's piece: what the MP3 needs of it to
+    place its cues once the pieces before its chapter are known."""
 
-    A chapter's piece starts after the whole frames of the pieces before it (``lengths``:
-    the samples each piece decodes to); within it, its PCM is heard ``delay`` samples late.
-    """
+    engine: str
+    origin: int
+    """The decoded sample of the piece at which its first sample is heard (encoder delay
+    included)."""
+    offsets: tuple[float, ...]
+    """Joined-rate samples from ``origin`` to its start of speech, its end of speech, and each
+    of its sentences' start."""
+    sentences: tuple[str, ...]
+    """Each sentence's text as written."""
+
+
+def heard(spoken: list[Spoken], slots: list[Slot], delay: int, *, opening: bool) -> list[Heard]:
+    """Where each utterance of one chapter is heard in its piece, whose PCM starts at its first
+    utterance's speech (at 0 for the ``opening`` chapter) and is heard ``delay`` samples late."""
+    pcm_start = 0 if opening else slots[0].start
     found = []
-    piece = -1
-    piece_start = pcm_start = 0
-    for index, (item, slot) in enumerate(zip(spoken, slots, strict=True)):
-        if not index or item.utterance.chapter != spoken[index - 1].utterance.chapter:
-            if piece >= 0:
-                piece_start += lengths[piece]
-            piece += 1
-            pcm_start = slot.start if index else 0
-        found.append(piece_start + delay + slot.start - pcm_start)
+    for item, slot in zip(spoken, slots, strict=True):
+        samples = [0, item.timing.samples]
+        samples += [item.timing.sample_at(offset) for offset, _ in item.sentences]
+        utterance = item.utterance
+        texts = tuple(text for _, text in item.sentences)
+        if utterance.written:  # the captions show what the page shows
+            texts = written_sentences(utterance.written, utterance.text, texts)
+        found.append(
+            Heard(
+                item.engine,
+                delay + slot.start - pcm_start,
+                tuple(slot.offset(sample) for sample in samples),
+                texts,
+            )
+        )
     return found
 
 
 def timed(
-    spoken: list[Spoken], slots: list[Slot], starts: list[int], rate: int, lang: str
+    utterances: Sequence[Utterance],
+    heard: Sequence[Heard],
+    piece_starts: Sequence[int],
+    rate: int,
+    lang: str,
 ) -> tuple[list[Placed], list[Cue]]:
-    """Each utterance's place and each sentence's cue, in seconds of the decoded MP3, from the
-    decoded sample each utterance starts at (``origins``)."""
+    """Each utterance's place and each sentence's cue, in seconds of the decoded MP3: its
+    chapter's piece starts after the whole frames of the pieces before it (``piece_starts``:
+    the decoded sample it starts at, for each utterance)."""
     placed = []
     cues = []
-    for item, slot, origin in zip(spoken, slots, starts, strict=True):
-
-        def seconds(sample: float, slot: Slot = slot, origin: int = origin) -> float:
-            return (origin + slot.offset(sample)) / rate
-
-        utterance = item.utterance
-        start, end = seconds(0), seconds(item.timing.samples)
+    for utterance, item, piece_start in zip(utterances, heard, piece_starts, strict=True):
+        origin = piece_start + item.origin
+        start, end, *times = ((origin + offset) / rate for offset in item.offsets)
         placed.append(Placed(utterance, start, end, item.engine))
-        times = [seconds(item.timing.sample_at(offset)) for offset, _ in item.sentences]
         ends = [*times[1:], end]
-        for number, ((_, text), cue_start, cue_end) in enumerate(
+        for number, (text, cue_start, cue_end) in enumerate(
             zip(item.sentences, times, ends, strict=True), start=1
         ):
             cues.append(

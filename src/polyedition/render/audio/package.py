@@ -19,9 +19,9 @@ from polyedition.site import AudioInfo, Site, chapters_path, html_path, mp3_path
 
 @dataclass(frozen=True, slots=True)
 class Packaged:
-    """The files of a narration, as bytes and text."""
+    """The files of a narration, as bytes and text; the MP3's frames follow its tag."""
 
-    mp3: bytes
+    tag: bytes
     captions_vtt: str
     chapters_vtt: str
     chapters_json: str
@@ -69,14 +69,14 @@ def tags(site: Site, edition: Edition, chapters: tuple[ChapterMark, ...]) -> Tag
     )
 
 
-def package(tagged: Tags, pieces: list[bytes], cues: Sequence[Cue]) -> Packaged:
-    """The MP3 (the tag, then each chapter's frames), its captions and its chapters."""
+def package(tagged: Tags, cues: Sequence[Cue]) -> Packaged:
+    """The MP3's tag (each chapter's frames follow it), its captions and its chapters."""
     chapter_cues = [
         Cue(chapter.id, chapter.start_ms / 1000, chapter.end_ms / 1000, chapter.title)
         for chapter in tagged.chapters
     ]
     return Packaged(
-        mp3=b"".join([id3_tag(tagged), *pieces]),
+        tag=id3_tag(tagged),
         captions_vtt=webvtt(cues),
         chapters_vtt=webvtt(chapter_cues),
         chapters_json=chapters_json(tagged.title, tagged.chapters),

@@ -127,6 +127,7 @@ def speak_script(
                         lang=lang,
                         hint=exc.hint,
                     ) from exc
+                engines.set_aside(choice.engine.name, lang)
                 logger.warning(
                     "%s: %s unavailable at segment %r (%s); narrating %s with %s",
                     lang,

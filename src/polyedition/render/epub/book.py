@@ -14,6 +14,7 @@ import re
 import textwrap
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date
@@ -58,7 +59,8 @@ _TAG = re.compile(r"<[^>]+>")
 class NarrationFiles:
     """The edition's narration as the mp3 job wrote it."""
 
-    mp3: bytes
+    mp3: bytes | Path
+    """Its bytes, or the file they are copied from into the EPUB."""
     captions_vtt: str
     source: str
     """Where the captions came from, for messages (``output/be/…/….be.vtt``)."""
@@ -138,7 +140,9 @@ def render_epub(site: Site, edition: Edition, narration: NarrationFiles | None) 
             lang=lang,
             hint="change the text, or add a font that has these characters",
         )
-    files: dict[str, bytes] = {name: data.encode("utf-8") for name, data in documents.items()}
+    files: dict[str, bytes | Path] = {
+        name: data.encode("utf-8") for name, data in documents.items()
+    }
     css = font_face_rules(EPUB_FACES) + "\n" + theme.text(f"{TEMPLATES}/{STYLESHEET}")
     files[STYLESHEET] = css.encode("utf-8")
     for face in EPUB_FACES:
@@ -179,7 +183,7 @@ def render_epub(site: Site, edition: Edition, narration: NarrationFiles | None) 
     )
     files["package.opf"] = package.encode("utf-8")
     container = theme.render(lang, f"{TEMPLATES}/container.xml", package=f"{ROOT}/package.opf")
-    entries = {f"{ROOT}/{name}": data for name, data in files.items()}
+    entries: dict[str, bytes | Path] = {f"{ROOT}/{name}": data for name, data in files.items()}
     entries["META-INF/container.xml"] = container.encode("utf-8")
     return ocf_zip(entries, edition.article.meta.date)
 

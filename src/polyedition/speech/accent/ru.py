@@ -275,6 +275,13 @@ def _session() -> Any:
         ) from exc
 
 
+def release() -> None:
+    """Let go of the word model, the homograph tables and the ONNX session (see
+    ``accent.release``); what was already accented stays cached."""
+    for loaded in (_words, _solver, _session, _stress_lower):
+        loaded.cache_clear()
+
+
 def _resolve_homographs(text: str) -> dict[int, Stress]:
     """The homographs of ``text`` by their offsets, each as its context selects."""
     solver = _solver()
