@@ -223,12 +223,13 @@ def print_summary(report: BuildReport, *, as_json: bool) -> None:
 
 
 def _job_json(result: JobResult) -> dict[str, Any]:
-    """A job that ran: what it was, its time, its worker's peak memory and its figures
-    (``synthesized`` segments for a narration, ``pages`` for a PDF)."""
+    """A job that ran: what it was, its wall and CPU time, its worker's peak memory and its
+    figures (``synthesized`` segments for a narration, ``pages`` for a PDF)."""
     return {
         "job": result.job.name,
         "kind": result.job.kind,
         "seconds": round(result.seconds, 2),
+        "cpu_seconds": round(result.cpu_seconds, 2),
         "peak_rss_mb": round(result.peak_rss_mb, 1),
         "info": {name: _number(value) for name, value in result.info.items()},
     }

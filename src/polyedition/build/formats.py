@@ -458,7 +458,7 @@ def run_job(job: Job, site: Site) -> JobResult:
     job's format renders it; renderers are imported inside each ``render``, so that a process
     only pays for the libraries (WeasyPrint, the speech engines) of the jobs it actually runs.
     """
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     rendered = format_named(job.kind).render(job, site)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return JobResult(
@@ -471,4 +471,5 @@ def run_job(job: Job, site: Site) -> JobResult:
         rendered.info,
         rendered.files,
         rendered.cache_entries,
+        cpu_seconds=time.process_time() - cpu_started,
     )

@@ -53,6 +53,9 @@ class JobResult:
     cache_files: Mapping[str, bytes] = field(default_factory=dict, repr=False)
     """Cache files a cluster worker used (path under the cache folder → bytes), for the
     client's cache; empty for local workers, which share the client's cache."""
+    cpu_seconds: float = 0.0
+    """CPU time (user + system) the job's process spent on it: what a job costs whatever
+    else shares the machine, where ``seconds`` (wall time) counts the waiting too."""
 
 
 @dataclass(frozen=True, slots=True)
