@@ -240,17 +240,16 @@ class BlockPeaks:
             padded = np.zeros(len(self.bounds) * block + 2 * reach, dtype=np.float32)
             padded[reach : reach + self.length] = self._samples
             self._windows = sliding_window_view(padded, 2 * reach + 1)  # row n: n-6 … n+6
-        windows, peaks, done = self._windows, np.empty(len(chosen), dtype=np.float64), 0
+        windows, peaks = self._windows, np.empty(len(chosen), dtype=np.float64)
         step = max(1, EXACT_CHUNK // block)
-        breaks = np.flatnonzero(np.diff(chosen) != 1) + 1
-        for run in np.split(chosen, breaks):  # consecutive blocks: one slice of windows
-            for first in range(int(run[0]), int(run[-1]) + 1, step):
-                end = min(int(run[-1]) + 1, first + step)
-                upsampled = windows[first * block : end * block] @ _polyphase()
-                np.abs(upsampled, out=upsampled)
-                upsampled[max(0, self.length - first * block) :] = 0.0  # past the audio's end
-                peaks[done : done + end - first] = upsampled.reshape(end - first, -1).max(axis=1)
-                done += end - first
+        offsets = np.arange(block)
+        for first in range(0, len(chosen), step):
+            blocks = chosen[first : first + step]
+            positions = (blocks[:, None] * block + offsets).reshape(-1)
+            upsampled = windows[positions] @ _polyphase()  # one row of phases per sample
+            np.abs(upsampled, out=upsampled)
+            upsampled[positions >= self.length] = 0.0  # past the end of the audio
+            peaks[first : first + step] = upsampled.reshape(len(blocks), -1).max(axis=1)
         return peaks
 
 
