@@ -54,7 +54,7 @@ MASTERING_ROUNDS = 8
 """Gain corrections at most (three or four are enough for eSpeak's peaky voices)."""
 MAX_GAIN_DB = 30.0
 """No utterance is raised more than this (a near-silent one is left near silent)."""
-RECIPE = f"{UTTERANCE_LUFS} LUFS, {CEILING_DBTP} dBTP, x{OVERSAMPLING}, {LIMITER_BLOCK} s, 2"
+RECIPE = f"{UTTERANCE_LUFS} LUFS, {CEILING_DBTP} dBTP, x{OVERSAMPLING}, {LIMITER_BLOCK} s, 3"
 
 FRAME = 0.005
 """Seconds per frame when looking for speech."""
@@ -173,6 +173,25 @@ def _polyphase() -> NDArray[np.float32]:
     return matrix
 
 
+SAMPLES_PER_ROW = 32
+"""At most this many input samples per row of the upsampling product (``_polyphase_rows``)."""
+
+
+@cache
+def _polyphase_rows(count: int) -> NDArray[np.float32]:
+    """``_polyphase`` for ``count`` consecutive samples at once: row ``j``, column ``4i + p``
+    is what input sample ``j - INTERPOLATOR_REACH`` (counted from the first of them) weighs in
+    upsampled sample ``4i + p``. One row of the input then holds ``count + 12`` samples, not
+    13 for each sample: the copy that feeds the product, not the product, is what costs."""
+    single = _polyphase()
+    matrix = np.zeros((count + 2 * INTERPOLATOR_REACH, OVERSAMPLING * count), dtype=np.float32)
+    for index in range(count):
+        matrix[index : index + len(single), OVERSAMPLING * index : OVERSAMPLING * (index + 1)] = (
+            single
+        )
+    return matrix
+
+
 @cache
 def interpolator_gain() -> float:
     """The most the 4× interpolator can raise a peak: an upsampled sample is one phase's taps
@@ -199,9 +218,9 @@ def peak_bounds(samples: Samples, block: int) -> Samples:
     return np.asarray(interpolator_gain() * reached, dtype=np.float64)
 
 
-EXACT_CHUNK = 1 << 13
-"""Samples upsampled at a time: small matrix products, which BLAS runs fastest (at 65536 rows
-OpenBLAS goes multi-threaded and takes 20 times the CPU)."""
+PRODUCT_ROWS = 256
+"""Rows of samples upsampled by one matrix product: small products, which BLAS runs fastest
+(from a few thousand rows OpenBLAS goes multi-threaded and takes several times the CPU)."""
 
 
 class BlockPeaks:
@@ -209,16 +228,16 @@ class BlockPeaks:
     then, its bound (``peak_bounds``).
 
     A true peak is the largest magnitude of the 4× upsampled signal (ITU-R BS.1770-4 annex
-    2), computed in single precision (plenty for 16-bit audio) as one matrix product of each
-    sample's window of neighbours and ``_polyphase``: the same values as ``resample_poly``
-    with the same taps, within rounding, several times faster.
+    2), computed in single precision (plenty for 16-bit audio) as a matrix product of rows of
+    samples and ``_polyphase_rows``: the same values as ``resample_poly`` with the same taps,
+    within rounding, several times faster.
     """
 
     def __init__(self, samples: Samples, block: int) -> None:
         self.length, self.block = len(samples), block
         self.bounds = peak_bounds(samples, block)
         self._samples = samples
-        self._windows: NDArray[np.float32] | None = None
+        self._rows: NDArray[np.float32] | None = None
         self._values = self.bounds.copy()
         self._exact = np.zeros(len(self.bounds), dtype=np.bool_)
 
@@ -233,23 +252,29 @@ class BlockPeaks:
         return self._values
 
     def _exact_peaks(self, chosen: NDArray[np.intp]) -> Samples:
-        from numpy.lib.stride_tricks import sliding_window_view
+        from numpy.lib.stride_tricks import as_strided
 
         reach, block = INTERPOLATOR_REACH, self.block
-        if self._windows is None:
+        count = max(n for n in range(1, SAMPLES_PER_ROW + 1) if block % n == 0)
+        if self._rows is None:
             padded = np.zeros(len(self.bounds) * block + 2 * reach, dtype=np.float32)
             padded[reach : reach + self.length] = self._samples
-            self._windows = sliding_window_view(padded, 2 * reach + 1)  # row n: n-6 … n+6
-        windows, peaks = self._windows, np.empty(len(chosen), dtype=np.float64)
-        step = max(1, EXACT_CHUNK // block)
-        offsets = np.arange(block)
+            # Row r: samples r*count - 6 … (r+1)*count + 5, read in place (rows overlap).
+            shape = (len(self.bounds) * block // count, count + 2 * reach)
+            self._rows = as_strided(padded, shape, (count * 4, 4), writeable=False)
+        rows, peaks = self._rows, np.empty(len(chosen), dtype=np.float64)
+        per_block = block // count
+        step = max(1, PRODUCT_ROWS // per_block)
+        offsets = np.arange(per_block)
         for first in range(0, len(chosen), step):
             blocks = chosen[first : first + step]
-            positions = (blocks[:, None] * block + offsets).reshape(-1)
-            upsampled = windows[positions] @ _polyphase()  # one row of phases per sample
+            upsampled = rows[(blocks[:, None] * per_block + offsets).reshape(-1)]
+            upsampled = upsampled @ _polyphase_rows(count)  # one row of 4 x count per row
             np.abs(upsampled, out=upsampled)
-            upsampled[positions >= self.length] = 0.0  # past the end of the audio
-            peaks[first : first + step] = upsampled.reshape(len(blocks), -1).max(axis=1)
+            upsampled = upsampled.reshape(len(blocks), -1)
+            if blocks[-1] == len(self.bounds) - 1:  # past the end of the audio
+                upsampled[-1, OVERSAMPLING * (self.length - int(blocks[-1]) * block) :] = 0.0
+            peaks[first : first + step] = upsampled.max(axis=1)
         return peaks
 
 
