@@ -3,10 +3,12 @@
     python benchmarks/build_speed.py [--jobs N] [--scale 2,4,8] [--cluster 20,50,100] [--skip-piper]
 
 Measures, in one run on this machine, every format (HTML, PDF, MP3, EPUB, feed):
-1. the naive sequential pipeline (narrate, render HTML, PDF, EPUB, one edition after another,
-   then the feeds; no cache, no manifest; in this process) against a cold build of the same
-   editions; 2. a no-op rebuild; 3. one paragraph changed in one language's PO (and how many
-   segments were re-synthesized), once on the warm workers the earlier builds left and once
+1. the naive pipeline of issue 21 (per edition, in this process: eSpeak says our script, one
+   loudness measurement and gain to -16 LUFS, a clip at -1 dBFS, LAME at our settings, then
+   WeasyPrint's PDF) against a cold build of the same editions in every format, and the
+   narration's CPU time in both (the naive script's against the cold build's MP3 jobs');
+   2. a no-op rebuild; 3. one paragraph changed in one language's PO (and how many segments
+   were re-synthesized), once on the warm workers the earlier builds left and once
    in new processes (``--no-warm``); 4. peak memory per worker; 5. 1–3 again with English
    narrated by Piper; 6. time per edition, speech cache per article and the largest worker over a
    generated corpus of short articles (2 and 100 by default); 7. the same corpus of short
@@ -36,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,42 +51,53 @@ from polyedition.pofile import read_catalog, write_catalog  # noqa: E402
 from projectkit import ARTICLE as ARTICLE_SOURCE  # noqa: E402
 from projectkit import SLUG, copy_project, po  # noqa: E402
 
+NAIVE_LUFS = -16.0
+NAIVE_CLIP_DBFS = -1.0
 
-def naive_pipeline(project: Path) -> float:
-    """The same work as a cold build, one call after another in this process."""
-    from dataclasses import replace
 
-    from polyedition.cache import SpeechCache
-    from polyedition.render.audio import narrate
-    from polyedition.render.epub import NarrationFiles, render_epub
-    from polyedition.render.feed import render_cover, render_feed
-    from polyedition.render.html import render_article
+@dataclass
+class Naive:
+    """The naive pipeline's figures: its wall time, and its narration's CPU time per
+    language (synthesis, normalisation and encoding; not the PDF)."""
+
+    seconds: float
+    narration_cpu: dict[str, float]
+
+
+def naive_pipeline(project: Path) -> Naive:
+    """The issue's naive pipeline: one process, no cache, the essential work of each edition.
+    eSpeak says each utterance of our script (the same spoken text) and its pause follows as
+    silence; the edition's PCM, joined, is measured once (pyloudnorm), brought to -16 LUFS,
+    clipped at -1 dBFS and encoded by LAME at our settings (``encode_mp3``); then the PDF."""
+    import numpy as np
+    import pyloudnorm  # type: ignore[import-untyped]
+
+    from polyedition.render.audio.codec import encode_mp3
+    from polyedition.render.audio.narrate import spoken_script
     from polyedition.render.pdf import render_pdf
-    from polyedition.site import AudioInfo, chapters_path, mp3_path, vtt_path
+    from polyedition.speech.registry import Engines
 
     settings = copy_project(project)
     started = time.perf_counter()
     site = load_site(settings)
-    cache = SpeechCache(settings.cache_dir / "speech")
-    audio = {}
-    for key, edition in site.editions.items():
-        narration = narrate(site, edition, cache)
-        slug, lang = key
-        audio[key] = AudioInfo(
-            narration.duration_seconds,
-            len(narration.mp3),
-            mp3_path(lang, slug),
-            vtt_path(lang, slug),
-            chapters_path(lang, slug),
-        )
-        render_article(site, edition)
+    engines = Engines(voices_dir=settings.voices_dir)
+    narration_cpu = {}
+    for (_, lang), edition in site.editions.items():
+        cpu = time.process_time()
+        pieces, rate = [], 0
+        for utterance, spoken in spoken_script(site, edition, engines=engines):
+            choice = engines.choices(settings, utterance.lang)[0]
+            said = choice.engine.synthesize(spoken.text, utterance.lang, choice.voice, choice.rate)
+            rate = rate or said.sample_rate
+            pieces += [said.pcm, bytes(2 * round(utterance.pause * said.sample_rate))]
+        samples = np.frombuffer(b"".join(pieces), dtype="<i2") / 32768.0
+        loudness = pyloudnorm.Meter(rate).integrated_loudness(samples)
+        ceiling = 10 ** (NAIVE_CLIP_DBFS / 20)
+        louder = np.clip(samples * 10 ** ((NAIVE_LUFS - loudness) / 20), -ceiling, ceiling)
+        encode_mp3(np.round(louder * 32767).astype("<i2").tobytes(), rate)
+        narration_cpu[lang] = time.process_time() - cpu
         render_pdf(site, edition)
-        files = NarrationFiles(narration.mp3, narration.captions_vtt, "vtt", f"{slug}.mp3")
-        render_epub(replace(site, audio=audio), edition, files)
-    for lang in settings.languages:
-        render_feed(replace(site, audio=audio), lang)
-        render_cover(site, lang)
-    return time.perf_counter() - started
+    return Naive(time.perf_counter() - started, narration_cpu)
 
 
 def timed_build(  # type: ignore[no-untyped-def]
@@ -463,9 +477,17 @@ def main() -> int:
 def engine_figures(root: Path, jobs: int, *, piper: bool) -> None:
     """1–5: the real article in all formats, with eSpeak and then with Piper for English."""
     naive = naive_pipeline(root / "naive")
-    print(f"naive sequential pipeline (all formats): {naive:7.2f} s")
+    naive_cpu = sum(naive.narration_cpu.values())
+    print(
+        f"naive pipeline (eSpeak, one loudness gain, clip, LAME; PDF): {naive.seconds:7.2f} s, "
+        f"narration CPU {naive_cpu:.1f} s"
+    )
     cold, summary = engine_setup(root, "espeak", jobs, piper=False)
-    print(f"speed-up of the cold build over the naive pipeline: {naive / cold:.2f}x")
+    print(
+        f"speed-up of the cold build over the naive pipeline: {naive.seconds / cold:.2f}x "
+        "(target >= 1.8x)"
+    )
+    narration_cpu(summary, naive)
     largest = max(summary["jobs"], key=lambda job: job["peak_rss_mb"])
     print(
         f"peak memory of a worker in the cold build: {largest['peak_rss_mb']:.1f} MB "
@@ -503,6 +525,25 @@ def engine_figures(root: Path, jobs: int, *, piper: bool) -> None:
         shutil.rmtree(runtime, ignore_errors=True)
     if piper:
         engine_setup(root, "piper-en", jobs, piper=True)
+
+
+def narration_cpu(summary: dict[str, Any], naive: Naive) -> None:
+    """The cold build's MP3 jobs' CPU time against the naive pipeline's narration, per
+    language and in all."""
+    cold: dict[str, float] = {}
+    for job in summary["jobs"]:
+        if job["kind"] == "mp3":
+            lang = job["job"].split("/")[0]
+            cold[lang] = cold.get(lang, 0.0) + float(job["cpu_seconds"])
+    langs = ", ".join(
+        f"{lang} {cold.get(lang, 0.0):.1f}/{seconds:.1f} s"
+        for lang, seconds in naive.narration_cpu.items()
+    )
+    ours, theirs = sum(cold.values()), sum(naive.narration_cpu.values())
+    print(
+        f"narration CPU, cold build's MP3 jobs / naive: {ours:.1f} / {theirs:.1f} s = "
+        f"{ours / theirs:.2f}x (target <= 1.15x; {langs})"
+    )
 
 
 def scale_figures(root: Path, args: argparse.Namespace) -> None:

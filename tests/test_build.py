@@ -127,6 +127,18 @@ def test_strict_build_reports_fallbacks(tmp_path: Path) -> None:
     assert any("1 segment(s) fall back to en" in p for p in summary["problems"])
 
 
+def test_json_summary_gives_each_jobs_wall_and_cpu_seconds(tmp_path: Path) -> None:
+    """What a job cost in CPU time, beside its wall time: a benchmark compares jobs by it on a
+    machine that other work shares."""
+    copy_project(tmp_path)
+    result = run_polyedition(tmp_path, "build", "--lang", "lt", "--format", "html", "--json")
+    assert result.returncode == 0, result.stderr
+    jobs = json.loads(result.stdout)["jobs"]
+    assert jobs
+    assert all(job["cpu_seconds"] >= 0 and job["seconds"] >= 0 for job in jobs)
+    assert sum(job["cpu_seconds"] for job in jobs) > 0
+
+
 def test_jobs_1_and_jobs_2_give_byte_identical_outputs(tmp_path: Path) -> None:
     one = copy_project(tmp_path / "one")
     two = copy_project(tmp_path / "two")

@@ -223,14 +223,15 @@ def print_summary(report: BuildReport, *, as_json: bool) -> None:
 
 
 def _job_json(result: JobResult) -> dict[str, Any]:
-    """A job that ran: what it was, when it started (``time.time()``) and for how long, its
-    worker (pid) and that worker's peak memory, and its figures (``synthesized`` segments for
-    a narration's chapter, ``pages`` for a PDF)."""
+    """A job that ran: what it was, when it started (``time.time()``), its wall and CPU time,
+    its worker (pid) and that worker's peak memory, and its figures (``synthesized`` segments
+    for a narration's chapter, ``pages`` for a PDF)."""
     return {
         "job": result.job.name,
         "kind": result.job.kind,
         "started_at": round(result.started_at, 2),
         "seconds": round(result.seconds, 2),
+        "cpu_seconds": round(result.cpu_seconds, 2),
         "pid": result.pid,
         "peak_rss_mb": round(result.peak_rss_mb, 1),
         "info": {name: _number(value) for name, value in result.info.items()},

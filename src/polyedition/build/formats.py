@@ -290,7 +290,8 @@ def _frames_entry(settings: Settings, key: str) -> str:
 
 
 def _keep_entry(settings: Settings, entry: str) -> bool:
-    """Whether the cache holds the chapter frames ``entry``; if so, it counts as used (pruning goes by that)."""
+    """Whether the cache holds the chapter frames ``entry``; if so, it counts as used (pruning
+    goes by that)."""
     from polyedition.cache import ContentStore
 
     path = settings.cache_dir / PurePosixPath(entry)
@@ -603,7 +604,7 @@ def run_job(job: Job, site: Site) -> JobResult:
     only pays for the libraries (WeasyPrint, the speech engines) of the jobs it actually runs.
     """
     started_at = time.time()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     rendered = format_named(job.kind).render(job, site)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return JobResult(
@@ -618,4 +619,5 @@ def run_job(job: Job, site: Site) -> JobResult:
         rendered.cache_entries,
         record=rendered.record,
         started_at=started_at,
+        cpu_seconds=time.process_time() - cpu_started,
     )

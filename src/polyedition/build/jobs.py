@@ -104,6 +104,9 @@ class JobResult:
     narration chapter's frames and where its sentences are heard)."""
     started_at: float = 0.0
     """When it started (``time.time()`` in its worker): the build's timeline."""
+    cpu_seconds: float = 0.0
+    """CPU time (user + system) the job's process spent on it: what a job costs whatever
+    else shares the machine, where ``seconds`` (wall time) counts the waiting too."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from polyedition.render.audio.mastering import (
     PacedInfo,
     pcm_of,
     samples_of,
-    true_peak_dbtp,
+    true_peak_over,
 )
 from polyedition.render.audio.pace import Layout, Layouts, StaleLayout
 from polyedition.render.audio.speak import Spoken
@@ -152,8 +152,8 @@ def encode_under_ceiling(pcm: bytes, rate: int) -> bytes:
         decoded = miniaudio.decode(
             frames, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1, sample_rate=rate
         )
-        peak = true_peak_dbtp(samples_of(bytes(decoded.samples)))
-        if peak <= PUBLISHED_CEILING_DBTP:
+        peak = true_peak_over(samples_of(bytes(decoded.samples)), PUBLISHED_CEILING_DBTP)
+        if peak is None:
             break
         logger.debug("chapter peaks at %.2f dBTP once encoded; lowering it", peak)
         pcm = pcm_of(samples_of(pcm) * 10 ** ((PUBLISHED_CEILING_DBTP - 0.05 - peak) / 20))
