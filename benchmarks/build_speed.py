@@ -6,19 +6,15 @@ Measures, in one run on this machine, every format (HTML, PDF, MP3, EPUB, feed):
 1. the naive sequential pipeline (narrate, render HTML, PDF, EPUB, one edition after another,
    then the feeds; no cache, no manifest; in this process) against a cold build of the same
    editions; 2. a no-op rebuild; 3. one paragraph changed in one language's PO (and how many
-   segments were re-synthesized), once on the warm workers the earlier builds left and once
-   in new processes (``--no-warm``); 4. peak memory per worker; 5. 1–3 again with English
+   segments were re-synthesized); 4. peak memory per worker; 5. 1–3 again with English
    narrated by Piper; 6. time per edition over a generated corpus; 7. the same corpus of short
    generated articles built by the local process pool and by a Dask LocalCluster with as many
    workers.
 
 The cold, no-op and one-paragraph builds (1–3, 5) are timed as a user runs them: the wall
-time of a ``polyedition build --json`` subprocess (interpreter start-up included), with warm
-workers and with ``--no-warm``, in a private runtime folder (``XDG_RUNTIME_DIR``) so that they
-never meet a user's warm workers. The cold build starts with no warm workers and an empty
-cache; the benchmark then waits for the host it leaves (the user reads the result meanwhile),
-and stops it at the end. The naive pipeline, the serve --watch figure and 6–7 run in this
-process (6–7 call ``build()`` in new worker processes, without warm workers).
+time of a ``polyedition build --json`` subprocess (interpreter start-up included). The cold
+build starts with an empty cache. The naive pipeline and 6–7 run in this process (6–7 call
+``build()`` in new worker processes).
 """
 
 from __future__ import annotations
@@ -30,7 +26,7 @@ import os
 import platform
 import resource
 import shutil
-import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -94,7 +90,7 @@ def timed_build(  # type: ignore[no-untyped-def]
     settings = load_settings(project)
     started = time.perf_counter()
     options = BuildOptions(
-        languages=settings.languages, formats=formats, jobs=jobs, scheduler=scheduler, warm=False
+        languages=settings.languages, formats=formats, jobs=jobs, scheduler=scheduler
     )
     report = build(settings, options)
     return time.perf_counter() - started, report
@@ -119,31 +115,17 @@ def edit_one_paragraph(project: Path, words: str) -> None:
     write_catalog(path, catalog)
 
 
-HOST_WAIT_SECONDS = 60.0
+EDITS = 5
+"""How many one-paragraph edits are timed (their median is the figure)."""
 
 
-def cli_environment(runtime: Path) -> dict[str, str]:
-    """This process's environment with a private runtime folder (the warm workers' socket goes
-    there) and warm workers allowed. PYTHONPATH is made absolute: the host starts in ``/``,
-    where a relative entry would import another copy of polyedition."""
-    env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime))
-    env.pop("POLYEDITION_WARM_WORKERS", None)
-    if env.get("PYTHONPATH"):
-        env["PYTHONPATH"] = os.pathsep.join(
-            str(Path(entry).resolve()) for entry in env["PYTHONPATH"].split(os.pathsep) if entry
-        )
-    return env
-
-
-def cli_build(
-    project: Path, jobs: int, env: dict[str, str], *, warm: bool = True
-) -> tuple[float, dict[str, Any]]:
+def cli_build(project: Path, jobs: int) -> tuple[float, dict[str, Any]]:
     """Wall time of ``polyedition build --json`` in a subprocess, and its summary; a failed
     build stops the benchmark."""
     command = [sys.executable, "-m", "polyedition", "--project", str(project), "build", "--json"]
-    command += ["--jobs", str(jobs)] + ([] if warm else ["--no-warm"])
+    command += ["--jobs", str(jobs)]
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     summary: dict[str, Any] | None = None
     with contextlib.suppress(json.JSONDecodeError):
@@ -162,63 +144,6 @@ def cli_build(
     return seconds, summary
 
 
-def wait_for_host(runtime: Path) -> float:
-    """Seconds until the warm workers' socket appears (a build leaves them after it ends)."""
-    started = time.perf_counter()
-    folder = runtime / "polyedition"
-    while not any(folder.glob("workers-*.sock")):
-        if time.perf_counter() - started > HOST_WAIT_SECONDS:
-            logs = "\n".join(
-                f"{log.name}:\n{log.read_text(errors='replace')[-2000:]}"
-                for log in folder.glob("workers-*.log")
-            )
-            raise SystemExit(
-                f"benchmark stopped: no warm workers in {folder} {HOST_WAIT_SECONDS:.0f} s after "
-                f"a build (they need --jobs >= 2 and warm-workers-minutes > 0)\n{logs}"
-            )
-        time.sleep(0.05)
-    return time.perf_counter() - started
-
-
-def host_pids(runtime: Path) -> list[int]:
-    """Warm-worker processes (hosts and the workers they forked) whose socket is in
-    ``runtime``: the command line of a host names its socket."""
-    pids = []
-    prefix = f"{runtime}{os.sep}"
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            args = cmdline.read_bytes().decode(errors="replace").split("\0")
-        except OSError:
-            continue
-        if "polyedition.build.warm" in " ".join(args) and any(
-            arg.startswith(prefix) for arg in args
-        ):
-            pids.append(int(cmdline.parent.name))
-    return pids
-
-
-def stop_workers(runtime: Path) -> None:
-    """Stop the warm workers of ``runtime`` (only those): ``stop_hosts()`` with that folder,
-    then any host still starting (it has no pid file yet) found by its command line."""
-    from polyedition.build.warm import stop_hosts
-
-    saved = os.environ.get("XDG_RUNTIME_DIR")
-    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
-    try:
-        stop_hosts()
-    finally:
-        if saved is None:
-            del os.environ["XDG_RUNTIME_DIR"]
-        else:
-            os.environ["XDG_RUNTIME_DIR"] = saved
-    deadline = time.monotonic() + 5
-    while pids := host_pids(runtime):
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM if time.monotonic() < deadline else signal.SIGKILL)
-        time.sleep(0.1)
-
-
 def ran_kinds(summary: dict[str, Any]) -> str:
     return ", ".join(sorted(job["kind"] for job in summary["jobs"]))
 
@@ -234,40 +159,31 @@ def engine_setup(root: Path, name: str, jobs: int, piper: bool) -> tuple[float, 
     copy_project(project)
     if piper:
         with_piper(project)
-    runtime = Path(tempfile.mkdtemp(prefix="pb-", dir="/tmp"))
-    env = cli_environment(runtime)
-    try:
-        stop_workers(runtime)  # a cold build: no warm workers (and a new, empty cache)
-        cold, summary = cli_build(project, jobs, env)
-        busy = sum(job["seconds"] for job in summary["jobs"])
-        editions = {(row["article"], row["language"]) for row in summary["outputs"]}
-        print(
-            f"[{name}] cold build ({len(editions)} editions, all formats): {cold:7.2f} s, "
-            f"{summary['jobs_run']} jobs, {busy:.1f} s of job time "
-            f"({busy / cold:.2f} cores busy on average)"
-        )
-        ready = wait_for_host(runtime)
-        print(f"[{name}] warm workers ready {ready:.2f} s after the cold build (the user reads)")
-        noop, report = cli_build(project, jobs, env)
-        print(
-            f"[{name}] {'no-op rebuild:':<48}{noop:7.2f} s   {100 * noop / cold:.1f}% of cold "
-            f"(target <= 2%), {report['jobs_run']} job(s) run"
-        )
-        edits = (
-            ("one paragraph (pl), warm workers", " Zmiana.", True),
-            ("one paragraph (pl), new processes (--no-warm)", " Inna zmiana.", False),
-        )
-        for label, words, warm in edits:
-            edit_one_paragraph(project, words)
-            one, report = cli_build(project, jobs, env, warm=warm)
-            print(
-                f"[{name}] {label + ':':<48}{one:7.2f} s   {100 * one / cold:.1f}% of cold "
-                f"(target <= 5%), jobs: {ran_kinds(report)}; "
-                f"{synthesized(report)} segment(s) re-synthesized"
-            )
-    finally:
-        stop_workers(runtime)
-        shutil.rmtree(runtime, ignore_errors=True)
+    cold, summary = cli_build(project, jobs)
+    busy = sum(job["seconds"] for job in summary["jobs"])
+    editions = {(row["article"], row["language"]) for row in summary["outputs"]}
+    print(
+        f"[{name}] cold build ({len(editions)} editions, all formats): {cold:7.2f} s, "
+        f"{summary['jobs_run']} jobs, {busy:.1f} s of job time "
+        f"({busy / cold:.2f} cores busy on average)"
+    )
+    noop, report = cli_build(project, jobs)
+    print(
+        f"[{name}] {'no-op rebuild:':<48}{noop:7.2f} s   {100 * noop / cold:.1f}% of cold "
+        f"(target <= 2%), {report['jobs_run']} job(s) run"
+    )
+    times = []
+    for number in range(EDITS):
+        edit_one_paragraph(project, f" Zmiana {number + 1}.")
+        seconds, report = cli_build(project, jobs)
+        times.append(seconds)
+    one = statistics.median(times)
+    print(
+        f"[{name}] {'one paragraph (pl), new processes:':<48}{one:7.2f} s   "
+        f"{100 * one / cold:.1f}% of cold (median of {EDITS}: "
+        f"{', '.join(f'{s:.2f}' for s in times)}), jobs: {ran_kinds(report)}; "
+        f"{synthesized(report)} segment(s) re-synthesized"
+    )
     return cold, summary
 
 
@@ -383,9 +299,7 @@ def narration_memory(root: Path, sizes: list[int]) -> None:
         project = root / f"long-{copies}"
         words = long_article(project, copies)
         command = ["-m", "polyedition", "--project", str(project), "-q", "build"]
-        process = subprocess.Popen(
-            [sys.executable, *command, "--format", "mp3", "--jobs", "1", "--no-warm"]
-        )
+        process = subprocess.Popen([sys.executable, *command, "--format", "mp3", "--jobs", "1"])
         # The kernel's high-water mark of the process's own memory (VmHWM). Not wait4's
         # ru_maxrss: Linux carries the forking parent's peak across exec into it.
         peak = 0.0
@@ -443,35 +357,6 @@ def engine_figures(root: Path, jobs: int, *, piper: bool) -> None:
         f"(max RSS of its process after {largest['job']}; target <= 400 MB)"
     )
 
-    # The preview server rebuilds in its own process, on the warm workers its builds leave.
-    from polyedition.config import load_settings
-
-    settings = load_settings(root / "espeak")
-    options = BuildOptions(languages=settings.languages, jobs=jobs)
-    runtime = Path(tempfile.mkdtemp(prefix="pb-", dir="/tmp"))
-    saved = {name: os.environ.get(name) for name in ("XDG_RUNTIME_DIR", "POLYEDITION_WARM_WORKERS")}
-    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
-    os.environ.pop("POLYEDITION_WARM_WORKERS", None)
-    try:
-        build(settings, options)  # nothing to do; it leaves the warm workers
-        wait_for_host(runtime)
-        for words in (" Druga zmiana.", " Trzecia."):
-            edit_one_paragraph(root / "espeak", words)
-            started = time.perf_counter()
-            build(settings, options)
-            warm = time.perf_counter() - started
-        print(
-            f"one paragraph, serve --watch:   {warm:7.2f} s   "
-            f"{100 * warm / cold:.1f}% of cold (no interpreter start; warm workers)"
-        )
-    finally:
-        stop_workers(runtime)
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        shutil.rmtree(runtime, ignore_errors=True)
     if piper:
         engine_setup(root, "piper-en", jobs, piper=True)
 

@@ -220,13 +220,20 @@ def _build_options(args: argparse.Namespace, settings: Settings) -> BuildOptions
         strict=getattr(args, "strict", False),
         fail_fast=getattr(args, "fail_fast", False),
         scheduler=getattr(args, "scheduler", None) or settings.scheduler,
-        warm=not getattr(args, "no_warm", False),
     )
+
+
+def _retired(option: str, why: str) -> None:
+    """A warning for an option that does nothing any more (kept one release for scripts)."""
+    logger.warning("%s is no longer needed and does nothing (%s); remove it", option, why)
 
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from polyedition.build import build
     from polyedition.console import print_summary, progress_reporter
+
+    if args.no_warm:
+        _retired("build --no-warm", "a build leaves no process running")
 
     with progress_reporter(args.quiet or args.json) as progress:
         report = build(settings, _build_options(args, settings), progress=progress)
@@ -248,9 +255,7 @@ def _cmd_clean(args: argparse.Namespace, settings: Settings) -> int:
     from polyedition.build.clean import clean
 
     if args.workers:
-        from polyedition.build.warm import stop_hosts
-
-        print(f"warm workers: {stop_hosts()} host(s) stopped")
+        _retired("clean --workers", "a build leaves no process running")
         if not (args.cache or args.output):
             return EXIT_OK
     both = not (args.cache or args.output)
@@ -269,8 +274,6 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     options = _build_options(args, settings)
 
     def rebuild() -> None:
-        # Each rebuild runs on the warm workers the previous one left (``build.warm``), so a
-        # translator's saved fix is rebuilt without paying for the imports again.
         build(settings, options, progress=PlainProgress())
 
     if not (settings.output_dir / "index.html").exists() or args.watch:
@@ -578,12 +581,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="stop at the first failed output (default: build every other output, then exit 1)",
     )
-    build.add_argument(
-        "--no-warm",
-        action="store_true",
-        help="run the jobs in new processes only, and leave no warm workers behind "
-        "(default: reuse and keep them for warm-workers-minutes; see 'Warm workers' in the docs)",
-    )
+    build.add_argument("--no-warm", action="store_true", help=argparse.SUPPRESS)  # retired
     clean = command(
         "clean",
         _cmd_clean,
@@ -595,11 +593,7 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument(
         "--output", action="store_true", help="delete output/ and the build manifest"
     )
-    clean.add_argument(
-        "--workers",
-        action="store_true",
-        help="stop the warm workers builds left running (only that, unless with --cache/--output)",
-    )
+    clean.add_argument("--workers", action="store_true", help=argparse.SUPPRESS)  # retired
     serve = command(
         "serve",
         _cmd_serve,

@@ -430,7 +430,7 @@ REGISTRY: tuple[Format, ...] = (Html(), Pdf(), Mp3(), Epub(), Feed(), Cover(), S
 LIBRARIES = tuple(dict.fromkeys(name for fmt in REGISTRY for name in fmt.libraries))
 """Every library an output's bytes depend on: a worker that has other versions loaded than
 the build would make other bytes under the same keys, so it must not take the build's jobs
-(the Dask worker check and the warm workers use this list)."""
+(the Dask worker check and the preview server's pool use this list)."""
 FORMATS = tuple(fmt.name for fmt in REGISTRY if fmt.option is None)
 """The formats a build can be asked for (``--format``)."""
 SITE = SitePages.name

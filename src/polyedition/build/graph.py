@@ -2,7 +2,7 @@
 
 One node per (format, what the job is about); a format's needs are the edges (see
 ``formats.Need``). The run is the same for every format and every executor (local processes,
-the warm workers, a Dask cluster):
+the preview server's, a Dask cluster):
 
 - a job starts when every job it waits for is settled: done, fresh, or failed (it then sees what
   an earlier build made, or nothing: a page still builds without a failed PDF);
