@@ -268,13 +268,23 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import threading
 
     from polyedition.build import build
+    from polyedition.build.executors import PreviewWorkers
     from polyedition.console import PlainProgress
     from polyedition.serve import REVIEW_PREFIX, make_server, watch_and_rebuild
 
     options = _build_options(args, settings)
+    # While it watches, the server keeps workers that have imported the renderers.
+    local = args.watch and not options.scheduler and PreviewWorkers.available()
+    workers = PreviewWorkers(options.jobs) if local else None
+    if workers is not None:
+        workers.start()
 
     def rebuild() -> None:
-        build(settings, options, progress=PlainProgress())
+        if workers is None:
+            build(settings, options, progress=PlainProgress())
+            return
+        with workers.pool() as pool:
+            build(settings, options, executor=pool, progress=PlainProgress())
 
     if not (settings.output_dir / "index.html").exists() or args.watch:
         rebuild()
@@ -297,6 +307,8 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         stop.set()
         server.shutdown()
         server.server_close()
+        if workers is not None:
+            workers.close()
     return EXIT_OK
 
 
