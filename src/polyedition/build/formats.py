@@ -86,6 +86,11 @@ class Need:
     reads: tuple[int, ...] = ()
     """Positions of the needed job's outputs whose bytes the job reads (sent with the job, so a
     worker needs no ``output/``); the key then holds the key those files were made under."""
+    provisional: bool = False
+    """With ``wait``, when an earlier build made the needed outputs: start at once with their
+    figures as that build recorded them, and be planned again once the needed job is done (and
+    run again if what it shows changed). The job's file appears as soon as its own job ends,
+    and ends up as if it had waited."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,11 +286,19 @@ class Pdf(Format):
 
 class Html(Format):
     """The article page: it states its narration's duration and size and its PDF's pages and
-    size (so it waits for both), and links its language's feed."""
+    size (so it waits for both, or starts at once with their earlier figures and is made again
+    if they changed), and links its language's feed."""
 
     name = "html"
     inputs = (keys.edition, keys.siblings, keys.templates, keys.ui)
-    needs = (Need("mp3"), Need("pdf"), Need("feed", wait=False))
+    needs = (
+        Need("mp3", provisional=True),
+        Need("pdf", provisional=True),
+        Need("feed", wait=False),
+    )
+    cost = 4
+    """First: the page is what a reader of the preview waits for, and it takes a tenth of a
+    second, so it delays the longest job by little."""
 
     def outputs(self, ident: Id, settings: Settings) -> tuple[PurePosixPath, ...]:
         slug, lang = ident

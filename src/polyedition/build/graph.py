@@ -7,6 +7,9 @@ the preview server's, a Dask cluster):
 - a job starts when every job it waits for is settled: done, fresh, or failed (it then sees what
   an earlier build made, or nothing: a page still builds without a failed PDF);
 - a job whose outputs carry its key already is fresh and does not run;
+- a job with a provisional need (``Need.provisional``) on an output an earlier build made starts
+  at once with that build's figures; once the needed jobs are all settled it is planned again,
+  and if its key changed it runs again (superseding the first run if that is still going);
 - when a job fails, each started job that anticipated it is planned again; if its key changes
   (a PDF that linked a narration which never existed) the job sent off is superseded (its
   result is dropped) and the new one runs;
@@ -45,6 +48,11 @@ class Node:
     waits_for: list[Node] = field(default_factory=list)
     waited_by: list[Node] = field(default_factory=list)
     anticipated_by: list[Node] = field(default_factory=list)
+    revised_by: list[Node] = field(default_factory=list)
+    """Nodes that started with an earlier build's figures of this one (a provisional need)."""
+    provisional_on: list[Node] = field(default_factory=list)
+    """The nodes whose earlier figures this one started with; it is planned again once they
+    are all settled."""
     job: Job | None = None
     """The job as last planned; None until it starts."""
     settled: bool = False
@@ -148,7 +156,11 @@ class JobGraph:
                 other = self.nodes.get((need.format, *ident))
                 if other is None:
                     continue
-                if need.wait:
+                earlier = other.fmt.recorded(ident, self.manifest, self.settings)
+                if need.provisional and need.wait and earlier is not None:
+                    other.revised_by.append(node)
+                    node.provisional_on.append(other)
+                elif need.wait:
                     node.waits_for.append(other)
                     other.waited_by.append(node)
                 else:
@@ -190,11 +202,15 @@ class JobGraph:
         self.pending[self.pool.submit(run_job, job, planned.site)] = job
 
     def _settle(self, node: Node) -> None:
-        """Start what waited for ``node`` (done, fresh or failed)."""
+        """Start what waited for ``node`` (done, fresh or failed); plan again what started
+        with its earlier figures, once all it started with are settled."""
         node.settled = True
         for waiting in node.waited_by:
             if waiting.ready:
                 self._start(waiting)
+        self._plan_again(
+            [other for other in node.revised_by if all(o.settled for o in other.provisional_on)]
+        )
 
     def _finish(self, future: Future[JobResult]) -> BaseException | None:
         """Take a finished job's result: write it, record it, start what waited for it."""
@@ -221,6 +237,9 @@ class JobGraph:
             return None
         self.manifest.record(result)
         node.fmt.remember(result, self.manifest)
+        self.outcome.results = [  # a job run again replaces its first run's result
+            earlier for earlier in self.outcome.results if earlier.job.name != job.name
+        ]
         self.outcome.results.append(result)
         self.notify("done", result, True)
         node.outcome = node.fmt.outcome(job, result)
@@ -232,9 +251,14 @@ class JobGraph:
     def _withdraw(self, failed: Node) -> None:
         """A failed output that never existed is linked by nothing: each job that anticipated
         it is planned again, and sent off again if that changed its key."""
-        for node in failed.anticipated_by:
+        self._plan_again(failed.anticipated_by)
+
+    def _plan_again(self, nodes: list[Node]) -> None:
+        """Plan started jobs again (what they saw of another job changed); send off again each
+        whose key changed, superseding it if it has not finished."""
+        for node in nodes:
             if node.job is None:
-                continue  # it will see the failure when it starts
+                continue  # it will see the change when it starts
             planned = self.planner.plan(node.fmt, node.ident, self)
             if planned.job.key == node.job.key:
                 continue
