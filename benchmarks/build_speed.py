@@ -5,16 +5,20 @@
 Measures, in one run on this machine, every format (HTML, PDF, MP3, EPUB, feed):
 1. the naive sequential pipeline (narrate, render HTML, PDF, EPUB, one edition after another,
    then the feeds; no cache, no manifest; in this process) against a cold build of the same
-   editions; 2. a no-op rebuild; 3. one paragraph changed in one language's PO (and how many
-   segments were re-synthesized); 4. peak memory per worker; 5. 1–3 again with English
-   narrated by Piper; 6. time per edition over a generated corpus; 7. the same corpus of short
+   editions; 2. a no-op rebuild; 3. one Belarusian paragraph changed in its PO (and how many
+   segments were re-synthesized), five times, the median; 4. peak memory per worker; 5. the
+   same paragraph saved five times under ``serve --watch``: how long after the save the page,
+   and then every file of the edition, is rebuilt on disk; 6. 1–3 again with English narrated
+   by Piper; 7. time per edition over a generated corpus; 8. the same corpus of short
    generated articles built by the local process pool and by a Dask LocalCluster with as many
    workers.
 
-The cold, no-op and one-paragraph builds (1–3, 5) are timed as a user runs them: the wall
-time of a ``polyedition build --json`` subprocess (interpreter start-up included). The cold
-build starts with an empty cache. The naive pipeline and 6–7 run in this process (6–7 call
-``build()`` in new worker processes).
+The cold, no-op and one-paragraph builds (1–3, 6) are timed as a user runs them: the wall
+time of a ``polyedition build --json`` subprocess (interpreter start-up included), and its CPU
+time (user + sys of it and every process it started: wall times mean little on a busy
+machine, and the load average is printed with them). The cold build starts with an empty
+cache. ``serve --watch`` runs in a subprocess and is timed by the files' modification times.
+The naive pipeline and 7–8 run in this process (7–8 call ``build()`` in new worker processes).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import os
 import platform
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -105,28 +110,63 @@ def with_piper(project: Path) -> None:
     pyproject.write_text(text + addition, encoding="utf-8")
 
 
-def edit_one_paragraph(project: Path, words: str) -> None:
+EDITED = "be"
+"""The language whose paragraph the one-paragraph figures edit."""
+
+
+def edit_one_paragraph(project: Path, words: str, lang: str = EDITED) -> Path:
+    """Add ``words`` to the translation of the summary's first paragraph; the PO file."""
     from polyedition.config import load_settings
 
-    path = po(load_settings(project), "pl")
-    catalog = read_catalog(path, locale="pl")
+    path = po(load_settings(project), lang)
+    catalog = read_catalog(path, locale=lang)
     message = next(m for m in catalog if m.context == "summary-p1")
     message.string = str(message.string) + words
     write_catalog(path, catalog)
+    return path
 
 
 EDITS = 5
 """How many one-paragraph edits are timed (their median is the figure)."""
 
 
+REAPER = """
+import ctypes, os, resource, subprocess, sys, time
+ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+status = subprocess.run(sys.argv[2:], check=False).returncode
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline:  # what the command left: its orphans are ours now
+    try:
+        if os.waitpid(-1, os.WNOHANG) == (0, 0):
+            time.sleep(0.01)
+    except ChildProcessError:
+        break
+used = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(sys.argv[1], "w", encoding="ascii") as out:
+    out.write(f"{used.ru_utime + used.ru_stime}")
+sys.exit(status)
+"""
+"""Runs a command as a subreaper (Linux): every process it starts, however deep, is waited
+for here, so the CPU time this reports is the whole command's (the workers and their
+forkserver, which a plain wait would not count)."""
+
+
 def cli_build(project: Path, jobs: int) -> tuple[float, dict[str, Any]]:
-    """Wall time of ``polyedition build --json`` in a subprocess, and its summary; a failed
+    """Wall time of ``polyedition build --json`` in a subprocess, and its summary (with the
+    CPU time, user + sys, of it and everything it started, under ``cpu_seconds``); a failed
     build stops the benchmark."""
     command = [sys.executable, "-m", "polyedition", "--project", str(project), "build", "--json"]
     command += ["--jobs", str(jobs)]
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
+    with tempfile.NamedTemporaryFile(mode="r", encoding="ascii", suffix=".cpu") as cpu:
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", REAPER, cpu.name, *command],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds = time.perf_counter() - started
+        cpu_seconds = float(cpu.read() or "nan")
     summary: dict[str, Any] | None = None
     with contextlib.suppress(json.JSONDecodeError):
         summary = json.loads(done.stdout)
@@ -141,6 +181,7 @@ def cli_build(project: Path, jobs: int) -> tuple[float, dict[str, Any]]:
             f"{' (its output is not JSON)' if summary is None else ''}{failures}\n"
             f"last lines of its stderr:\n{stderr}"
         )
+    summary["cpu_seconds"] = cpu_seconds
     return seconds, summary
 
 
@@ -152,7 +193,19 @@ def synthesized(summary: dict[str, Any]) -> int:
     return sum(int(job["info"].get("synthesized", 0)) for job in summary["jobs"])
 
 
-def engine_setup(root: Path, name: str, jobs: int, piper: bool) -> tuple[float, dict[str, Any]]:
+def of_naive(seconds: float, naive: float | None) -> str:
+    return f", {100 * seconds / naive:.1f}% of naive (target <= 6%)" if naive else ""
+
+
+def load() -> str:
+    """The machine's load average over the last minute (wall times mean little above the
+    number of cores)."""
+    return f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+
+
+def engine_setup(
+    root: Path, name: str, jobs: int, piper: bool, naive: float | None = None
+) -> tuple[float, dict[str, Any]]:
     """Cold, no-op and one-paragraph builds of the real article with one engine set-up, each
     timed as a ``polyedition build`` subprocess; the cold build's time and summary."""
     project = root / name
@@ -172,19 +225,97 @@ def engine_setup(root: Path, name: str, jobs: int, piper: bool) -> tuple[float, 
         f"[{name}] {'no-op rebuild:':<48}{noop:7.2f} s   {100 * noop / cold:.1f}% of cold "
         f"(target <= 2%), {report['jobs_run']} job(s) run"
     )
-    times = []
+    times, cpu = [], []
     for number in range(EDITS):
-        edit_one_paragraph(project, f" Zmiana {number + 1}.")
+        edit_one_paragraph(project, f" Змена {number + 1}.")
         seconds, report = cli_build(project, jobs)
         times.append(seconds)
+        cpu.append(report["cpu_seconds"])
     one = statistics.median(times)
     print(
-        f"[{name}] {'one paragraph (pl), new processes:':<48}{one:7.2f} s   "
-        f"{100 * one / cold:.1f}% of cold (median of {EDITS}: "
-        f"{', '.join(f'{s:.2f}' for s in times)}), jobs: {ran_kinds(report)}; "
-        f"{synthesized(report)} segment(s) re-synthesized"
+        f"[{name}] {f'one paragraph ({EDITED}), new processes:':<48}{one:7.2f} s   "
+        f"{100 * one / cold:.1f}% of cold{of_naive(one, naive)} (median of {EDITS}: "
+        f"{', '.join(f'{s:.2f}' for s in times)}); CPU (user+sys, every process) median "
+        f"{statistics.median(cpu):.2f} s; jobs: {ran_kinds(report)}; "
+        f"{synthesized(report)} segment(s) re-synthesized; load average {load()}"
     )
     return cold, summary
+
+
+SAVES = 5
+"""How many saves the serve --watch figure times."""
+
+
+def serve_watch(project: Path, jobs: int) -> None:
+    """``polyedition serve --watch`` in a subprocess, as a translator uses it: each save of one
+    Belarusian paragraph, timed from the PO file's modification time to the rebuilt page's
+    (on disk: what a browser reload shows), and to the last of the edition's rebuilt files."""
+    from polyedition.config import load_settings
+
+    settings = load_settings(project)
+    page = settings.output_dir / EDITED / SLUG / "index.html"
+    command = [sys.executable, "-m", "polyedition", "--project", str(project), "serve"]
+    command += ["--watch", "--port", "0", "--jobs", str(jobs)]
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as log:
+        server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
+        try:
+            assert server.stdout is not None
+            for line in server.stdout:
+                if line.startswith("Watching"):
+                    break
+            else:
+                log.seek(0)
+                raise SystemExit(f"benchmark stopped: serve --watch ended:\n{log.read()[-2000:]}")
+            pages, wholes = [], []
+            for number in range(SAVES):
+                words = f" Захавана {number + 1}."
+                path = edit_one_paragraph(project, words)
+                saved = path.stat().st_mtime_ns
+                pages.append(wait_for_file(page, saved, words.strip()) - saved)
+                wholes.append(wait_for_edition(settings.output_dir, saved) - saved)
+        finally:
+            server.send_signal(signal.SIGINT)  # Ctrl+C
+            server.communicate(timeout=60)
+    pages_s, wholes_s = [n / 1e9 for n in pages], [n / 1e9 for n in wholes]
+    print(
+        f"one paragraph ({EDITED}), serve --watch: page on disk "
+        f"{statistics.median(pages_s):.2f} s after the save (target <= 1.0 s; median of "
+        f"{SAVES}: {', '.join(f'{s:.2f}' for s in pages_s)}), every file of the edition "
+        f"{statistics.median(wholes_s):.2f} s; load average {load()}"
+    )
+
+
+def wait_for_file(path: Path, after_ns: int, text: str, seconds: float = 120) -> int:
+    """The modification time of ``path`` once it is newer than ``after_ns`` and holds
+    ``text``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime_ns > after_ns and text in path.read_text(encoding="utf-8"):
+                return path.stat().st_mtime_ns
+        time.sleep(0.005)
+    raise SystemExit(f"benchmark stopped: {path} not rebuilt within {seconds:.0f} s")
+
+
+def wait_for_edition(output_dir: Path, after_ns: int, seconds: float = 120) -> int:
+    """The latest modification time among the edited edition's files once its MP3, PDF, EPUB
+    and feed are all newer than ``after_ns`` and nothing changed for a second."""
+    from polyedition.site import epub_path, mp3_path, pdf_path
+
+    folder = output_dir / EDITED / SLUG
+    files = [output_dir / path(EDITED, SLUG) for path in (mp3_path, pdf_path, epub_path)]
+    deadline = time.monotonic() + seconds
+    last, quiet = 0, 0.0
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if all(path.stat().st_mtime_ns > after_ns for path in files):
+                newest = max(p.stat().st_mtime_ns for p in output_dir.rglob("*") if p.is_file())
+                if newest == last and time.monotonic() - quiet > 1.0:
+                    return newest
+                if newest != last:
+                    last, quiet = newest, time.monotonic()
+        time.sleep(0.02)
+    raise SystemExit(f"benchmark stopped: {folder} not rebuilt within {seconds:.0f} s")
 
 
 def make_corpus(project: Path, articles: int) -> None:
@@ -349,7 +480,7 @@ def engine_figures(root: Path, jobs: int, *, piper: bool) -> None:
     """1–5: the real article in all formats, with eSpeak and then with Piper for English."""
     naive = naive_pipeline(root / "naive")
     print(f"naive sequential pipeline (all formats): {naive:7.2f} s")
-    cold, summary = engine_setup(root, "espeak", jobs, piper=False)
+    cold, summary = engine_setup(root, "espeak", jobs, piper=False, naive=naive)
     print(f"speed-up of the cold build over the naive pipeline: {naive / cold:.2f}x")
     largest = max(summary["jobs"], key=lambda job: job["peak_rss_mb"])
     print(
@@ -357,6 +488,7 @@ def engine_figures(root: Path, jobs: int, *, piper: bool) -> None:
         f"(max RSS of its process after {largest['job']}; target <= 400 MB)"
     )
 
+    serve_watch(root / "espeak", jobs)
     if piper:
         engine_setup(root, "piper-en", jobs, piper=True)
 
