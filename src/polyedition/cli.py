@@ -288,6 +288,8 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if not (settings.output_dir / "index.html").exists() or args.watch:
         rebuild()
+    if workers is not None:
+        workers.wait_until_ready()
     server = make_server(
         settings.output_dir, args.port, review_dir=settings.cache_dir / REVIEW_FOLDER
     )
@@ -299,7 +301,10 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     thread.start()
     try:
         if args.watch:
-            print("Watching content/, locales/ and templates/ for changes (Ctrl+C to stop)")
+            print(
+                "Watching content/, locales/ and templates/ for changes (Ctrl+C to stop)",
+                flush=True,
+            )
             watch_and_rebuild(settings, rebuild, stop)
         else:
             thread.join()

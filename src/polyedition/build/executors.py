@@ -144,6 +144,12 @@ class PreviewWorkers:
             forkserver.ensure_running()
             self.loaded = installed
 
+    def wait_until_ready(self) -> None:
+        """Return once the forkserver has imported what it preloads (it forks a worker only
+        then), so that the first save is rebuilt as fast as the next ones."""
+        with self.pool() as pool:
+            pool.submit(os.getpid).result()
+
     @contextlib.contextmanager
     def pool(self) -> Iterator[JobExecutor]:
         """A rebuild's pool: new workers forked from the forkserver, once it is current."""
