@@ -126,7 +126,14 @@ class FakePool:
         return [(job, site) for job, site in self.sent if job.kind == kind][-1]
 
 
-def graph_of(real_site: Site, tmp_path: Path, pool: FakePool, formats: tuple[str, ...]) -> JobGraph:
+def graph_of(
+    real_site: Site,
+    tmp_path: Path,
+    pool: FakePool,
+    formats: tuple[str, ...],
+    *,
+    preview: bool = False,
+) -> JobGraph:
     settings = replace(
         real_site.settings, output_dir=tmp_path / "output", cache_dir=tmp_path / "cache"
     )
@@ -139,6 +146,7 @@ def graph_of(real_site: Site, tmp_path: Path, pool: FakePool, formats: tuple[str
         languages=(EDITION[1],),
         formats=formats,
         notify=lambda event, item, ran: None,
+        provisional=preview,
     )
 
 
@@ -198,7 +206,7 @@ def test_a_page_starts_with_the_earlier_figures_and_is_made_again_with_the_new_o
 
     pool = FakePool(failing=set())
     pool.info = {"duration": 61.0, "pages": 4.0}
-    graph = graph_of(real_site, tmp_path, pool, formats)
+    graph = graph_of(real_site, tmp_path, pool, formats, preview=True)
     outcome = graph.run(fail_fast=False)
 
     sent = [job.kind for job, _ in pool.sent]
@@ -213,11 +221,20 @@ def test_a_page_starts_with_the_earlier_figures_and_is_made_again_with_the_new_o
     assert graph.manifest.fresh(page, graph.output_dir)
 
 
-def test_a_page_with_no_earlier_figures_waits_for_its_pdf_and_narration(
-    real_site: Site, tmp_path: Path
+@pytest.mark.parametrize("preview", [True, False])
+def test_a_page_waits_for_its_pdf_and_narration_without_earlier_figures_or_outside_a_preview(
+    real_site: Site, tmp_path: Path, preview: bool
 ) -> None:
+    """A cold build has no earlier figures; a build (not a preview) makes each file once."""
+    formats = ("html", "pdf", "mp3")
+    if not preview:
+        first = graph_of(real_site, tmp_path, FakePool(failing=set()), formats)
+        first.run(fail_fast=False)
+        for path in list(first.manifest.outputs):
+            first.manifest.outputs[path]["key"] = "edited since"
+        first.manifest.save()
     pool = FakePool(failing=set())
-    graph_of(real_site, tmp_path, pool, ("html", "pdf", "mp3")).run(fail_fast=False)
+    graph_of(real_site, tmp_path, pool, formats, preview=preview).run(fail_fast=False)
     sent = [job.kind for job, _ in pool.sent]
     assert sent.count("html") == 1 and sent.index("html") > max(
         sent.index("mp3"), sent.index("pdf")
@@ -236,7 +253,7 @@ def test_a_page_made_with_earlier_figures_sees_a_failed_pdf_and_the_new_narratio
 
     pool = FakePool(failing={"pdf"})
     pool.info = {"duration": 61.0, "pages": 4.0}
-    graph_of(real_site, tmp_path, pool, formats).run(fail_fast=False)
+    graph_of(real_site, tmp_path, pool, formats, preview=True).run(fail_fast=False)
 
     _, final = pool.last("html")
     assert final.audio[EDITION].duration_seconds == 61.0

@@ -220,6 +220,7 @@ def _build_options(args: argparse.Namespace, settings: Settings) -> BuildOptions
         strict=getattr(args, "strict", False),
         fail_fast=getattr(args, "fail_fast", False),
         scheduler=getattr(args, "scheduler", None) or settings.scheduler,
+        preview=getattr(args, "watch", False),
     )
 
 

@@ -87,10 +87,10 @@ class Need:
     """Positions of the needed job's outputs whose bytes the job reads (sent with the job, so a
     worker needs no ``output/``); the key then holds the key those files were made under."""
     provisional: bool = False
-    """With ``wait``, when an earlier build made the needed outputs: start at once with their
-    figures as that build recorded them, and be planned again once the needed job is done (and
-    run again if what it shows changed). The job's file appears as soon as its own job ends,
-    and ends up as if it had waited."""
+    """With ``wait``, in a preview (``BuildOptions.preview``), when an earlier build made the
+    needed outputs: start at once with their figures as that build recorded them, and be
+    planned again once the needed jobs are settled (and run again if what it shows changed).
+    The job's file appears as soon as its own job ends, and ends up as if it had waited."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,8 +286,8 @@ class Pdf(Format):
 
 class Html(Format):
     """The article page: it states its narration's duration and size and its PDF's pages and
-    size (so it waits for both, or starts at once with their earlier figures and is made again
-    if they changed), and links its language's feed."""
+    size (so it waits for both; in a preview it starts at once with their earlier figures and
+    is made again if they changed), and links its language's feed."""
 
     name = "html"
     inputs = (keys.edition, keys.siblings, keys.templates, keys.ui)
@@ -297,8 +297,8 @@ class Html(Format):
         Need("feed", wait=False),
     )
     cost = 4
-    """First: the page is what a reader of the preview waits for, and it takes a tenth of a
-    second, so it delays the longest job by little."""
+    """First when it can start at once (a preview): the page is what its reader waits for, and
+    it takes a tenth of a second, so it delays the longest job by little."""
 
     def outputs(self, ident: Id, settings: Settings) -> tuple[PurePosixPath, ...]:
         slug, lang = ident

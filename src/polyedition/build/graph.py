@@ -7,9 +7,10 @@ the preview server's, a Dask cluster):
 - a job starts when every job it waits for is settled: done, fresh, or failed (it then sees what
   an earlier build made, or nothing: a page still builds without a failed PDF);
 - a job whose outputs carry its key already is fresh and does not run;
-- a job with a provisional need (``Need.provisional``) on an output an earlier build made starts
-  at once with that build's figures; once the needed jobs are all settled it is planned again,
-  and if its key changed it runs again (superseding the first run if that is still going);
+- in a preview (``provisional``), a job with a provisional need (``Need.provisional``) on an
+  output an earlier build made starts at once with that build's figures; once the needed jobs
+  are all settled it is planned again, and if its key changed it runs again (superseding the
+  first run if that is still going);
 - when a job fails, each started job that anticipated it is planned again; if its key changes
   (a PDF that linked a narration which never existed) the job sent off is superseded (its
   result is dropped) and the new one runs;
@@ -88,6 +89,7 @@ class JobGraph:
         languages: tuple[str, ...],
         formats: tuple[str, ...],
         notify: Notify,
+        provisional: bool = False,
     ) -> None:
         self.planner = planner
         self.site: Site = planner.site
@@ -98,6 +100,8 @@ class JobGraph:
         self.languages = languages
         self.formats = formats
         self.notify = notify
+        self.provisional = provisional
+        """Whether provisional needs start at once (a preview), or wait like any other."""
         self.pool = pool
         self.pending: dict[Future[JobResult], Job] = {}
         self.superseded: set[Job] = set()
@@ -157,7 +161,7 @@ class JobGraph:
                 if other is None:
                     continue
                 earlier = other.fmt.recorded(ident, self.manifest, self.settings)
-                if need.provisional and need.wait and earlier is not None:
+                if self.provisional and need.provisional and need.wait and earlier is not None:
                     other.revised_by.append(node)
                     node.provisional_on.append(other)
                 elif need.wait:

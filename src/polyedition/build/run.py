@@ -43,6 +43,10 @@ class BuildOptions:
     """Stop at the first failed job (by default every job whose inputs are sound still runs)."""
     scheduler: str | None = None
     """A Dask scheduler's address, or ``local:N``, to run the jobs on (default: local processes)."""
+    preview: bool = False
+    """For a preview (``serve --watch``): a page whose PDF and MP3 an earlier build made is
+    made first, with their earlier figures, and again once they are done if those changed
+    (``Need.provisional``); a build makes each file once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +190,7 @@ def _run(
         languages=options.languages,
         formats=options.formats,
         notify=progress or (lambda event, item, ran: None),
+        provisional=options.preview,
     )
     outcome = graph.run(fail_fast=options.fail_fast)
     return BuildReport(
