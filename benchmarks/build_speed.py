@@ -9,7 +9,8 @@ Measures, in one run on this machine, every format (HTML, PDF, MP3, EPUB, feed):
    segments were re-synthesized), five times, the median; 4. peak memory per worker; 5. the
    same paragraph saved five times under ``serve --watch``: how long after the save the page,
    and then every file of the edition, is rebuilt on disk; 6. 1–3 again with English narrated
-   by Piper; 7. time per edition over a generated corpus; 8. the same corpus of short
+   by Piper; 7. time per edition, speech cache per article and the largest worker over a
+   generated corpus of short articles (2 and 100 by default); 8. the same corpus of short
    generated articles built by the local process pool and by a Dask LocalCluster with as many
    workers.
 
@@ -220,6 +221,7 @@ def engine_setup(
         f"{summary['jobs_run']} jobs, {busy:.1f} s of job time "
         f"({busy / cold:.2f} cores busy on average)"
     )
+    speech_cache_ratio(project, name)
     noop, report = cli_build(project, jobs)
     print(
         f"[{name}] {'no-op rebuild:':<48}{noop:7.2f} s   {100 * noop / cold:.1f}% of cold "
@@ -316,6 +318,20 @@ def wait_for_edition(output_dir: Path, after_ns: int, seconds: float = 120) -> i
                     last, quiet = newest, time.monotonic()
         time.sleep(0.02)
     raise SystemExit(f"benchmark stopped: {folder} not rebuilt within {seconds:.0f} s")
+
+
+def speech_cache_ratio(project: Path, name: str) -> None:
+    """The speech cache's size against the MP3s it serves, after a cold build (issue 21)."""
+    from polyedition.build.clean import cache_usage
+    from polyedition.config import load_settings
+
+    settings = load_settings(project)
+    cache = cache_usage(settings).size
+    mp3 = sum(path.stat().st_size for path in settings.output_dir.rglob("*.mp3"))
+    print(
+        f"[{name}] speech cache after the cold build: {cache / 1e6:.1f} MB for "
+        f"{mp3 / 1e6:.1f} MB of MP3s, {cache / mp3:.2f}x (target <= 1.5x)"
+    )
 
 
 def make_corpus(project: Path, articles: int) -> None:
@@ -448,7 +464,9 @@ def narration_memory(root: Path, sizes: list[int]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--scale", default="2,4,8", help="corpus sizes in articles ('' to skip)")
+    parser.add_argument(
+        "--scale", default="2,100", help="corpus sizes in short articles ('' to skip)"
+    )
     parser.add_argument("--scale-formats", default=",".join(FORMATS))
     parser.add_argument(
         "--cluster", default="20,50,100", help="short-corpus sizes for pool vs Dask ('' to skip)"
@@ -494,24 +512,38 @@ def engine_figures(root: Path, jobs: int, *, piper: bool) -> None:
 
 
 def scale_figures(root: Path, args: argparse.Namespace) -> None:
-    """6–7: time per edition as the corpus grows; the process pool against Dask."""
+    """6–7: time per edition, speech cache per article and the largest worker as the corpus
+    grows (short articles: the real one's first section, each with its own text); the process
+    pool against Dask."""
     sizes = [int(size) for size in args.scale.split(",") if size]
     formats = tuple(args.scale_formats.split(","))
-    baseline = None
+    baseline = cache_baseline = None
     for size in sizes:
         corpus = root / f"corpus-{size}"
-        make_corpus(corpus, size)
+        make_short_corpus(corpus, size)
         seconds, report = timed_build(corpus, args.jobs, formats)
+        assert not report.failures, report.failures
         per_edition = seconds / len(report.editions)
         baseline = baseline or per_edition
+        cache_per_article = folder_size(corpus / ".cache" / "speech") / size / 1e6
+        cache_baseline = cache_baseline or cache_per_article
+        largest = max(result.peak_rss_mb for result in report.results)
         print(
-            f"corpus of {size:2d} articles x 5 languages: {seconds:7.2f} s, "
+            f"corpus of {size:3d} short articles x 5 languages: {seconds:7.2f} s, "
             f"{per_edition:.3f} s per edition ({100 * per_edition / baseline:.0f}% of the "
-            f"smallest corpus; target within ±20%)"
+            f"smallest corpus; target within ±15%); speech cache {cache_per_article:.2f} MB "
+            f"per article ({100 * cache_per_article / cache_baseline:.0f}% of the smallest); "
+            f"largest worker {largest:.1f} MB (target <= 400 MB)"
         )
+        shutil.rmtree(corpus, ignore_errors=True)
     clusters = [int(size) for size in args.cluster.split(",") if size]
     if clusters:
         cluster_comparison(root, clusters, args.jobs)
+
+
+def folder_size(folder: Path) -> int:
+    """The bytes of every file below ``folder``."""
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
 if __name__ == "__main__":

@@ -142,3 +142,56 @@ def test_a_renderer_imports_no_other_renderer_but_the_page_and_the_narration_it_
                     (f for f in formats if target.startswith(f"polyedition.render.{f}")), own
                 )
                 assert other == own or (own, other) in allowed, f"{name} imports {target}"
+
+
+def unresolved_imports(known: Mapping[str, Path]) -> list[str]:
+    """Every import of a polyedition module or name, lazy ones included, that does not resolve:
+    ``path:line: name`` (a lazy import inside a function runs only when that path does, so a
+    moved module would otherwise fail a user's build, not the import of the package)."""
+    import importlib
+
+    broken = []
+    for name, path in known.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        is_package = path.name == "__init__.py"
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            shown = path.relative_to(PACKAGE.parent) if path.is_relative_to(PACKAGE) else path
+            where = f"{shown}:{node.lineno}"
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.startswith("polyedition") and alias.name not in known:
+                        broken.append(f"{where}: {alias.name}")
+                continue
+            target = next(_imported(node, name, is_package))
+            if not target.startswith("polyedition"):
+                continue
+            if target not in known:
+                broken.append(f"{where}: {target}")
+                continue
+            module = importlib.import_module(target)
+            for alias in node.names:
+                if not hasattr(module, alias.name) and f"{target}.{alias.name}" not in known:
+                    broken.append(f"{where}: {target}.{alias.name}")
+    return broken
+
+
+def test_every_import_of_a_polyedition_module_resolves_lazy_ones_included() -> None:
+    assert unresolved_imports(modules()) == []
+
+
+def test_the_import_checker_finds_a_lazy_import_of_a_moved_module(tmp_path: Path) -> None:
+    stale = tmp_path / "polyedition" / "stale.py"
+    stale.parent.mkdir()
+    stale.write_text(
+        "def run():\n"
+        "    from polyedition.render.audio.gone import narrate\n"
+        "    from polyedition.cache import NoSuchName\n",
+        encoding="utf-8",
+    )
+    known = {**modules(), "polyedition.stale": stale}
+    assert [line.rsplit(": ", 1)[1] for line in unresolved_imports(known)] == [
+        "polyedition.render.audio.gone",
+        "polyedition.cache.NoSuchName",
+    ]

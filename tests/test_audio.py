@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import itertools
 import json
@@ -314,6 +315,7 @@ def test_editing_the_speech_table_renarrates_exactly_what_it_changes(
     original = path.read_text(encoding="utf-8")
     before = {u.id: s.text for u, s in spoken_script(site, edition)}
     path.write_text(original.replace("зэ-ша-а", "зэ-шэ-а"), encoding="utf-8")
+    site = dataclasses.replace(site)  # the next build's site, which reads the edited table
     try:
         respelled = spoken_script(site, edition)
         after = {u.id: s.text for u, s in respelled}
@@ -338,15 +340,15 @@ def test_editing_the_speech_table_renarrates_exactly_what_it_changes(
 def test_a_corrupt_cache_entry_is_made_again_with_a_warning(
     narrated: Narrated, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A damaged entry slows a narration down, never breaks it. (A segment's audio is read
+    """A damaged entry slows a narration down, never breaks it. (A segment's audio is made
     only when its chapter is encoded again: so every chapter is, here.)"""
-    speech = sorted(p for p in narrated.cache_dir.glob("??/*") if p.is_file())
-    store = SpeechCache(narrated.cache_dir).chapters
+    speech = sorted(p for p in (narrated.cache_dir / "timing").glob("??/*") if p.is_file())
+    cache = SpeechCache(narrated.cache_dir)
     chapters = sorted(  # those this narration is made of (an earlier test added others)
         p
         for p in (narrated.cache_dir / "mp3").rglob("*")
         if p.is_file()
-        and (frames := store.get(p.name)) is not None
+        and (frames := cache.chapter(p.name)) is not None
         and frames in narrated.narration.mp3
     )
     for victim in (speech[len(speech) // 2], chapters[len(chapters) // 2]):
@@ -385,6 +387,29 @@ def test_a_cached_layout_its_audio_no_longer_gives_is_paced_again(
     assert again.captions_vtt == narrated.narration.captions_vtt
 
 
+def test_a_segment_said_again_with_another_timing_is_caught_and_the_narration_made_again(
+    narrated: Narrated, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """eSpeak's audio is not cached but said again when its chapter is encoded again. Were it
+    said otherwise than its cached timing says (a changed library), the layout is stale: the
+    narration speaks again with the new timing, and is what a build from nothing makes."""
+    cache_dir = tmp_path / "cache"  # a copy: the other tests' cache stays as it was
+    shutil.copytree(narrated.cache_dir, cache_dir)
+    cache = SpeechCache(cache_dir)
+    for path in sorted(p for p in (cache_dir / "timing").rglob("*") if p.is_file()):
+        timing = cache.timing(path.name)
+        assert timing is not None
+        cache.put_timing(path.name, dataclasses.replace(timing, samples=timing.samples + 1))
+    shutil.rmtree(cache_dir / "mp3")  # every chapter is encoded again, its segments said again
+    site = narrated.site
+    with caplog.at_level(logging.WARNING):
+        again = narrate(site, site.edition(SLUG, "be"), cache)
+    assert "does not match its audio; pacing every segment again" in caplog.text
+    assert again.synthesized == 0
+    assert again.mp3 == narrated.narration.mp3
+    assert again.captions_vtt == narrated.narration.captions_vtt
+
+
 def test_narrate_writes_nothing_but_cache_entries(narrated: Narrated, tmp_path: Path) -> None:
     project = narrated.site.settings.project_dir
     before = {p: p.stat().st_mtime_ns for p in project.rglob("*")}
@@ -392,8 +417,19 @@ def test_narrate_writes_nothing_but_cache_entries(narrated: Narrated, tmp_path: 
     narrate(narrated.site, narrated.site.edition(SLUG, "en"), SpeechCache(cache_dir))
     after = {p: p.stat().st_mtime_ns for p in project.rglob("*")}
     assert after == before
-    namespaces = [cache_dir, *(cache_dir / name for name in ("mp3", "timing", "paced"))]
+    namespaces = {cache_dir / name for name in ("timing", "paced", "mp3")}
     assert all(p.is_dir() or p.parent.parent in namespaces for p in cache_dir.rglob("*"))
+
+
+def test_an_espeak_narration_caches_timings_layouts_and_chapters_but_no_audio(
+    narrated: Narrated,
+) -> None:
+    """eSpeak says a text the same way every time, and cheaply: what it said is not kept."""
+    assert EspeakEngine.reproducible
+    kinds = {p.parent.parent.name for p in narrated.cache_dir.rglob("*") if p.is_file()}
+    assert kinds == {"timing", "paced", "mp3"}
+    timings = list((narrated.cache_dir / "timing").rglob("*"))
+    assert len([p for p in timings if p.is_file()]) >= len(narrated.narration.placed)
 
 
 def test_write_narration_puts_four_files_beside_the_page(

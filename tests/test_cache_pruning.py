@@ -61,9 +61,9 @@ def test_aggressive_pruning_removes_what_no_output_needs_and_nothing_else(
     retranslate(settings, "summary-p1")
     made, removed = synthesized(settings, NARRATION)
     assert made == 1
-    # The old narration of that paragraph (its audio, its timing, its paced layout) and its
-    # chapter's old encoding are gone.
-    assert removed == 4
+    # The old narration of that paragraph (its timing and its paced layout: eSpeak's audio is
+    # not cached) and its chapter's old encoding are gone.
+    assert removed == 3
     assert len(entries(settings)) == len(before)
 
     clean_rebuild = BuildOptions(languages=(LANG,), formats=("mp3",), jobs=1, clean=True)
@@ -100,3 +100,20 @@ def test_the_summary_shows_the_cache_size_and_clean_empties_what_it_is_asked_to(
     cleaned = run_polyedition(tmp_path, "clean", "--output")
     assert cleaned.returncode == 0, cleaned.stderr
     assert not (settings.output_dir / LANG).exists()
+
+
+def test_the_speech_cache_of_the_real_article_is_at_most_half_again_its_mp3s(
+    tmp_path: Path,
+) -> None:
+    """Issue 21: the cache held 8x the MP3s it served (the raw audio of every segment). eSpeak
+    says a segment again cheaply and the same way, so only its timing and layout are kept,
+    with the encoded chapters."""
+    settings = copy_project(tmp_path, warm_speech=True)  # a cold build's cache, made once
+    options = BuildOptions(languages=settings.languages, formats=("mp3",), jobs=1)
+    report = build(settings, options)
+    assert not report.failures
+    assert all(int(result.info["synthesized"]) == 0 for result in report.results)
+    mp3 = sum(path.stat().st_size for path in settings.output_dir.rglob("*.mp3"))
+    assert report.cache is not None
+    assert report.cache.size <= 1.5 * mp3
+    assert not (settings.cache_dir / "speech" / "audio").exists()

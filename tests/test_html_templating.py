@@ -200,3 +200,17 @@ def test_trans_blocks_with_variables_use_the_escaping_newstyle_gettext(tmp_path:
     env = environment(tmp_path)
     page = env.get_template("t.html").render(**gettext_callables(Translations(), "en", "en"))
     assert page == "Hello &lt;b&gt;Ales&lt;/b&gt;"
+
+
+def test_the_theme_reads_a_stylesheet_once_and_renderers_get_its_text(
+    project_copy: Settings,
+) -> None:
+    stylesheet = override(project_copy, "assets/print.css")
+    stylesheet.write_text("@page { size: A5; }\n", encoding="utf-8")
+    site = site_of(project_copy)
+    assert site.theme.text("assets/print.css") == "@page { size: A5; }\n"
+    stylesheet.unlink()  # rendering goes on from what the theme loaded, not from the disk
+    assert site.theme.text("assets/print.css") == "@page { size: A5; }\n"
+    with pytest.raises(RenderError, match=r"cannot read assets/missing\.css") as caught:
+        site.theme.text("assets/missing.css")
+    assert caught.value.path is not None

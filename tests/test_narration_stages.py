@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from polyedition.cache import SpeechCache
+from polyedition.config import Settings
 from polyedition.narration.script import Chapter, Script, Utterance
 from polyedition.render.audio.assemble import (
     EncodeCounts,
@@ -46,7 +47,9 @@ from polyedition.render.audio.speak import (
 )
 from polyedition.render.audio.vtt import Cue
 from polyedition.speech.base import Mark, Synthesis, Voice
+from polyedition.speech.lexicon import Lexicon
 from polyedition.speech.registry import VoiceChoice
+from projectkit import SLUG
 
 RATE = 16000
 PAUSE = 0.4
@@ -59,6 +62,7 @@ class ToneEngine:
 
     name = "tone"
     accepts_phonemes = False
+    reproducible = True
 
     def __init__(self) -> None:
         self.said: list[str] = []
@@ -86,6 +90,24 @@ class ToneEngine:
             parts += [tone, gap]
         pcm = np.round(np.concatenate(parts) * 32767).astype("<i2").tobytes()
         return Synthesis(pcm, RATE, tuple(marks), len(text))
+
+
+class NoisyToneEngine(ToneEngine):
+    """The tone with a little noise of its own each time, as Piper's model samples noise: a
+    text is never said the same way twice, so its audio is what the cache keeps."""
+
+    name = "noisy-tone"
+    reproducible = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._noise = np.random.default_rng()
+
+    def synthesize(self, text: str, lang: str, voice: str, rate: int | None) -> Synthesis:
+        made = super().synthesize(text, lang, voice, rate)
+        noise = self._noise.integers(-40, 40, made.samples, dtype=np.int16)
+        pcm = (np.frombuffer(made.pcm, dtype="<i2") + noise).astype("<i2").tobytes()
+        return dataclasses.replace(made, pcm=pcm)
 
 
 @pytest.fixture
@@ -136,10 +158,9 @@ def test_speak_synthesizes_and_masters_once_then_finds_the_utterance_by_its_timi
     counts = SpeechCounts()
     [first] = spoken_all([utterance(1)], engine, speaker, cache, counts)
     assert (counts.synthesized, counts.cached, len(engine.said)) == (1, 0, 1)
-    stored = cache.get(first.key)
-    assert stored is not None
     made = engine.synthesize(engine.said[0], "en", "tone", None)
-    assert stored.pcm == master(made).pcm  # the master stage ran before the cache
+    assert first.load().pcm == master(made).pcm  # the master stage ran before the chapter
+    assert cache.timing(first.key) == first.timing == master(made).timing
     assert [offset for offset, _ in first.sentences] == [mark.offset for mark in made.marks]
 
     again = SpeechCounts()
@@ -147,6 +168,41 @@ def test_speak_synthesizes_and_masters_once_then_finds_the_utterance_by_its_timi
     assert (again.synthesized, again.cached, len(engine.said)) == (0, 1, 2)
     assert second.key == first.key
     assert second.timing == first.timing
+
+
+def test_a_reproducible_engines_audio_is_not_cached_but_said_again_when_needed(
+    engine: ToneEngine, speaker: Speaker, cache: SpeechCache
+) -> None:
+    """The tone, like eSpeak, is the same every time: the cache keeps its timing, and a chapter
+    encoded again has it said (and mastered) again, the very same samples."""
+    [first] = spoken_all([utterance(1)], engine, speaker, cache, SpeechCounts(budget=Budget(0)))
+    assert cache.audio(first.key) is None
+    assert not cache.store.path("audio", first.key).exists()
+    counts = SpeechCounts()
+    [again] = spoken_all([utterance(1)], engine, speaker, cache, counts)
+    assert again.load() == master(engine.synthesize(engine.said[0], "en", "tone", None))
+    assert (counts.synthesized, counts.cached, counts.said_again) == (0, 1, 1)
+
+
+def test_an_engine_that_never_says_a_text_twice_alike_has_its_audio_kept_compressed(
+    speaker: Speaker, cache: SpeechCache
+) -> None:
+    """Piper's model samples noise: its mastered audio is kept (FLAC), read back bit for bit
+    when its chapter is encoded again, and its timing counts only while its audio is there."""
+    noisy = NoisyToneEngine()
+    fresh = SpeechCounts(budget=Budget(limit=0))  # nothing held: the chapter reads it back
+    [first] = spoken_all([utterance(1)], noisy, speaker, cache, fresh)
+    made = cache.audio(first.key)
+    assert made is not None and made.timing == first.timing
+    assert first.load() == made
+    stored = cache.store.path("audio", first.key).stat().st_size
+    assert stored < 0.7 * len(made.pcm)
+
+    cache.store.path("audio", first.key).unlink()  # pruned, or lost
+    counts = SpeechCounts()
+    [again] = spoken_all([utterance(1)], noisy, speaker, cache, counts)
+    assert (counts.synthesized, counts.cached) == (1, 0)
+    assert again.timing == cache.timing(first.key)
 
 
 def test_speak_holds_fresh_audio_within_its_budget_and_reads_the_rest_back(
@@ -161,8 +217,9 @@ def test_speak_holds_fresh_audio_within_its_budget_and_reads_the_rest_back(
     none = SpeechCounts(budget=Budget(limit=0))
     [other] = spoken_all([utterance(2)], engine, speaker, cache, none)
     assert none.budget.held == 0
-    assert other.load() == cache.get(other.key)
-    assert fresh == cache.get(item.key)
+    assert other.load() == master(engine.synthesize(other.utterance.text, "en", "tone", None))
+    assert (none.said_again, held.said_again) == (1, 0)
+    assert fresh == item.load()
 
 
 def test_speak_does_not_say_a_word_longer_than_any_real_one(
@@ -204,7 +261,7 @@ def test_a_layout_its_audio_no_longer_gives_is_reported_as_stale_not_raised(
     cache.put_layout(layout.key, {**stored, "length": int(stored["length"]) + 1})
     layouts = Layouts(spoken, RATE, PAUSE, cache)
     assert layouts.pcm(0) == StaleLayout(layout.key)
-    found = encode_chapters(spoken, layouts, [0], cache.chapters, EncodeCounts())
+    found = encode_chapters(spoken, layouts, [0], cache, EncodeCounts())
     assert found == StaleLayout(layout.key)
     again = Layouts(spoken, RATE, PAUSE, cache, trust_cache=False)
     assert again.items[0] == layout
@@ -236,7 +293,7 @@ def test_assemble_encodes_each_chapter_once_and_then_reuses_it(
     layouts = Layouts(spoken, RATE, PAUSE, cache)
     _, silences = join(spoken, layouts.items, RATE)
     counts = EncodeCounts()
-    pieces = encode_chapters(spoken, layouts, silences, cache.chapters, counts)
+    pieces = encode_chapters(spoken, layouts, silences, cache, counts)
     assert isinstance(pieces, list)
     assert (counts.encoded, counts.reused) == (2, 0)
     assert all(mp3_samples(piece) % 576 == 0 for piece in pieces)
@@ -244,7 +301,7 @@ def test_assemble_encodes_each_chapter_once_and_then_reuses_it(
     unread = [dataclasses.replace(item, audio=Unread()) for item in spoken]
     again = EncodeCounts()
     found = Layouts(unread, RATE, PAUSE, cache)
-    assert encode_chapters(unread, found, silences, cache.chapters, again) == pieces
+    assert encode_chapters(unread, found, silences, cache, again) == pieces
     assert (again.encoded, again.reused) == (0, 2)
     heard = np.array(decode_mp3(pieces[0], RATE), dtype=np.float64) / 32768
     assert np.max(np.abs(heard)) > 0.1
@@ -292,3 +349,25 @@ def test_package_puts_one_tag_before_the_frames_and_the_chapters_in_webvtt_and_j
     assert "u1.1\n00:00:00.100 --> 00:00:01.000\nHello." in files.captions_vtt
     assert "two\n00:00:01.500 --> 00:00:03.000\nTwo" in files.chapters_vtt
     assert '"startTime": 1.5' in files.chapters_json
+
+
+def test_the_site_reads_each_languages_speech_tables_once(
+    project_copy: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from polyedition.build import load_site
+    from polyedition.render.audio.speak import spoken_script
+    from polyedition.speech import speaker as speaker_module
+
+    reads: list[str] = []
+    real = speaker_module.load_lexicon
+
+    def counted(locales_dir: Path, lang: str, source: str | None) -> Lexicon:
+        reads.append(lang)
+        return real(locales_dir, lang, source)
+
+    monkeypatch.setattr(speaker_module, "load_lexicon", counted)
+    site = load_site(project_copy)
+    first = spoken_script(site, site.edition(SLUG, "ru"))
+    (project_copy.locales_dir / "ru" / "lexicon.tsv").unlink(missing_ok=True)
+    assert spoken_script(site, site.edition(SLUG, "ru")) == first  # not read again mid-build
+    assert reads.count("ru") == 1

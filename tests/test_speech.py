@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from fakes.editions import with_narration
-from polyedition.cache import ContentStore, SpeechCache
+from polyedition.cache import (
+    ChapterRecipe,
+    ContentStore,
+    LayoutRecipe,
+    SpeechCache,
+    SynthesisRecipe,
+    content_key,
+)
 from polyedition.config import NarrationSettings, Settings
 from polyedition.content import read_article
 from polyedition.errors import ConfigError, SpeechError
@@ -255,35 +264,76 @@ def _bare(phonemes: str) -> str:
 
 
 def test_cache_keys_change_with_every_input() -> None:
-    base = {
-        "engine": "espeak",
-        "version": "1",
-        "voice": "be",
-        "rate": None,
-        "lexicon": [("Калеснікава", "[[kal;'Es;n;ikava]]")],
-        "text": "Марыя Калеснікава.",
-        "mastering": "-16.0 LUFS",
-    }
-    keys = {SpeechCache.key(**base)}  # type: ignore[arg-type]
+    base = SynthesisRecipe(
+        engine="espeak",
+        version="1",
+        voice="be",
+        rate=None,
+        lexicon=(("Калеснікава", "[[kal;'Es;n;ikava]]"),),
+        text="Марыя Калеснікава.",
+        mastering="-16.0 LUFS",
+    )
+    keys = {content_key(base)}
     for name, other in [
         ("engine", "gtts"),
         ("version", "2"),
         ("voice", "be+f3"),
         ("rate", 150),
-        ("lexicon", []),
+        ("lexicon", ()),
         ("text", "Марыя Калеснікава!"),
         ("mastering", "-14.0 LUFS"),
     ]:
-        keys.add(SpeechCache.key(**{**base, name: other}))  # type: ignore[arg-type]
+        keys.add(content_key(dataclasses.replace(base, **{name: other})))
     assert len(keys) == 8
 
 
-def test_cache_round_trips_a_synthesis(tmp_path: Path) -> None:
+def test_every_kind_of_entry_is_named_by_the_one_key_of_its_recipe() -> None:
+    """The same ingredients name the same entry; a layout's or a chapter's recipe never names
+    what another kind of recipe names."""
+    layout = LayoutRecipe(speech="ab" * 32, rate=22050, sentences=(10, 42), pause=0.4, pacing="1")
+    chapter = ChapterRecipe(
+        utterances=((content_key(layout), 800),),
+        skip=0,
+        tail=None,
+        sample_rate=22050,
+        bitrate=48,
+        quality=2,
+        encoder="lameenc",
+    )
+    assert content_key(layout) == content_key(dataclasses.replace(layout))
+    assert content_key(layout) != content_key(dataclasses.replace(layout, pause=0.5))
+    assert content_key(chapter) != content_key(dataclasses.replace(chapter, tail=("cd", 100)))
+    assert all(len(content_key(recipe)) == 64 for recipe in (layout, chapter))
+
+
+def test_cache_round_trips_a_synthesis_bit_for_bit_compressed(tmp_path: Path) -> None:
+    """What the cache keeps of a synthesis (an engine that cannot say it again) is FLAC:
+    smaller than the PCM, and the very same samples when read."""
+    rng = np.random.default_rng(7)
+    tone = np.sin(np.arange(44100) / 22050 * 2 * np.pi * 180) * 9000
+    pcm = np.round(tone + rng.normal(0, 30, tone.size)).astype("<i2").tobytes()
+    synthesis = Synthesis(pcm, 22050, (Mark(0, 0), Mark(6, 40)), 12)
     cache = SpeechCache(tmp_path)
-    synthesis = Synthesis(b"\x01\x00" * 100, 22050, (Mark(0, 0), Mark(6, 40)), 12)
-    cache.put("ab" * 32, synthesis)
-    assert cache.get("ab" * 32) == synthesis
-    assert cache.get("cd" * 32) is None
+    cache.put_audio("ab" * 32, synthesis)
+    assert cache.audio("ab" * 32) == synthesis
+    assert cache.audio("cd" * 32) is None
+    assert cache.store.path("audio", "ab" * 32).stat().st_size < 0.5 * len(pcm)
+
+
+def test_an_audio_entry_of_another_format_is_made_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An entry whose checksum holds but whose content is not what this version writes (raw
+    PCM as older versions stored it, another codec) is missing, with a warning."""
+    cache = SpeechCache(tmp_path)
+    meta = b'{"sample_rate":22050,"text_length":12,"marks":[[0,0]]}'
+    cache.store.write("audio", "ab" * 32, meta + b"\n" + b"\x01\x00" * 100)
+    cache.store.write("audio", "cd" * 32, meta[:-1] + b',"codec":"opus","samples":100}\n')
+    with caplog.at_level(logging.WARNING):
+        assert cache.audio("ab" * 32) is None
+        assert cache.audio("cd" * 32) is None
+    assert caplog.text.count("unreadable cache entry, making it again") == 2
+    assert not cache.store.path("audio", "ab" * 32).exists()
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "garbage"])
@@ -292,13 +342,13 @@ def test_a_corrupt_cache_entry_is_reported_and_dropped_never_fatal(
 ) -> None:
     store = ContentStore(tmp_path)
     key = "0f" * 32
-    store.write(key, b"speech" * 100)
-    path = store.path(key)
+    store.write("timing", key, b"speech" * 100)
+    path = store.path("timing", key)
     data = path.read_bytes()
     path.write_bytes(
         {"truncate": data[:-7], "flip": data[:-1] + bytes([data[-1] ^ 1]), "garbage": b"x"}[damage]
     )
     with caplog.at_level(logging.WARNING):
-        assert store.read(key) is None
+        assert store.read("timing", key) is None
     assert "corrupt cache entry" in caplog.text
     assert not path.exists()

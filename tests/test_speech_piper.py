@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import shutil
 from array import array
 from pathlib import Path
 
@@ -279,6 +280,16 @@ def test_piper_samples_noise_so_the_cache_is_what_makes_a_rebuild_identical(
     again = narrate(site, edition, SpeechCache(tmp_path / "cache"))
     assert (again.synthesized, again.cached) == (0, len(again.placed))
     assert again.mp3 == first.mp3
+
+    # Piper's audio is what the cache keeps (FLAC, read back bit for bit), eSpeak's is not:
+    # every chapter encoded again reads the one and says the other again.
+    kept = [path for path in (tmp_path / "cache" / "audio").rglob("*") if path.is_file()]
+    assert 0 < len(kept) <= len(by_piper)
+    assert all(b"\nfLaC" in path.read_bytes() for path in kept)
+    shutil.rmtree(tmp_path / "cache" / "mp3")
+    encoded = narrate(site, edition, SpeechCache(tmp_path / "cache"))
+    assert (encoded.synthesized, encoded.encoded_chapters) == (0, len(encoded.chapters))
+    assert encoded.mp3 == first.mp3
 
     fresh = narrate(site, edition, SpeechCache(tmp_path / "fresh-cache"))
     assert fresh.synthesized == len(fresh.placed)

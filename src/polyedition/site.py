@@ -18,6 +18,7 @@ from polyedition.localize import localize
 from polyedition.model import Article, Edition
 
 if TYPE_CHECKING:
+    from polyedition.speech.speaker import SpeechTables
     from polyedition.theme.theme import Theme
 
 logger = logging.getLogger(__name__)
@@ -159,6 +160,14 @@ class Site:
         from polyedition.theme.theme import Theme
 
         return Theme(self.settings, self.name)
+
+    @cached_property
+    def speech(self) -> SpeechTables:
+        """Each language's speech tables (front end, lexicon, the desk's fixes) for the
+        narration, read on first use and kept for this process (a worker reads its own)."""
+        from polyedition.speech.speaker import SpeechTables
+
+        return SpeechTables(self.settings.locales_dir, self.settings.source_language)
 
     def url(self, path: PurePosixPath | str = "") -> str:
         """Absolute URL of an output path under the configured base URL."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from polyedition.errors import SpeechError
+from polyedition.speech.text import sentence_starts
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +113,10 @@ class Engine(Protocol):
     name: str
     accepts_phonemes: bool
     """True when ``[[…]]`` in the text is read as the engine's phoneme notation (eSpeak)."""
+    reproducible: bool
+    """True when saying a text again is cheap and gives the same PCM, byte for byte (eSpeak):
+    the speech cache then keeps its timing, not its audio, and a chapter encoded again says
+    it again. False for an engine that samples noise (Piper) or asks a server (gTTS)."""
 
     def version(self) -> str:
         """Identifies the engine's output: a new version invalidates cached speech."""
@@ -135,3 +141,25 @@ class Engine(Protocol):
         EngineUnavailable when another engine should be tried.
         """
         ...
+
+
+def said_by_sentence(
+    text: str, sample_rate: int, gap: bytes, say: Callable[[str], Iterable[bytes]]
+) -> Synthesis:
+    """``text`` said one sentence at a time by ``say`` (the PCM chunks of one sentence), with
+    ``gap`` (PCM silence) between sentences and a mark where each sentence starts: how the
+    engines without marks of their own (Piper, gTTS) time what they say."""
+    starts = sentence_starts(text)
+    ends = [*starts[1:], len(text)]
+    pcm = bytearray()
+    marks: list[Mark] = []
+    for start, end in zip(starts, ends, strict=True):
+        sentence = text[start:end].strip()
+        if not sentence:
+            continue
+        if pcm:
+            pcm += gap
+        marks.append(Mark(start, len(pcm) // SAMPLE_WIDTH))
+        for chunk in say(sentence):
+            pcm += chunk
+    return Synthesis(bytes(pcm), sample_rate, tuple(marks), len(text))

@@ -221,6 +221,7 @@ class EspeakEngine:
     """eSpeak NG: offline, every language polyedition publishes, word events for timing."""
 
     name = "espeak"
+    reproducible = True  # same text, voice and rate: the same PCM (checked by the tests)
     accepts_phonemes = True
 
     def version(self) -> str:

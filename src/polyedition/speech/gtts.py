@@ -13,15 +13,20 @@ import logging
 import re
 import time
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from typing import TYPE_CHECKING
 
 from polyedition.errors import SpeechError
 from polyedition.languages import PROFILES, profile
-from polyedition.speech.base import LICENCE_UNKNOWN, EngineUnavailable, Mark, Synthesis, Voice
-from polyedition.speech.text import sentence_starts
+from polyedition.speech.base import (
+    LICENCE_UNKNOWN,
+    EngineUnavailable,
+    Synthesis,
+    Voice,
+    said_by_sentence,
+)
 
 if TYPE_CHECKING:
     import requests
@@ -75,6 +80,7 @@ class GttsEngine:
     """gTTS voices for en, ru, pl and lt; sentence marks only (the endpoint gives no events)."""
 
     name = "gtts"
+    reproducible = False  # a server's answer, over the network
     accepts_phonemes = False
 
     def __init__(
@@ -125,22 +131,14 @@ class GttsEngine:
                 hint=f"use engines = ['espeak'] in [tool.polyedition.narration.{lang}]",
             )
         slow = rate is not None and rate < SLOW_BELOW_WPM
-        starts = sentence_starts(text)
-        ends = [*starts[1:], len(text)]
-        pcm = array("h")
-        marks = []
-        for start, end in zip(starts, ends, strict=True):
-            sentence = text[start:end].strip()
-            if not sentence:
-                continue
-            if pcm:
-                pcm.extend(_silence(SENTENCE_GAP))
-            marks.append(Mark(start, len(pcm)))
+
+        def say(sentence: str) -> Iterator[bytes]:
             for number, body in enumerate(_bodies(sentence, gtts_lang, slow)):
                 if number:
-                    pcm.extend(_silence(CHUNK_GAP))
-                pcm.extend(_trim(_decode(self._post(body, voice, lang), lang)))
-        return Synthesis(pcm.tobytes(), SAMPLE_RATE, tuple(marks), len(text))
+                    yield _silence(CHUNK_GAP).tobytes()
+                yield _trim(_decode(self._post(body, voice, lang), lang)).tobytes()
+
+        return said_by_sentence(text, SAMPLE_RATE, _silence(SENTENCE_GAP).tobytes(), say)
 
     def _post(self, body: str, voice: str, lang: str) -> bytes:
         """One chunk's MP3, with throttle and retries; EngineUnavailable when all tries fail."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from polyedition.errors import SpeechError
-from polyedition.speech.base import Mark, Synthesis, Voice
+from polyedition.speech.base import Synthesis, Voice, said_by_sentence
 from polyedition.speech.piper_voices import VoiceFile, find_voices
-from polyedition.speech.text import sentence_starts
 
 if TYPE_CHECKING:
     from piper import PiperVoice
@@ -90,6 +89,7 @@ class PiperEngine:
     """Piper voices from packages and the voices folder; sentence marks."""
 
     name = "piper"
+    reproducible = False  # the model samples noise: each synthesis differs
     accepts_phonemes = False
     """Piper reads ``[[…]]`` as IPA, not eSpeak mnemonics: lexicon phoneme entries don't apply."""
 
@@ -153,24 +153,18 @@ class PiperEngine:
             length_scale=loaded.length_scale * NATURAL_WPM / rate if rate else None,
             volume=VOLUME,
         )
-        starts = sentence_starts(text)
-        ends = [*starts[1:], len(text)]
-        pcm = array("h")
-        marks: list[Mark] = []
-        gap = bytes(2 * round(SENTENCE_GAP * found.sample_rate))
-        for start, end in zip(starts, ends, strict=True):
-            sentence = text[start:end].strip()
-            if not sentence:
-                continue
-            if pcm:
-                pcm.frombytes(gap)
-            marks.append(Mark(start, len(pcm)))
+
+        def say(sentence: str) -> Iterator[bytes]:
             # One onnxruntime session per voice; its runs are not thread-safe with Piper's
             # shared phonemizer, so one synthesis at a time.
             with _LOCK:
-                for chunk in loaded.voice.synthesize(sentence, config):
-                    pcm.frombytes(chunk.audio_int16_bytes)
-        return Synthesis(pcm.tobytes(), found.sample_rate, tuple(marks), len(text))
+                chunks = [
+                    chunk.audio_int16_bytes for chunk in loaded.voice.synthesize(sentence, config)
+                ]
+            yield from chunks
+
+        gap = bytes(2 * round(SENTENCE_GAP * found.sample_rate))
+        return said_by_sentence(text, found.sample_rate, gap, say)
 
 
 @cache

@@ -3,7 +3,8 @@
 A :class:`Theme` is made once per process for a publication (``Site.theme``) and passed to every
 renderer inside the ``Site``: the Jinja environment (project templates over the theme's), the
 static assets' published names (read and hashed once), each language's ``ui`` translations (read
-on first use, then kept), the fonts the PDF and EPUB embed, and the context every template gets.
+on first use, then kept), its stylesheets' text (read once), the fonts the PDF and EPUB embed,
+and the context every template gets.
 Renderers ask it instead of reading catalogs, templates or assets from disk themselves.
 """
 
@@ -19,6 +20,7 @@ from babel.support import Translations
 
 from polyedition.catalogs import ui_translations
 from polyedition.config import Settings
+from polyedition.errors import RenderError
 from polyedition.languages import profile
 from polyedition.render.inline import plain_text
 from polyedition.theme import template_file
@@ -45,6 +47,7 @@ class Theme:
         self.publisher = publisher
         """The publication's name, as templates show it (``site_name``)."""
         self._ui: dict[str, Translations] = {}
+        self._texts: dict[str, str] = {}
 
     @property
     def templates_dir(self) -> Path:
@@ -73,6 +76,17 @@ class Theme:
     def template_file(self, name: str) -> Path:
         """The file a template or asset resolves to: the project's override, else the theme's."""
         return template_file(self.settings, name)
+
+    def text(self, name: str) -> str:
+        """The text of a theme file that is not a template (a stylesheet), read once; a
+        RenderError names the file that cannot be read."""
+        if name not in self._texts:
+            path = self.template_file(name)
+            try:
+                self._texts[name] = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise RenderError(f"cannot read {name}: {exc}", path=path) from exc
+        return self._texts[name]
 
     def context(self, lang: str) -> dict[str, Any]:
         """What every template gets: its language and direction, the publication's name, the

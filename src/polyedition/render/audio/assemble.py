@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from polyedition.cache import EncodedChapterCache
+from polyedition.cache import ChapterRecipe, SpeechCache, content_key
 from polyedition.render.audio.codec import (
     BITRATE_KBPS,
     LAME_QUALITY,
@@ -93,13 +93,13 @@ def encode_chapters(
     spoken: list[Spoken],
     layouts: Layouts,
     silences: list[int],
-    store: EncodedChapterCache,
+    cache: SpeechCache,
     counts: EncodeCounts,
 ) -> list[bytes] | StaleLayout:
     """Each chapter's MPEG frames, in order; or the first stale layout met, if any."""
     pieces = []
     for span in chapter_spans(spoken):
-        piece = encode_chapter(span, layouts, silences, store=store, counts=counts)
+        piece = encode_chapter(span, layouts, silences, cache=cache, counts=counts)
         if isinstance(piece, StaleLayout):
             return piece
         pieces.append(piece)
@@ -114,16 +114,16 @@ def chapter_key(
     first, end = span
     skip = items[first].info.lead if first else 0
     tail = (items[end].lead_digest, items[end].info.lead) if end < len(items) else None
-    key = EncodedChapterCache.key(
-        recipe={
-            "utterances": [[items[i].key, silences[i]] for i in range(first, end)],
-            "skip": skip,
-            "tail": tail,
-        },
-        sample_rate=rate,
-        bitrate=BITRATE_KBPS,
-        quality=LAME_QUALITY,
-        encoder=f"lameenc {lameenc_version()}, under {PUBLISHED_CEILING_DBTP} dBTP",
+    key = content_key(
+        ChapterRecipe(
+            utterances=tuple((items[i].key, silences[i]) for i in range(first, end)),
+            skip=skip,
+            tail=tail,
+            sample_rate=rate,
+            bitrate=BITRATE_KBPS,
+            quality=LAME_QUALITY,
+            encoder=f"lameenc {lameenc_version()}, under {PUBLISHED_CEILING_DBTP} dBTP",
+        )
     )
     return key, skip, tail
 
@@ -133,13 +133,13 @@ def encode_chapter(
     layouts: Layouts,
     silences: list[int],
     *,
-    store: EncodedChapterCache,
+    cache: SpeechCache,
     counts: EncodeCounts,
 ) -> bytes | StaleLayout:
     """One chapter's MPEG frames, from the cache or encoded on their own."""
     first, end = span
     key, skip, tail = chapter_key(span, layouts.items, silences, layouts.rate)
-    frames = store.get(key)
+    frames = cache.chapter(key)
     if frames is not None:
         counts.reused += 1
         return frames
@@ -157,7 +157,7 @@ def encode_chapter(
         parts.append(following[: SAMPLE_WIDTH * tail[1]])
     layouts.release(range(first, end))
     frames = encode_under_ceiling(b"".join(parts), layouts.rate)
-    store.put(key, frames)
+    cache.put_chapter(key, frames)
     counts.encoded += 1
     return frames
 

@@ -143,4 +143,4 @@ def _encoded(
 ) -> list[bytes] | StaleLayout:
     """Each chapter's MPEG frames (assemble), or the stale layout that stopped them."""
     _, silences = join(spoken, layouts.items, layouts.rate)
-    return encode_chapters(spoken, layouts, silences, cache.chapters, counts)
+    return encode_chapters(spoken, layouts, silences, cache, counts)

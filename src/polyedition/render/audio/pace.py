@@ -5,8 +5,8 @@ Where its speech lies once paced (its layout) is cached, a small JSON entry, so 
 unchanged chapter is found without reading any audio. The paced PCM is made only for chapters
 that are encoded again, and held while ``FRESH_BUDGET_BYTES`` allows; beyond it, it is paced
 again when its chapter needs it. A cached layout that pacing its audio again no longer gives
-(another library paces differently) is reported as a ``StaleLayout``, not raised: the caller
-decides to pace every utterance again.
+(another library paces differently, or the audio read or said again has another timing) is
+reported as a ``StaleLayout``, not raised: the caller decides to pace every utterance again.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from polyedition.cache import SpeechCache
+from polyedition.cache import LayoutRecipe, SpeechCache, content_key
 from polyedition.render.audio.codec import miniaudio_version, resample
 from polyedition.render.audio.mastering import PACING, Paced, PacedInfo, pace
 from polyedition.render.audio.speak import Budget, Spoken
-from polyedition.speech.base import SAMPLE_WIDTH
+from polyedition.speech.base import SAMPLE_WIDTH, Timing
 
 logger = logging.getLogger(__name__)
 
@@ -40,29 +40,33 @@ class Layout:
 
 @dataclass(frozen=True, slots=True)
 class StaleLayout:
-    """A cached layout that pacing its synthesis again does not give (a library changed)."""
+    """A cached layout that pacing its synthesis again does not give (a library changed), or
+    whose synthesis no longer has the timing the narration was planned with."""
 
     key: str
 
 
 def layout_key(item: Spoken, rate: int, pause: float) -> str:
     """The key of ``item``'s layout at ``rate`` with sentence pauses of ``pause`` seconds."""
-    return SpeechCache.layout_key(
-        speech=item.key,
-        rate=rate,
-        sentences=[offset for offset, _ in item.sentences[1:]],
-        pause=pause,
-        pacing=f"{PACING}; miniaudio {miniaudio_version()}",
+    return content_key(
+        LayoutRecipe(
+            speech=item.key,
+            rate=rate,
+            sentences=tuple(offset for offset, _ in item.sentences[1:]),
+            pause=pause,
+            pacing=f"{PACING}; miniaudio {miniaudio_version()}",
+        )
     )
 
 
-def paced(item: Spoken, rate: int, pause: float) -> tuple[Paced, float]:
-    """``item``'s synthesis at ``rate``, paced, and the resampling's scale."""
+def paced(item: Spoken, rate: int, pause: float) -> tuple[Paced, float, Timing]:
+    """``item``'s synthesis at ``rate``, paced; the resampling's scale; the synthesis's timing
+    (the one ``item`` holds, unless its audio was made again otherwise)."""
     synthesis = item.load()
     audio = resample(synthesis.pcm, synthesis.sample_rate, rate)
     scale = len(audio) / SAMPLE_WIDTH / synthesis.samples
     boundaries = [round(synthesis.sample_at(offset) * scale) for offset, _ in item.sentences[1:]]
-    return pace(audio, rate, boundaries, pause), scale
+    return pace(audio, rate, boundaries, pause), scale, synthesis.timing
 
 
 class Layouts:
@@ -92,9 +96,8 @@ class Layouts:
             try:
                 return layout_of(key, stored)
             except (KeyError, TypeError, ValueError):
-                path = self.cache.layouts.path(key)
-                logger.warning("%s: unreadable cache entry, making it again", path)
-        made, scale = paced(self.spoken[index], self.rate, self.pause)
+                self.cache.store.discard("paced", key)
+        made, scale, _ = paced(self.spoken[index], self.rate, self.pause)
         self._keep(index, made.pcm)
         info = made.info
         lead_digest = hashlib.sha256(made.pcm[: SAMPLE_WIDTH * info.lead]).hexdigest()
@@ -124,12 +127,12 @@ class Layouts:
             self._budget.release(len(self._pcm.pop(index, b"")))
 
     def pcm(self, index: int) -> bytes | StaleLayout:
-        """Utterance ``index`` paced (its synthesis read and paced again if need be), or
-        ``StaleLayout`` when that no longer gives its cached layout."""
+        """Utterance ``index`` paced (its synthesis read or said and paced again if need be),
+        or ``StaleLayout`` when that no longer gives its cached layout or its timing."""
         if index in self._pcm:
             return self._pcm[index]
-        again, _ = paced(self.spoken[index], self.rate, self.pause)
-        if again.info != self.items[index].info:
+        again, _, timing = paced(self.spoken[index], self.rate, self.pause)
+        if again.info != self.items[index].info or timing != self.spoken[index].timing:
             return StaleLayout(self.items[index].key)
         return again.pcm
 

@@ -3,7 +3,9 @@ lexicon and the desk's fixes to its engine, mastered (``mastering.master``) and 
 everything that determines it, or found in the cache by its timing alone (no PCM read).
 
 A freshly synthesized utterance's PCM is held for its chapter while ``FRESH_BUDGET_BYTES``
-allows; beyond it, its chapter reads it back from the speech cache.
+allows; beyond it, its chapter reads it back from the speech cache, or, for an engine that
+says a text the same way every time (``Engine.reproducible``: eSpeak), says it again: the cache
+keeps only the audio that could not be made again.
 """
 
 from __future__ import annotations
@@ -12,23 +14,22 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Protocol
 
-from polyedition.cache import SpeechCache
+from polyedition.cache import SpeechCache, SynthesisRecipe, content_key
 from polyedition.errors import SpeechError
 from polyedition.model import Edition
 from polyedition.narration.script import Script, Utterance, narration_script
 from polyedition.render.audio.mastering import master, recipe
 from polyedition.site import Site
 from polyedition.speech.base import EngineUnavailable, Synthesis, Timing
-from polyedition.speech.fixes import Fixes, load_fixes
-from polyedition.speech.frontend import Frontend, load_frontend
-from polyedition.speech.lexicon import Lexicon, load_lexicon
 from polyedition.speech.registry import Engines, VoiceChoice
-from polyedition.speech.spoken import SpokenText, prepare, spoken_text
+from polyedition.speech.speaker import Speaker, load_speaker
+from polyedition.speech.spoken import SpokenText
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["Speaker", "load_speaker", "speak", "speak_script", "spoken_script"]
 
 FRESH_BUDGET_BYTES = 64 * 1024 * 1024
 """How much freshly made audio a narration keeps in memory for its chapters, for each of the
@@ -68,6 +69,9 @@ class SpeechCounts:
     """Utterances synthesized (not found in the cache)."""
     cached: int = 0
     """Utterances served from the cache."""
+    said_again: int = 0
+    """Utterances of a reproducible engine said again for a chapter encoded again (their
+    audio is not cached)."""
     seconds: float = 0.0
     """Time spent in the engines."""
     budget: Budget = field(default_factory=Budget)
@@ -135,41 +139,12 @@ def speak_script(
     return [spoken[index] for index in range(len(script.utterances))]
 
 
-@dataclass(frozen=True, slots=True)
-class Speaker:
-    """One language's speech tables: its front end, lexicon and one-occurrence fixes."""
-
-    frontend: Frontend
-    lexicon: Lexicon
-    fixes: Fixes
-
-    def text(self, utterance: Utterance, *, phonemes: bool) -> SpokenText:
-        """What the engine reads for ``utterance`` (phonemes only if it reads them)."""
-        return spoken_text(
-            utterance.text,
-            self.frontend,
-            self.lexicon,
-            phonemes=phonemes,
-            fixes=self.fixes.of(utterance.id),
-            foreign=utterance.foreign,
-        )
-
-
-def load_speaker(
-    locales_dir: Path, lang: str, source_language: str | None, texts: list[str] | None = None
-) -> Speaker:
-    """``lang``'s tables, with ``texts`` prepared (their accented words respelled at once)."""
-    lexicon = load_lexicon(locales_dir, lang, source_language)
-    fixes = load_fixes(locales_dir, lang)
-    frontend = load_frontend(locales_dir, lang)
-    if texts is not None:
-        prepare(texts, frontend, lexicon)
-    return Speaker(frontend, lexicon, fixes)
-
-
 def _speaker(site: Site, lang: str, texts: list[str] | None) -> Speaker:
-    settings = site.settings
-    return load_speaker(settings.locales_dir, lang, settings.source_language, texts)
+    """``lang``'s speech tables as the site read them, with ``texts`` prepared."""
+    speaker = site.speech.of(lang)
+    if texts is not None:
+        speaker.prepare(texts)
+    return speaker
 
 
 def spoken_script(
@@ -217,34 +192,36 @@ def speak(
             overlong[0][:20],
         )
         spoken = replace(spoken, text=said)
-    key = SpeechCache.key(
-        engine=engine.name,
-        version=engine.version(),
-        voice=engine.voice_id(utterance.lang, choice.voice),
-        rate=choice.rate,
-        lexicon=[(entry.word, entry.say) for entry in spoken.entries],
-        text=spoken.text,
-        mastering=recipe(),
+    key = content_key(
+        SynthesisRecipe(
+            engine=engine.name,
+            version=engine.version(),
+            voice=engine.voice_id(utterance.lang, choice.voice),
+            rate=choice.rate,
+            lexicon=tuple((entry.word, entry.say) for entry in spoken.entries),
+            text=spoken.text,
+            mastering=recipe(),
+        )
     )
     audio = _Audio(utterance, choice, text=spoken.text, key=key, cache=cache, counts=counts)
     timing = cache.timing(key)
-    if timing is None:  # not stored, or stored before timings were: read or make it now
-        stored = cache.get(key)
-        if stored is None:
-            stored = audio.synthesize()
-        else:
-            cache.put_timing(key, stored.timing)
-            counts.cached += 1
-        audio.keep(stored)
-        timing = stored.timing
-    else:
+    # Without its audio, a timing is as good as the engine is reproducible.
+    if timing is not None and (engine.reproducible or cache.has_audio(key)):
         counts.cached += 1
-    return Spoken(utterance, timing, spoken.sentences, engine.name, key, audio)
+        return Spoken(utterance, timing, spoken.sentences, engine.name, key, audio)
+    stored = None if engine.reproducible else cache.audio(key)
+    if stored is None:
+        stored = audio.synthesize()
+    else:  # its timing entry went missing
+        cache.put_timing(key, stored.timing)
+        counts.cached += 1
+    audio.keep(stored)
+    return Spoken(utterance, stored.timing, spoken.sentences, engine.name, key, audio)
 
 
 class _Audio:
     """One utterance's PCM: held since it was made (within the budget), read from the cache,
-    or synthesized and mastered again."""
+    or said and mastered again."""
 
     def __init__(
         self,
@@ -261,7 +238,17 @@ class _Audio:
         self._fresh: list[Synthesis] = []
 
     def synthesize(self) -> Synthesis:
-        """The engine's synthesis, mastered and stored."""
+        """The engine's synthesis, mastered; its timing cached, and its audio too unless the
+        engine is reproducible."""
+        made = self._said()
+        self.cache.put_timing(self.key, made.timing)
+        if not self.choice.engine.reproducible:
+            self.cache.put_audio(self.key, made)
+        self.counts.synthesized += 1
+        return made
+
+    def _said(self) -> Synthesis:
+        """The engine's synthesis, mastered."""
         utterance, engine, choice = self.utterance, self.choice.engine, self.choice
         started = time.perf_counter()
         try:
@@ -281,10 +268,7 @@ class _Audio:
                 lang=utterance.lang,
                 hint="check the segment's text and the lexicon entries it uses",
             )
-        made = master(made)
-        self.cache.put(self.key, made)
-        self.counts.synthesized += 1
-        return made
+        return master(made)
 
     def keep(self, made: Synthesis) -> None:
         """Hold fresh audio for its chapter while the budget allows; else it is read back."""
@@ -292,11 +276,20 @@ class _Audio:
             self._fresh.append(made)
 
     def load(self) -> Synthesis:
-        """The PCM, read only when a chapter is encoded again (made again if it went bad)."""
+        """The PCM, made only when a chapter is encoded again: said again by a reproducible
+        engine, else read from the cache (synthesized again if it went bad)."""
         if self._fresh:
             self.counts.budget.release(len(self._fresh[0].pcm))
             return self._fresh.pop()
-        return self.cache.get(self.key) or self.synthesize()
+        if self.choice.engine.reproducible:
+            self.counts.said_again += 1
+            made = self._said()
+            if made.timing != self.cache.timing(self.key):
+                # Said otherwise than before (its library changed): its chapter will find
+                # the layout stale, and the narration speaks again with this timing.
+                self.cache.put_timing(self.key, made.timing)
+            return made
+        return self.cache.audio(self.key) or self.synthesize()
 
 
 def without_overlong_words(text: str) -> tuple[str, list[str]]:

@@ -139,8 +139,7 @@ def render_epub(site: Site, edition: Edition, narration: NarrationFiles | None) 
             hint="change the text, or add a font that has these characters",
         )
     files: dict[str, bytes] = {name: data.encode("utf-8") for name, data in documents.items()}
-    stylesheet = theme.template_file(f"{TEMPLATES}/{STYLESHEET}")
-    css = font_face_rules(EPUB_FACES) + "\n" + stylesheet.read_text(encoding="utf-8")
+    css = font_face_rules(EPUB_FACES) + "\n" + theme.text(f"{TEMPLATES}/{STYLESHEET}")
     files[STYLESHEET] = css.encode("utf-8")
     for face in EPUB_FACES:
         files[font_file_name(face)] = subset_font(face, text)

@@ -180,10 +180,7 @@ def _stylesheets(site: Site, lang: str, font_config: Any, counter_style: Any) ->
     from weasyprint import CSS  # type: ignore[import-untyped]
 
     path = site.theme.template_file(str(PRINT_STYLESHEET))
-    try:
-        print_css = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RenderError(f"cannot read the print stylesheet: {exc}", path=path) from exc
+    print_css = site.theme.text(str(PRINT_STYLESHEET))
     generated = "\n".join((font_face_css(PRINT_FONTS), page_counter_style(lang)))
     return [
         CSS(string=generated, font_config=font_config, counter_style=counter_style),
