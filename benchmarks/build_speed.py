@@ -6,22 +6,22 @@ Measures, in one run on this machine, every format (HTML, PDF, MP3, EPUB, feed):
 1. the naive pipeline of issue 21 (per edition, in this process: eSpeak says our script, one
    loudness measurement and gain to -16 LUFS, a clip at -1 dBFS, LAME at our settings, then
    WeasyPrint's PDF) against a cold build of the same editions in every format, and the
-   narration's CPU time in both (the naive script's against the cold build's MP3 jobs');
-   2. a no-op rebuild; 3. one paragraph changed in one language's PO (and how many segments
-   were re-synthesized), once on the warm workers the earlier builds left and once
-   in new processes (``--no-warm``); 4. peak memory per worker; 5. 1–3 again with English
-   narrated by Piper; 6. time per edition, speech cache per article and the largest worker over a
-   generated corpus of short articles (2 and 100 by default); 7. the same corpus of short
+   narration's CPU time in both (the naive script's against the cold build's chapter and MP3
+   jobs'); 2. a no-op rebuild; 3. one Belarusian paragraph changed in its PO (and how many
+   segments were re-synthesized), five times, the median; 4. peak memory per worker; 5. the
+   same paragraph saved five times under ``serve --watch``: how long after the save the page,
+   and then every file of the edition, is rebuilt on disk; 6. 1–3 again with English narrated
+   by Piper; 7. time per edition, speech cache per article and the largest worker over a
+   generated corpus of short articles (2 and 100 by default); 8. the same corpus of short
    generated articles built by the local process pool and by a Dask LocalCluster with as many
    workers.
 
-The cold, no-op and one-paragraph builds (1–3, 5) are timed as a user runs them: the wall
-time of a ``polyedition build --json`` subprocess (interpreter start-up included), with warm
-workers and with ``--no-warm``, in a private runtime folder (``XDG_RUNTIME_DIR``) so that they
-never meet a user's warm workers. The cold build starts with no warm workers and an empty
-cache; the benchmark then waits for the host it leaves (the user reads the result meanwhile),
-and stops it at the end. The naive pipeline, the serve --watch figure and 6–7 run in this
-process (6–7 call ``build()`` in new worker processes, without warm workers).
+The cold, no-op and one-paragraph builds (1–3, 6) are timed as a user runs them: the wall
+time of a ``polyedition build --json`` subprocess (interpreter start-up included), and its CPU
+time (user + sys of it and every process it started: wall times mean little on a busy
+machine, and the load average is printed with them). The cold build starts with an empty
+cache. ``serve --watch`` runs in a subprocess and is timed by the files' modification times.
+The naive pipeline and 7–8 run in this process (7–8 call ``build()`` in new worker processes).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import platform
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -109,7 +110,7 @@ def timed_build(  # type: ignore[no-untyped-def]
     settings = load_settings(project)
     started = time.perf_counter()
     options = BuildOptions(
-        languages=settings.languages, formats=formats, jobs=jobs, scheduler=scheduler, warm=False
+        languages=settings.languages, formats=formats, jobs=jobs, scheduler=scheduler
     )
     report = build(settings, options)
     return time.perf_counter() - started, report
@@ -124,42 +125,63 @@ def with_piper(project: Path) -> None:
     pyproject.write_text(text + addition, encoding="utf-8")
 
 
-def edit_one_paragraph(project: Path, words: str) -> None:
+EDITED = "be"
+"""The language whose paragraph the one-paragraph figures edit."""
+
+
+def edit_one_paragraph(project: Path, words: str, lang: str = EDITED) -> Path:
+    """Add ``words`` to the translation of the summary's first paragraph; the PO file."""
     from polyedition.config import load_settings
 
-    path = po(load_settings(project), "pl")
-    catalog = read_catalog(path, locale="pl")
+    path = po(load_settings(project), lang)
+    catalog = read_catalog(path, locale=lang)
     message = next(m for m in catalog if m.context == "summary-p1")
     message.string = str(message.string) + words
     write_catalog(path, catalog)
+    return path
 
 
-HOST_WAIT_SECONDS = 60.0
+EDITS = 5
+"""How many one-paragraph edits are timed (their median is the figure)."""
 
 
-def cli_environment(runtime: Path) -> dict[str, str]:
-    """This process's environment with a private runtime folder (the warm workers' socket goes
-    there) and warm workers allowed. PYTHONPATH is made absolute: the host starts in ``/``,
-    where a relative entry would import another copy of polyedition."""
-    env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime))
-    env.pop("POLYEDITION_WARM_WORKERS", None)
-    if env.get("PYTHONPATH"):
-        env["PYTHONPATH"] = os.pathsep.join(
-            str(Path(entry).resolve()) for entry in env["PYTHONPATH"].split(os.pathsep) if entry
-        )
-    return env
+REAPER = """
+import ctypes, os, resource, subprocess, sys, time
+ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+status = subprocess.run(sys.argv[2:], check=False).returncode
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline:  # what the command left: its orphans are ours now
+    try:
+        if os.waitpid(-1, os.WNOHANG) == (0, 0):
+            time.sleep(0.01)
+    except ChildProcessError:
+        break
+used = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(sys.argv[1], "w", encoding="ascii") as out:
+    out.write(f"{used.ru_utime + used.ru_stime}")
+sys.exit(status)
+"""
+"""Runs a command as a subreaper (Linux): every process it starts, however deep, is waited
+for here, so the CPU time this reports is the whole command's (the workers and their
+forkserver, which a plain wait would not count)."""
 
 
-def cli_build(
-    project: Path, jobs: int, env: dict[str, str], *, warm: bool = True
-) -> tuple[float, dict[str, Any]]:
-    """Wall time of ``polyedition build --json`` in a subprocess, and its summary; a failed
+def cli_build(project: Path, jobs: int) -> tuple[float, dict[str, Any]]:
+    """Wall time of ``polyedition build --json`` in a subprocess, and its summary (with the
+    CPU time, user + sys, of it and everything it started, under ``cpu_seconds``); a failed
     build stops the benchmark."""
     command = [sys.executable, "-m", "polyedition", "--project", str(project), "build", "--json"]
-    command += ["--jobs", str(jobs)] + ([] if warm else ["--no-warm"])
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    seconds = time.perf_counter() - started
+    command += ["--jobs", str(jobs)]
+    with tempfile.NamedTemporaryFile(mode="r", encoding="ascii", suffix=".cpu") as cpu:
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", REAPER, cpu.name, *command],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds = time.perf_counter() - started
+        cpu_seconds = float(cpu.read() or "nan")
     summary: dict[str, Any] | None = None
     with contextlib.suppress(json.JSONDecodeError):
         summary = json.loads(done.stdout)
@@ -174,64 +196,8 @@ def cli_build(
             f"{' (its output is not JSON)' if summary is None else ''}{failures}\n"
             f"last lines of its stderr:\n{stderr}"
         )
+    summary["cpu_seconds"] = cpu_seconds
     return seconds, summary
-
-
-def wait_for_host(runtime: Path) -> float:
-    """Seconds until the warm workers' socket appears (a build leaves them after it ends)."""
-    started = time.perf_counter()
-    folder = runtime / "polyedition"
-    while not any(folder.glob("workers-*.sock")):
-        if time.perf_counter() - started > HOST_WAIT_SECONDS:
-            logs = "\n".join(
-                f"{log.name}:\n{log.read_text(errors='replace')[-2000:]}"
-                for log in folder.glob("workers-*.log")
-            )
-            raise SystemExit(
-                f"benchmark stopped: no warm workers in {folder} {HOST_WAIT_SECONDS:.0f} s after "
-                f"a build (they need --jobs >= 2 and warm-workers-minutes > 0)\n{logs}"
-            )
-        time.sleep(0.05)
-    return time.perf_counter() - started
-
-
-def host_pids(runtime: Path) -> list[int]:
-    """Warm-worker processes (hosts and the workers they forked) whose socket is in
-    ``runtime``: the command line of a host names its socket."""
-    pids = []
-    prefix = f"{runtime}{os.sep}"
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            args = cmdline.read_bytes().decode(errors="replace").split("\0")
-        except OSError:
-            continue
-        if "polyedition.build.warm" in " ".join(args) and any(
-            arg.startswith(prefix) for arg in args
-        ):
-            pids.append(int(cmdline.parent.name))
-    return pids
-
-
-def stop_workers(runtime: Path) -> None:
-    """Stop the warm workers of ``runtime`` (only those): ``stop_hosts()`` with that folder,
-    then any host still starting (it has no pid file yet) found by its command line."""
-    from polyedition.build.warm import stop_hosts
-
-    saved = os.environ.get("XDG_RUNTIME_DIR")
-    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
-    try:
-        stop_hosts()
-    finally:
-        if saved is None:
-            del os.environ["XDG_RUNTIME_DIR"]
-        else:
-            os.environ["XDG_RUNTIME_DIR"] = saved
-    deadline = time.monotonic() + 5
-    while pids := host_pids(runtime):
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM if time.monotonic() < deadline else signal.SIGKILL)
-        time.sleep(0.1)
 
 
 def ran_kinds(summary: dict[str, Any]) -> str:
@@ -252,50 +218,130 @@ def synthesized(summary: dict[str, Any]) -> int:
     return sum(int(job["info"].get("synthesized", 0)) for job in summary["jobs"])
 
 
-def engine_setup(root: Path, name: str, jobs: int, piper: bool) -> tuple[float, dict[str, Any]]:
+def of_naive(seconds: float, naive: float | None) -> str:
+    return f", {100 * seconds / naive:.1f}% of naive (target <= 6%)" if naive else ""
+
+
+def load() -> str:
+    """The machine's load average over the last minute (wall times mean little above the
+    number of cores)."""
+    return f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+
+
+def engine_setup(
+    root: Path, name: str, jobs: int, piper: bool, naive: float | None = None
+) -> tuple[float, dict[str, Any]]:
     """Cold, no-op and one-paragraph builds of the real article with one engine set-up, each
     timed as a ``polyedition build`` subprocess; the cold build's time and summary."""
     project = root / name
     copy_project(project)
     if piper:
         with_piper(project)
-    runtime = Path(tempfile.mkdtemp(prefix="pb-", dir="/tmp"))
-    env = cli_environment(runtime)
-    try:
-        stop_workers(runtime)  # a cold build: no warm workers (and a new, empty cache)
-        cold, summary = cli_build(project, jobs, env)
-        busy = sum(job["seconds"] for job in summary["jobs"])
-        editions = {(row["article"], row["language"]) for row in summary["outputs"]}
-        print(
-            f"[{name}] cold build ({len(editions)} editions, all formats): {cold:7.2f} s, "
-            f"{summary['jobs_run']} jobs, {busy:.1f} s of job time "
-            f"({busy / cold:.2f} cores busy on average; one worker idle for the last "
-            f"{idle_tail(summary):.1f} s)"
-        )
-        speech_cache_ratio(project, name)
-        ready = wait_for_host(runtime)
-        print(f"[{name}] warm workers ready {ready:.2f} s after the cold build (the user reads)")
-        noop, report = cli_build(project, jobs, env)
-        print(
-            f"[{name}] {'no-op rebuild:':<48}{noop:7.2f} s   {100 * noop / cold:.1f}% of cold "
-            f"(target <= 2%), {report['jobs_run']} job(s) run"
-        )
-        edits = (
-            ("one paragraph (pl), warm workers", " Zmiana.", True),
-            ("one paragraph (pl), new processes (--no-warm)", " Inna zmiana.", False),
-        )
-        for label, words, warm in edits:
-            edit_one_paragraph(project, words)
-            one, report = cli_build(project, jobs, env, warm=warm)
-            print(
-                f"[{name}] {label + ':':<48}{one:7.2f} s   {100 * one / cold:.1f}% of cold "
-                f"(target <= 5%), jobs: {ran_kinds(report)}; "
-                f"{synthesized(report)} segment(s) re-synthesized"
-            )
-    finally:
-        stop_workers(runtime)
-        shutil.rmtree(runtime, ignore_errors=True)
+    cold, summary = cli_build(project, jobs)
+    busy = sum(job["seconds"] for job in summary["jobs"])
+    editions = {(row["article"], row["language"]) for row in summary["outputs"]}
+    print(
+        f"[{name}] cold build ({len(editions)} editions, all formats): {cold:7.2f} s, "
+        f"{summary['jobs_run']} jobs, {busy:.1f} s of job time "
+        f"({busy / cold:.2f} cores busy on average)"
+    )
+    speech_cache_ratio(project, name)
+    noop, report = cli_build(project, jobs)
+    print(
+        f"[{name}] {'no-op rebuild:':<48}{noop:7.2f} s   {100 * noop / cold:.1f}% of cold "
+        f"(target <= 2%), {report['jobs_run']} job(s) run"
+    )
+    times, cpu = [], []
+    for number in range(EDITS):
+        edit_one_paragraph(project, f" Змена {number + 1}.")
+        seconds, report = cli_build(project, jobs)
+        times.append(seconds)
+        cpu.append(report["cpu_seconds"])
+    one = statistics.median(times)
+    print(
+        f"[{name}] {f'one paragraph ({EDITED}), new processes:':<48}{one:7.2f} s   "
+        f"{100 * one / cold:.1f}% of cold{of_naive(one, naive)} (median of {EDITS}: "
+        f"{', '.join(f'{s:.2f}' for s in times)}); CPU (user+sys, every process) median "
+        f"{statistics.median(cpu):.2f} s; jobs: {ran_kinds(report)}; "
+        f"{synthesized(report)} segment(s) re-synthesized; load average {load()}"
+    )
     return cold, summary
+
+
+SAVES = 5
+"""How many saves the serve --watch figure times."""
+
+
+def serve_watch(project: Path, jobs: int) -> None:
+    """``polyedition serve --watch`` in a subprocess, as a translator uses it: each save of one
+    Belarusian paragraph, timed from the PO file's modification time to the rebuilt page's
+    (on disk: what a browser reload shows), and to the last of the edition's rebuilt files."""
+    from polyedition.config import load_settings
+
+    settings = load_settings(project)
+    page = settings.output_dir / EDITED / SLUG / "index.html"
+    command = [sys.executable, "-m", "polyedition", "--project", str(project), "serve"]
+    command += ["--watch", "--port", "0", "--jobs", str(jobs)]
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as log:
+        server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
+        try:
+            assert server.stdout is not None
+            for line in server.stdout:
+                if line.startswith("Watching"):
+                    break
+            else:
+                log.seek(0)
+                raise SystemExit(f"benchmark stopped: serve --watch ended:\n{log.read()[-2000:]}")
+            pages, wholes = [], []
+            for number in range(SAVES):
+                words = f" Захавана {number + 1}."
+                path = edit_one_paragraph(project, words)
+                saved = path.stat().st_mtime_ns
+                pages.append(wait_for_file(page, saved, words.strip()) - saved)
+                wholes.append(wait_for_edition(settings.output_dir, saved) - saved)
+        finally:
+            server.send_signal(signal.SIGINT)  # Ctrl+C
+            server.communicate(timeout=60)
+    pages_s, wholes_s = [n / 1e9 for n in pages], [n / 1e9 for n in wholes]
+    print(
+        f"one paragraph ({EDITED}), serve --watch: page on disk "
+        f"{statistics.median(pages_s):.2f} s after the save (target <= 1.0 s; median of "
+        f"{SAVES}: {', '.join(f'{s:.2f}' for s in pages_s)}), every file of the edition "
+        f"{statistics.median(wholes_s):.2f} s; load average {load()}"
+    )
+
+
+def wait_for_file(path: Path, after_ns: int, text: str, seconds: float = 120) -> int:
+    """The modification time of ``path`` once it is newer than ``after_ns`` and holds
+    ``text``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime_ns > after_ns and text in path.read_text(encoding="utf-8"):
+                return path.stat().st_mtime_ns
+        time.sleep(0.005)
+    raise SystemExit(f"benchmark stopped: {path} not rebuilt within {seconds:.0f} s")
+
+
+def wait_for_edition(output_dir: Path, after_ns: int, seconds: float = 120) -> int:
+    """The latest modification time among the edited edition's files once its MP3, PDF, EPUB
+    and feed are all newer than ``after_ns`` and nothing changed for a second."""
+    from polyedition.site import epub_path, mp3_path, pdf_path
+
+    folder = output_dir / EDITED / SLUG
+    files = [output_dir / path(EDITED, SLUG) for path in (mp3_path, pdf_path, epub_path)]
+    deadline = time.monotonic() + seconds
+    last, quiet = 0, 0.0
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if all(path.stat().st_mtime_ns > after_ns for path in files):
+                newest = max(p.stat().st_mtime_ns for p in output_dir.rglob("*") if p.is_file())
+                if newest == last and time.monotonic() - quiet > 1.0:
+                    return newest
+                if newest != last:
+                    last, quiet = newest, time.monotonic()
+        time.sleep(0.02)
+    raise SystemExit(f"benchmark stopped: {folder} not rebuilt within {seconds:.0f} s")
 
 
 def speech_cache_ratio(project: Path, name: str) -> None:
@@ -424,9 +470,7 @@ def narration_memory(root: Path, sizes: list[int]) -> None:
         project = root / f"long-{copies}"
         words = long_article(project, copies)
         command = ["-m", "polyedition", "--project", str(project), "-q", "build"]
-        process = subprocess.Popen(
-            [sys.executable, *command, "--format", "mp3", "--jobs", "1", "--no-warm"]
-        )
+        process = subprocess.Popen([sys.executable, *command, "--format", "mp3", "--jobs", "1"])
         # The kernel's high-water mark of the process's own memory (VmHWM). Not wait4's
         # ru_maxrss: Linux carries the forking parent's peak across exec into it.
         peak = 0.0
@@ -482,7 +526,7 @@ def engine_figures(root: Path, jobs: int, *, piper: bool) -> None:
         f"naive pipeline (eSpeak, one loudness gain, clip, LAME; PDF): {naive.seconds:7.2f} s, "
         f"narration CPU {naive_cpu:.1f} s"
     )
-    cold, summary = engine_setup(root, "espeak", jobs, piper=False)
+    cold, summary = engine_setup(root, "espeak", jobs, piper=False, naive=naive.seconds)
     print(
         f"speed-up of the cold build over the naive pipeline: {naive.seconds / cold:.2f}x "
         "(target >= 1.8x)"
@@ -494,45 +538,17 @@ def engine_figures(root: Path, jobs: int, *, piper: bool) -> None:
         f"(max RSS of its process after {largest['job']}; target <= 400 MB)"
     )
 
-    # The preview server rebuilds in its own process, on the warm workers its builds leave.
-    from polyedition.config import load_settings
-
-    settings = load_settings(root / "espeak")
-    options = BuildOptions(languages=settings.languages, jobs=jobs)
-    runtime = Path(tempfile.mkdtemp(prefix="pb-", dir="/tmp"))
-    saved = {name: os.environ.get(name) for name in ("XDG_RUNTIME_DIR", "POLYEDITION_WARM_WORKERS")}
-    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
-    os.environ.pop("POLYEDITION_WARM_WORKERS", None)
-    try:
-        build(settings, options)  # nothing to do; it leaves the warm workers
-        wait_for_host(runtime)
-        for words in (" Druga zmiana.", " Trzecia."):
-            edit_one_paragraph(root / "espeak", words)
-            started = time.perf_counter()
-            build(settings, options)
-            warm = time.perf_counter() - started
-        print(
-            f"one paragraph, serve --watch:   {warm:7.2f} s   "
-            f"{100 * warm / cold:.1f}% of cold (no interpreter start; warm workers)"
-        )
-    finally:
-        stop_workers(runtime)
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        shutil.rmtree(runtime, ignore_errors=True)
+    serve_watch(root / "espeak", jobs)
     if piper:
         engine_setup(root, "piper-en", jobs, piper=True)
 
 
 def narration_cpu(summary: dict[str, Any], naive: Naive) -> None:
-    """The cold build's MP3 jobs' CPU time against the naive pipeline's narration, per
-    language and in all."""
+    """The cold build's narration CPU time (its chapter jobs and the MP3 jobs that join them)
+    against the naive pipeline's narration, per language and in all."""
     cold: dict[str, float] = {}
     for job in summary["jobs"]:
-        if job["kind"] == "mp3":
+        if job["kind"] in ("chapter", "mp3"):
             lang = job["job"].split("/")[0]
             cold[lang] = cold.get(lang, 0.0) + float(job["cpu_seconds"])
     langs = ", ".join(
@@ -541,7 +557,7 @@ def narration_cpu(summary: dict[str, Any], naive: Naive) -> None:
     )
     ours, theirs = sum(cold.values()), sum(naive.narration_cpu.values())
     print(
-        f"narration CPU, cold build's MP3 jobs / naive: {ours:.1f} / {theirs:.1f} s = "
+        f"narration CPU, cold build's chapter and MP3 jobs / naive: {ours:.1f} / {theirs:.1f} s = "
         f"{ours / theirs:.2f}x (target <= 1.15x; {langs})"
     )
 

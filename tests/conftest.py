@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,10 +18,6 @@ from polyedition.model import Article
 from polyedition.pofile import read_catalog, write_catalog
 from polyedition.site import Site
 from projectkit import ARTICLE, REPO, SLUG, copy_project, po, project_ui_po
-
-# Builds under test run in new processes and leave no warm workers behind (the tests of warm
-# workers turn them on for themselves, in a private runtime folder).
-os.environ["POLYEDITION_WARM_WORKERS"] = "0"
 
 
 @pytest.fixture(scope="session")

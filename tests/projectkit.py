@@ -188,3 +188,26 @@ def process_alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def lingering(variable: str, project: Path) -> list[str]:
+    """Running processes whose environment holds ``variable`` (``NAME=value``: whatever a
+    command run with it started, even a daemon in a session of its own), or whose command line
+    or working folder names ``project``; each as ``pid: command line``."""
+    found = []
+    mark = os.fsencode(project)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        folder = stat.parent
+        try:
+            state = stat.read_text().rsplit(")", 1)[1].split()[0]
+            command = (folder / "cmdline").read_bytes()
+            cwd = os.fsencode((folder / "cwd").readlink())
+            environment = (folder / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+        if state == "Z":
+            continue
+        if os.fsencode(variable) in environment or mark in command or cwd.startswith(mark):
+            shown = command.replace(b"\0", b" ").decode(errors="replace")
+            found.append(f"{folder.name}: {shown}")
+    return found

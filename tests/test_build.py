@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections import Counter
@@ -22,10 +24,19 @@ from polyedition.errors import BuildError
 from polyedition.narration.script import narration_script
 from polyedition.render.audio.narrate import narrate
 from polyedition.site import load_site
-from projectkit import SLUG, copy_project, edit_translation, override, run_polyedition, snapshot
+from projectkit import (
+    SLUG,
+    copy_project,
+    edit_translation,
+    lingering,
+    override,
+    run_polyedition,
+    snapshot,
+)
 
 pytestmark = pytest.mark.slow
 
+POLYEDITION = [sys.executable, "-m", "polyedition", "--project"]
 FAST = ("html", "mp3")
 """Formats for tests that exercise the build machinery rather than the renderers."""
 
@@ -201,6 +212,25 @@ def test_a_killed_build_leaves_only_complete_files_and_the_next_build_finishes(
     assert not list(settings.output_dir.rglob(".*.tmp"))
     again = build(settings, BuildOptions(languages=settings.languages, jobs=2))
     assert again.ran == 0
+
+
+def test_a_build_leaves_no_process_behind(tmp_path: Path) -> None:
+    """As make or Sphinx: once ``polyedition build`` exits, nothing it started runs on (its
+    workers, their forkserver), and nothing runs in or for the project."""
+    copy_project(tmp_path, warm_speech=True)
+    command = [*POLYEDITION, str(tmp_path), "-q", "build", "--jobs", "2", "--lang", "pl"]
+    mark = f"POLYEDITION_TEST_RUN={tmp_path}"
+    runtime = tempfile.mkdtemp(prefix="pr-", dir="/tmp")  # no daemon of another build to reuse
+    environment = dict(os.environ, POLYEDITION_TEST_RUN=str(tmp_path), XDG_RUNTIME_DIR=runtime)
+    try:
+        done = subprocess.run(command, env=environment, capture_output=True, check=False)
+        assert done.returncode == 0, done.stderr
+        deadline = time.monotonic() + 10  # the forkserver leaves when it sees the build gone
+        while (left := lingering(mark, tmp_path)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert left == []
+    finally:
+        shutil.rmtree(runtime)
 
 
 def test_serve_watch_rebuilds_when_a_translation_is_saved(tmp_path: Path) -> None:

@@ -58,7 +58,7 @@ def test_an_unknown_job_kind_is_a_build_error() -> None:
         format_named("nonsense")
 
 
-def test_the_dask_worker_check_and_the_warm_workers_use_every_format_s_libraries() -> None:
+def test_the_dask_worker_check_and_the_preview_workers_use_every_format_s_libraries() -> None:
     for fmt in REGISTRY:
         assert set(fmt.libraries) <= set(LIBRARIES) == set(ENGINE_LIBRARIES)
 
@@ -109,6 +109,7 @@ class FakePool:
     def __init__(self, failing: set[str]) -> None:
         self.failing = failing
         self.sent: list[tuple[Job, Site]] = []
+        self.info = {"duration": 60.0, "pages": 3.0}
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         job, site = args
@@ -117,12 +118,11 @@ class FakePool:
         if job.kind in self.failing:
             future.set_exception(RenderError(f"{job.kind} failed"))
         else:
-            info = {"duration": 60.0, "pages": 3.0}
             contents = dict.fromkeys(job.outputs, b"x")
             record = {"chapter": job.part, "frames": FRAMES} if job.part else {}
             future.set_result(
                 JobResult(
-                    job, (1,) * len(job.outputs), 0.0, 0, 0.0, 0, info, contents, record=record
+                    job, (1,) * len(job.outputs), 0.0, 0, 0.0, 0, self.info, contents, record=record
                 )
             )
         return future
@@ -134,7 +134,14 @@ class FakePool:
         return [(job, site) for job, site in self.sent if job.kind == kind][-1]
 
 
-def graph_of(real_site: Site, tmp_path: Path, pool: FakePool, formats: tuple[str, ...]) -> JobGraph:
+def graph_of(
+    real_site: Site,
+    tmp_path: Path,
+    pool: FakePool,
+    formats: tuple[str, ...],
+    *,
+    preview: bool = False,
+) -> JobGraph:
     settings = replace(
         real_site.settings, output_dir=tmp_path / "output", cache_dir=tmp_path / "cache"
     )
@@ -147,6 +154,7 @@ def graph_of(real_site: Site, tmp_path: Path, pool: FakePool, formats: tuple[str
         languages=(EDITION[1],),
         formats=formats,
         notify=lambda event, item, ran: None,
+        provisional=preview,
     )
 
 
@@ -256,3 +264,72 @@ def test_a_spliced_output_is_copied_from_the_cache_and_a_damaged_entry_fails_onl
     assert caught.value.path == output / "y.mp3"
     assert not damaged.exists()  # the next build encodes that chapter again
     assert sorted(path.name for path in output.iterdir()) == ["x.mp3"]  # no partial file
+
+
+def test_a_page_starts_with_the_earlier_figures_and_is_made_again_with_the_new_ones(
+    real_site: Site, tmp_path: Path
+) -> None:
+    """The page shows its narration's duration and its PDF's pages: after an edit it is made
+    at once with what the last build recorded (a preview shows the new text without waiting
+    for the PDF and the MP3), then again once they are done, as if it had waited."""
+    formats = ("html", "pdf", "mp3")
+    first = graph_of(real_site, tmp_path, FakePool(failing=set()), formats)
+    first.run(fail_fast=False)
+    for path in list(first.manifest.outputs):
+        first.manifest.outputs[path]["key"] = "edited since"
+    first.manifest.save()
+
+    pool = FakePool(failing=set())
+    pool.info = {"duration": 61.0, "pages": 4.0}
+    graph = graph_of(real_site, tmp_path, pool, formats, preview=True)
+    outcome = graph.run(fail_fast=False)
+
+    sent = [job.kind for job, _ in pool.sent]
+    assert sent[:3] == ["html", "mp3", "pdf"] and sent.count("html") == 2
+    provisional = pool.sent[0][1]
+    assert provisional.audio[EDITION].duration_seconds == 60.0
+    assert provisional.pdfs[EDITION].pages == 3
+    _, final = pool.last("html")
+    assert final.audio[EDITION].duration_seconds == 61.0 and final.pdfs[EDITION].pages == 4
+    assert [result.job.kind for result in outcome.results].count("html") == 1
+    page = next(result.job for result in outcome.results if result.job.kind == "html")
+    assert graph.manifest.fresh(page, graph.output_dir)
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_a_page_waits_for_its_pdf_and_narration_without_earlier_figures_or_outside_a_preview(
+    real_site: Site, tmp_path: Path, preview: bool
+) -> None:
+    """A cold build has no earlier figures; a build (not a preview) makes each file once."""
+    formats = ("html", "pdf", "mp3")
+    if not preview:
+        first = graph_of(real_site, tmp_path, FakePool(failing=set()), formats)
+        first.run(fail_fast=False)
+        for path in list(first.manifest.outputs):
+            first.manifest.outputs[path]["key"] = "edited since"
+        first.manifest.save()
+    pool = FakePool(failing=set())
+    graph_of(real_site, tmp_path, pool, formats, preview=preview).run(fail_fast=False)
+    sent = [job.kind for job, _ in pool.sent]
+    assert sent.count("html") == 1 and sent.index("html") > max(
+        sent.index("mp3"), sent.index("pdf")
+    )
+
+
+def test_a_page_made_with_earlier_figures_sees_a_failed_pdf_and_the_new_narration(
+    real_site: Site, tmp_path: Path
+) -> None:
+    formats = ("html", "pdf", "mp3")
+    first = graph_of(real_site, tmp_path, FakePool(failing=set()), formats)
+    first.run(fail_fast=False)
+    for path in list(first.manifest.outputs):
+        first.manifest.outputs[path]["key"] = "edited since"
+    first.manifest.save()
+
+    pool = FakePool(failing={"pdf"})
+    pool.info = {"duration": 61.0, "pages": 4.0}
+    graph_of(real_site, tmp_path, pool, formats, preview=True).run(fail_fast=False)
+
+    _, final = pool.last("html")
+    assert final.audio[EDITION].duration_seconds == 61.0
+    assert final.pdfs[EDITION].pages == 3  # the earlier PDF, still in output/

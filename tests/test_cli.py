@@ -143,3 +143,33 @@ def test_a_bug_reaches_the_user_as_one_line_and_debug_shows_the_traceback(
     )
     with pytest.raises(KeyError):
         main(["--project", str(tmp_path), "--debug", "stats"])
+
+
+@pytest.mark.parametrize(
+    ("args", "retired"),
+    [
+        (["build", "--no-warm", "--format", "html", "--lang", "en"], "build --no-warm"),
+        (["clean", "--workers"], "clean --workers"),
+    ],
+)
+def test_a_retired_option_still_works_and_says_in_one_line_to_remove_it(
+    tmp_path: Path, args: list[str], retired: str
+) -> None:
+    """Scripts written for the build host (``--no-warm`` on CI, ``clean --workers``) keep
+    working for a release; the warning is one line and the command does its work."""
+    copy_project(tmp_path)
+    done = run("--project", str(tmp_path), "-q", *args)
+    assert done.returncode == 0, done.stderr
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"WARNING: {retired} is no longer needed and does nothing")
+    assert line.endswith("remove it")
+    if args[0] == "build":
+        assert (tmp_path / "output" / "en" / SLUG / "index.html").is_file()
+
+
+def test_retired_options_are_not_advertised(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("build", "clean"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        shown = capsys.readouterr().out
+        assert "--no-warm" not in shown and "--workers" not in shown

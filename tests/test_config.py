@@ -46,7 +46,6 @@ def test_the_repository_settings_load() -> None:
         ("[tool.polyedition.narration.be]\nrate = 10", "rate must be words per minute", 3),
         ("cache-keep-days = -1", "cache-keep-days must be a number, 0 or more", 2),
         ("cache-keep-builds = 2.5", "cache-keep-builds must be a whole number of builds", 2),
-        ('warm-workers-minutes = "ten"', "warm-workers-minutes must be a number, 0 or more", 2),
         (
             "[tool.polyedition.narration]\npauses = {breath = 0.2}",
             "unknown pause tool.polyedition.narration.pauses.breath",
@@ -108,3 +107,17 @@ def test_a_tool_polyedition_that_is_not_a_table_is_a_one_line_error_or_ignored(
     with pytest.raises(ConfigError, match="must be a table of settings") as caught:
         load_settings(tmp_path)
     assert caught.value.line == 2
+
+
+def test_a_retired_setting_is_accepted_with_a_warning_naming_its_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``warm-workers-minutes`` configured the build host, which is gone: a project that still
+    sets it builds, and is told where to remove it."""
+    project = _project(tmp_path, 'languages = ["en", "pl"]\nwarm-workers-minutes = 5')
+    with caplog.at_level("WARNING", logger="polyedition"):
+        settings = load_settings(project)
+    assert settings.languages == ("en", "pl")
+    [warning] = [record.getMessage() for record in caplog.records]
+    assert warning.startswith(f"{tmp_path.resolve() / 'pyproject.toml'}:3: ")
+    assert "warm-workers-minutes is no longer used" in warning

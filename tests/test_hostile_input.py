@@ -209,7 +209,7 @@ def test_fuzzed_translations_publish_well_formed_outputs_or_fail_with_a_line(
         edit_translation(settings, "pl", context, fuzz_string(rng))
 
     result = subprocess.run(
-        [*POLYEDITION, str(tmp_path), "build", "--json", "--lang", "pl", "--no-warm"],
+        [*POLYEDITION, str(tmp_path), "build", "--json", "--lang", "pl"],
         capture_output=True,
         text=True,
         check=False,
@@ -283,7 +283,7 @@ def test_a_word_longer_than_the_line_breaks_in_the_pdf_instead_of_running_off_th
     settings = copy_project(tmp_path)
     edit_translation(settings, "pl", "summary-p1", "Początek " + "W" * 3000 + " koniec.")
     result = subprocess.run(
-        [*POLYEDITION, str(tmp_path), "build", "--lang", "pl", "--format", "pdf", "--no-warm"],
+        [*POLYEDITION, str(tmp_path), "build", "--lang", "pl", "--format", "pdf"],
         capture_output=True,
         text=True,
         check=False,
@@ -300,7 +300,7 @@ def test_a_word_longer_than_the_line_breaks_in_the_pdf_instead_of_running_off_th
 def test_a_10000_letter_word_is_not_spelled_out_and_the_narration_warns(tmp_path: Path) -> None:
     settings = copy_project(tmp_path, warm_speech=True)
     command = [*POLYEDITION, str(tmp_path), "build", "--json", "--lang", "pl"]
-    command += ["--format", "mp3", "--no-warm"]
+    command += ["--format", "mp3"]
 
     def duration() -> tuple[float, str]:
         result = subprocess.run(command, capture_output=True, text=True, check=False)

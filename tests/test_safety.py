@@ -225,7 +225,7 @@ def _descendants(pid: int) -> set[int]:
 def test_kill_9_of_a_build_leaves_no_worker_running(tmp_path: Path) -> None:
     copy_project(tmp_path)
     build = subprocess.Popen(
-        [sys.executable, "-m", "polyedition", "--project", str(tmp_path), "build", "--no-warm"],
+        [sys.executable, "-m", "polyedition", "--project", str(tmp_path), "build"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -264,7 +264,7 @@ def test_a_full_disk_fails_the_output_it_hit_with_its_path_and_the_rest_is_built
         return write_if_changed(path, data)
 
     monkeypatch.setattr(build_jobs, "write_if_changed", full_disk)
-    options = BuildOptions(languages=("pl",), formats=("html", "pdf"), jobs=1, warm=False)
+    options = BuildOptions(languages=("pl",), formats=("html", "pdf"), jobs=1)
     report = build(settings, options)
     pdf = settings.output_dir / "pl" / SLUG / f"{SLUG}.pl.pdf"
     [failure] = report.failures
@@ -288,7 +288,7 @@ def test_an_output_language_folder_linked_elsewhere_is_not_written_through(
     elsewhere.mkdir()
     settings.output_dir.mkdir()
     (settings.output_dir / "pl").symlink_to(elsewhere)
-    options = BuildOptions(languages=("pl", "en"), formats=("html",), jobs=1, warm=False)
+    options = BuildOptions(languages=("pl", "en"), formats=("html",), jobs=1)
     report = build(settings, options)
     assert report.failures
     assert all("symlink" in failure.message for failure in report.failures)

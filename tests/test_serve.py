@@ -1,16 +1,24 @@
-"""The preview server: loopback only, byte ranges for seeking in the narration."""
+"""The preview server: loopback only, byte ranges for seeking in the narration, workers kept
+while it watches and ended with it."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from polyedition.build import executors
+from polyedition.build.executors import PreviewWorkers
 from polyedition.errors import ConfigError
 from polyedition.serve import REVIEW_PREFIX, is_source_change, make_server
+from projectkit import copy_project, lingering, process_alive
 
 
 @pytest.fixture
@@ -135,3 +143,74 @@ def test_a_busy_port_is_a_one_line_error(tmp_path: Path) -> None:
             make_server(tmp_path, first.server_address[1])
     finally:
         first.server_close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("changed", "said"),
+    [
+        ("weasyprint", "weasyprint {old} loaded, {old}.post1 installed"),
+        ("polyedition", "other polyedition code"),
+    ],
+)
+def test_the_preview_workers_refuse_a_changed_version_and_start_new_ones(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, changed: str, said: str
+) -> None:
+    """WeasyPrint upgraded (or polyedition changed) while the server runs: workers forked from
+    what was loaded before would make other bytes under the new version's keys, so the next
+    rebuild runs on workers of a new forkserver, and the server says why in one line."""
+    workers = PreviewWorkers(2)
+    try:
+        workers.start()
+        first = workers.forkserver_pid
+        with workers.pool() as pool:
+            assert pool.submit(os.getppid).result(timeout=300) == first
+        code, libraries = executors.installed_versions()
+        old = dict(libraries)["weasyprint"]
+        if changed == "weasyprint":
+            libraries = tuple((n, v + ".post1" if n == changed else v) for n, v in libraries)
+        else:
+            code = "another version"
+        monkeypatch.setattr(executors, "installed_versions", lambda: (code, libraries))
+        with caplog.at_level("INFO", logger="polyedition"), workers.pool() as pool:
+            parent = pool.submit(os.getppid).result(timeout=300)
+        assert parent == workers.forkserver_pid != first
+        assert not process_alive(first)
+        [line] = [record.getMessage() for record in caplog.records]
+        assert line == f"{said.format(old=old)}: starting new workers for the new version"
+        caplog.clear()
+        with caplog.at_level("INFO", logger="polyedition"), workers.pool() as pool:
+            assert pool.submit(os.getppid).result(timeout=300) == parent  # kept from now on
+        assert caplog.records == []
+    finally:
+        workers.close()
+
+
+SERVE = [sys.executable, "-m", "polyedition", "--project"]
+
+
+@pytest.mark.slow
+def test_the_workers_of_serve_watch_end_with_it_even_on_kill_9(tmp_path: Path) -> None:
+    copy_project(tmp_path, warm_speech=True)
+    mark = f"POLYEDITION_TEST_RUN={tmp_path}"
+    server = subprocess.Popen(
+        [*SERVE, str(tmp_path), "serve", "--watch", "--port", "0", "--lang", "pl", "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=dict(os.environ, POLYEDITION_TEST_RUN=str(tmp_path)),
+    )
+    try:
+        assert server.stdout is not None
+        for line in server.stdout:
+            if line.startswith("Watching"):
+                break
+        kept = [entry for entry in lingering(mark, tmp_path) if "forkserver" in entry]
+        assert kept, "serve --watch keeps a forkserver while it runs"
+    finally:
+        server.kill()
+        server.communicate()
+    deadline = time.monotonic() + 30
+    while (left := lingering(mark, tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert left == []

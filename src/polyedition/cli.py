@@ -220,13 +220,21 @@ def _build_options(args: argparse.Namespace, settings: Settings) -> BuildOptions
         strict=getattr(args, "strict", False),
         fail_fast=getattr(args, "fail_fast", False),
         scheduler=getattr(args, "scheduler", None) or settings.scheduler,
-        warm=not getattr(args, "no_warm", False),
+        preview=getattr(args, "watch", False),
     )
+
+
+def _retired(option: str, why: str) -> None:
+    """A warning for an option that does nothing any more (kept one release for scripts)."""
+    logger.warning("%s is no longer needed and does nothing (%s); remove it", option, why)
 
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from polyedition.build import build
     from polyedition.console import print_summary, progress_reporter
+
+    if args.no_warm:
+        _retired("build --no-warm", "a build leaves no process running")
 
     with progress_reporter(args.quiet or args.json) as progress:
         report = build(settings, _build_options(args, settings), progress=progress)
@@ -248,9 +256,7 @@ def _cmd_clean(args: argparse.Namespace, settings: Settings) -> int:
     from polyedition.build.clean import clean
 
     if args.workers:
-        from polyedition.build.warm import stop_hosts
-
-        print(f"warm workers: {stop_hosts()} host(s) stopped")
+        _retired("clean --workers", "a build leaves no process running")
         if not (args.cache or args.output):
             return EXIT_OK
     both = not (args.cache or args.output)
@@ -263,18 +269,28 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import threading
 
     from polyedition.build import build
+    from polyedition.build.executors import PreviewWorkers
     from polyedition.console import PlainProgress
     from polyedition.serve import REVIEW_PREFIX, make_server, watch_and_rebuild
 
     options = _build_options(args, settings)
+    # While it watches, the server keeps workers that have imported the renderers.
+    local = args.watch and not options.scheduler and PreviewWorkers.available()
+    workers = PreviewWorkers(options.jobs) if local else None
+    if workers is not None:
+        workers.start()
 
     def rebuild() -> None:
-        # Each rebuild runs on the warm workers the previous one left (``build.warm``), so a
-        # translator's saved fix is rebuilt without paying for the imports again.
-        build(settings, options, progress=PlainProgress())
+        if workers is None:
+            build(settings, options, progress=PlainProgress())
+            return
+        with workers.pool() as pool:
+            build(settings, options, executor=pool, progress=PlainProgress())
 
     if not (settings.output_dir / "index.html").exists() or args.watch:
         rebuild()
+    if workers is not None:
+        workers.wait_until_ready()
     server = make_server(
         settings.output_dir, args.port, review_dir=settings.cache_dir / REVIEW_FOLDER
     )
@@ -286,7 +302,10 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     thread.start()
     try:
         if args.watch:
-            print("Watching content/, locales/ and templates/ for changes (Ctrl+C to stop)")
+            print(
+                "Watching content/, locales/ and templates/ for changes (Ctrl+C to stop)",
+                flush=True,
+            )
             watch_and_rebuild(settings, rebuild, stop)
         else:
             thread.join()
@@ -294,6 +313,8 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         stop.set()
         server.shutdown()
         server.server_close()
+        if workers is not None:
+            workers.close()
     return EXIT_OK
 
 
@@ -578,12 +599,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="stop at the first failed output (default: build every other output, then exit 1)",
     )
-    build.add_argument(
-        "--no-warm",
-        action="store_true",
-        help="run the jobs in new processes only, and leave no warm workers behind "
-        "(default: reuse and keep them for warm-workers-minutes; see 'Warm workers' in the docs)",
-    )
+    build.add_argument("--no-warm", action="store_true", help=argparse.SUPPRESS)  # retired
     clean = command(
         "clean",
         _cmd_clean,
@@ -595,11 +611,7 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument(
         "--output", action="store_true", help="delete output/ and the build manifest"
     )
-    clean.add_argument(
-        "--workers",
-        action="store_true",
-        help="stop the warm workers builds left running (only that, unless with --cache/--output)",
-    )
+    clean.add_argument("--workers", action="store_true", help=argparse.SUPPRESS)  # retired
     serve = command(
         "serve",
         _cmd_serve,

@@ -99,8 +99,6 @@ class Settings:
     used it …"""
     cache_keep_days: float = 30.0
     """… or while it was used within this many days; after both, the build removes it."""
-    warm_workers_minutes: float = 10.0
-    """How long the warm workers (``build.warm``) wait for the next build; 0: none."""
     narration_warn_words: int = 20000
     """Above this many words an edition's narration gets a warning before it is made (about
     two and a quarter hours of audio at the voices' pace); 0: never warn."""
@@ -163,7 +161,6 @@ _PATH_KEYS = {
 _NUMBER_KEYS = {
     "cache-keep-builds": "cache_keep_builds",
     "cache-keep-days": "cache_keep_days",
-    "warm-workers-minutes": "warm_workers_minutes",
     "narration-warn-words": "narration_warn_words",
 }
 _TOP_KEYS = {
@@ -175,6 +172,11 @@ _TOP_KEYS = {
     *_PATH_KEYS,
     *_NUMBER_KEYS,
 }
+_RETIRED_KEYS = {
+    "warm-workers-minutes": "a build leaves no process running; "
+    "serve --watch keeps its workers while it runs",
+}
+"""Settings that are read no more: accepted with a warning for one release, then unknown."""
 _NARRATION_KEYS = {"engines", "voice", "rate"}
 
 
@@ -214,7 +216,16 @@ def _parse(raw: Mapping[str, Any], project_dir: Path, pyproject: Path, source: s
         return ConfigError(message, path=pyproject, line=_line_of(source, key), hint=hint)
 
     for key in raw:
-        if key not in _TOP_KEYS:
+        if key in _RETIRED_KEYS:
+            line = _line_of(source, key)
+            where = f"{pyproject}:{line}" if line else str(pyproject)
+            logger.warning(
+                "%s: tool.polyedition.%s is no longer used (%s); remove it",
+                where,
+                key,
+                _RETIRED_KEYS[key],
+            )
+        elif key not in _TOP_KEYS:
             raise fail(
                 f"unknown setting tool.polyedition.{key}",
                 key,

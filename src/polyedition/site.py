@@ -61,6 +61,10 @@ def chapters_json_path(lang: str, slug: str) -> PurePosixPath:
     return article_dir(lang, slug) / f"{slug}.{lang}.chapters.json"
 
 
+CHAPTERS_MIME_TYPE = "application/json+chapters"
+"""The media type of the JSON chapters file, as the feed announces it."""
+
+
 def feed_path(lang: str) -> PurePosixPath:
     """``<lang>/feed.xml``: the podcast feed of a language edition's narrations."""
     return PurePosixPath(lang, "feed.xml")

@@ -5,7 +5,8 @@ hashes exactly that (``plan``), and ``.cache/build-manifest.json`` records the k
 in ``output/``. A job whose outputs all carry its current key (and still have their recorded
 size) does not run, so an unchanged output is never rewritten. The job graph (``graph``) starts
 each job once the jobs it waits for are done (a page after its MP3 and PDF) on a
-``JobExecutor`` (``executors``): local processes, the warm workers or a Dask cluster.
+``JobExecutor`` (``executors``): new local processes, the preview server's (kept while it
+runs) or a Dask cluster.
 """
 
 from __future__ import annotations

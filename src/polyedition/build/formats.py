@@ -89,6 +89,11 @@ class Need:
     reads: tuple[int, ...] = ()
     """Positions of the needed job's outputs whose bytes the job reads (sent with the job, so a
     worker needs no ``output/``); the key then holds the key those files were made under."""
+    provisional: bool = False
+    """With ``wait``, in a preview (``BuildOptions.preview``), when an earlier build made the
+    needed outputs: start at once with their figures as that build recorded them, and be
+    planned again once the needed jobs are settled (and run again if what it shows changed).
+    The job's file appears as soon as its own job ends, and ends up as if it had waited."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,11 +422,19 @@ class Pdf(Format):
 
 class Html(Format):
     """The article page: it states its narration's duration and size and its PDF's pages and
-    size (so it waits for both), and links its language's feed."""
+    size (so it waits for both; in a preview it starts at once with their earlier figures and
+    is made again if they changed), and links its language's feed."""
 
     name = "html"
     inputs = (keys.edition, keys.siblings, keys.templates, keys.ui)
-    needs = (Need("mp3"), Need("pdf"), Need("feed", wait=False))
+    needs = (
+        Need("mp3", provisional=True),
+        Need("pdf", provisional=True),
+        Need("feed", wait=False),
+    )
+    cost = 4
+    """First when it can start at once (a preview): the page is what its reader waits for, and
+    it takes a tenth of a second, so it delays the longest job by little."""
 
     def outputs(self, ident: Id, settings: Settings) -> tuple[PurePosixPath, ...]:
         slug, lang = ident
@@ -575,7 +588,7 @@ REGISTRY: tuple[Format, ...] = (
 LIBRARIES = tuple(dict.fromkeys(name for fmt in REGISTRY for name in fmt.libraries))
 """Every library an output's bytes depend on: a worker that has other versions loaded than
 the build would make other bytes under the same keys, so it must not take the build's jobs
-(the Dask worker check and the warm workers use this list)."""
+(the Dask worker check and the preview server's pool use this list)."""
 FORMATS = tuple(fmt.name for fmt in REGISTRY if fmt.option is None)
 """The formats a build can be asked for (``--format``)."""
 SITE = SitePages.name

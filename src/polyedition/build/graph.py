@@ -2,11 +2,15 @@
 
 One node per (format, what the job is about); a format's needs are the edges (see
 ``formats.Need``). The run is the same for every format and every executor (local processes,
-the warm workers, a Dask cluster):
+the preview server's, a Dask cluster):
 
 - a job starts when every job it waits for is settled: done, fresh, or failed (it then sees what
   an earlier build made, or nothing: a page still builds without a failed PDF);
 - a job whose outputs carry its key already is fresh and does not run;
+- in a preview (``provisional``), a job with a provisional need (``Need.provisional``) on an
+  output an earlier build made starts at once with that build's figures; once the needed jobs
+  are all settled it is planned again, and if its key changed it runs again (superseding the
+  first run if that is still going);
 - when a job fails, each started job that anticipated it is planned again; if its key changes
   (a PDF that linked a narration which never existed) the job sent off is superseded (its
   result is dropped) and the new one runs;
@@ -45,6 +49,11 @@ class Node:
     waits_for: list[Node] = field(default_factory=list)
     waited_by: list[Node] = field(default_factory=list)
     anticipated_by: list[Node] = field(default_factory=list)
+    revised_by: list[Node] = field(default_factory=list)
+    """Nodes that started with an earlier build's figures of this one (a provisional need)."""
+    provisional_on: list[Node] = field(default_factory=list)
+    """The nodes whose earlier figures this one started with; it is planned again once they
+    are all settled."""
     job: Job | None = None
     """The job as last planned; None until it starts."""
     settled: bool = False
@@ -80,6 +89,7 @@ class JobGraph:
         languages: tuple[str, ...],
         formats: tuple[str, ...],
         notify: Notify,
+        provisional: bool = False,
     ) -> None:
         self.planner = planner
         self.site: Site = planner.site
@@ -90,6 +100,8 @@ class JobGraph:
         self.languages = languages
         self.formats = formats
         self.notify = notify
+        self.provisional = provisional
+        """Whether provisional needs start at once (a preview), or wait like any other."""
         self.pool = pool
         self.pending: dict[Future[JobResult], Job] = {}
         self.superseded: set[Job] = set()
@@ -153,7 +165,11 @@ class JobGraph:
                 other = self.nodes.get((need.format, *ident))
                 if other is None:
                     continue
-                if need.wait:
+                earlier = other.fmt.recorded(ident, self.manifest, self.settings)
+                if self.provisional and need.provisional and need.wait and earlier is not None:
+                    other.revised_by.append(node)
+                    node.provisional_on.append(other)
+                elif need.wait:
                     node.waits_for.append(other)
                     other.waited_by.append(node)
                 else:
@@ -195,11 +211,15 @@ class JobGraph:
         self.pending[self.pool.submit(run_job, job, planned.site)] = job
 
     def _settle(self, node: Node) -> None:
-        """Start what waited for ``node`` (done, fresh or failed)."""
+        """Start what waited for ``node`` (done, fresh or failed); plan again what started
+        with its earlier figures, once all it started with are settled."""
         node.settled = True
         for waiting in node.waited_by:
             if waiting.ready:
                 self._start(waiting)
+        self._plan_again(
+            [other for other in node.revised_by if all(o.settled for o in other.provisional_on)]
+        )
 
     def _finish(self, future: Future[JobResult]) -> BaseException | None:
         """Take a finished job's result: write it, record it, start what waited for it."""
@@ -226,6 +246,9 @@ class JobGraph:
             return None
         self.manifest.record(result)
         node.fmt.remember(result, self.manifest)
+        self.outcome.results = [  # a job run again replaces its first run's result
+            earlier for earlier in self.outcome.results if earlier.job.name != job.name
+        ]
         self.outcome.results.append(result)
         self.notify("done", result, True)
         node.outcome = node.fmt.outcome(job, result)
@@ -237,9 +260,14 @@ class JobGraph:
     def _withdraw(self, failed: Node) -> None:
         """A failed output that never existed is linked by nothing: each job that anticipated
         it is planned again, and sent off again if that changed its key."""
-        for node in failed.anticipated_by:
+        self._plan_again(failed.anticipated_by)
+
+    def _plan_again(self, nodes: list[Node]) -> None:
+        """Plan started jobs again (what they saw of another job changed); send off again each
+        whose key changed, superseding it if it has not finished."""
+        for node in nodes:
             if node.job is None:
-                continue  # it will see the failure when it starts
+                continue  # it will see the change when it starts
             planned = self.planner.plan(node.fmt, node.ident, self)
             if planned.job.key == node.job.key:
                 continue

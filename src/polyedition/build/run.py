@@ -43,8 +43,10 @@ class BuildOptions:
     """Stop at the first failed job (by default every job whose inputs are sound still runs)."""
     scheduler: str | None = None
     """A Dask scheduler's address, or ``local:N``, to run the jobs on (default: local processes)."""
-    warm: bool = True
-    """Run the jobs on the warm workers a build left (``build.warm``), and leave them after."""
+    preview: bool = False
+    """For a preview (``serve --watch``): a page whose PDF and MP3 an earlier build made is
+    made first, with their earlier figures, and again once they are done if those changed
+    (``Need.provisional``); a build makes each file once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,24 +165,11 @@ def _executor(options: BuildOptions, settings: Settings) -> Iterator[JobExecutor
         with cluster_executor(options.scheduler, settings) as cluster:
             yield cluster
         return
-    from polyedition.build import warm
-
-    minutes = warm.idle_minutes(settings) if options.warm and options.jobs > 1 else 0.0
-    address = warm.host_address() if minutes > 0 else None
-    pool: JobExecutor
-    if address is not None and address.exists():
-        pool = warm.WarmExecutor(address, options.jobs, lambda: default_executor(options.jobs))
-    else:
-        pool = default_executor(options.jobs)
+    pool = default_executor(options.jobs)
     try:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        gone = isinstance(pool, warm.WarmExecutor) and pool.gone
-        if isinstance(pool, warm.WarmExecutor):
-            logger.debug("%d job(s) ran on the warm workers at %s", pool.ran, address)
-        if address is not None and (not address.exists() or gone):
-            warm.start_host(address, minutes)  # after the build: it warms up meanwhile
 
 
 def _run(
@@ -201,6 +190,7 @@ def _run(
         languages=options.languages,
         formats=options.formats,
         notify=progress or (lambda event, item, ran: None),
+        provisional=options.preview,
     )
     outcome = graph.run(fail_fast=options.fail_fast)
     return BuildReport(

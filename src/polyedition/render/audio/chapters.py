@@ -13,7 +13,6 @@ logger = logging.getLogger(__name__)
 CHAPTERS_VERSION = "1.2.0"
 """The version of the JSON chapters format (github.com/Podcastindex-org/podcast-namespace,
 ``docs/examples/chapters/jsonChapters.md``)."""
-CHAPTERS_MIME_TYPE = "application/json+chapters"
 
 
 def chapters_json(title: str, chapters: Sequence[ChapterMark]) -> str:

@@ -17,10 +17,16 @@ from typing import Any
 
 from polyedition import __version__
 from polyedition.model import Edition
-from polyedition.render.audio.chapters import CHAPTERS_MIME_TYPE
 from polyedition.render.feed.strings import feed_strings
 from polyedition.render.inline import plain_text
-from polyedition.site import AudioInfo, Site, cover_path, feed_path, html_path
+from polyedition.site import (
+    CHAPTERS_MIME_TYPE,
+    AudioInfo,
+    Site,
+    cover_path,
+    feed_path,
+    html_path,
+)
 
 logger = logging.getLogger(__name__)
 
