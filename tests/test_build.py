@@ -233,6 +233,23 @@ def test_a_build_leaves_no_process_behind(tmp_path: Path) -> None:
         shutil.rmtree(runtime)
 
 
+def test_a_warning_a_worker_logs_reaches_the_user_as_the_build_shows_it(tmp_path: Path) -> None:
+    """Workers are forked from a forkserver, which inherits none of the command's logging: a
+    warning logged in a job (a damaged cache entry made again) is shown as the build's own."""
+    settings = copy_project(tmp_path, warm_speech=True)
+    options = BuildOptions(languages=("pl",), formats=("mp3",), jobs=1)
+    made = next(r for r in build(settings, options).results if r.job.kind == "chapter")
+    timing = next(name for name in made.cache_entries if name.startswith("timing/"))
+    entry = settings.cache_dir / "speech" / timing
+    entry.write_bytes(entry.read_bytes()[:-10])
+    frames = next(name for name in made.cache_entries if name.startswith("mp3/"))
+    (settings.cache_dir / "speech" / frames).unlink()  # so that the chapter is made again
+
+    done = run_polyedition(tmp_path, "-q", "build", "--jobs", "2", "--lang", "pl")
+    assert done.returncode == 0, done.stderr
+    assert f"WARNING: {entry}: corrupt cache entry, making it again" in done.stderr.splitlines()
+
+
 def test_serve_watch_rebuilds_when_a_translation_is_saved(tmp_path: Path) -> None:
     settings = copy_project(tmp_path)
     process = subprocess.Popen(

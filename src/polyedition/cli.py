@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from polyedition import __version__
 from polyedition.config import Settings, load_settings
 from polyedition.errors import PolyeditionError
-from polyedition.terminal import table_lines
+from polyedition.terminal import LOG_FORMAT, table_lines
 
 if TYPE_CHECKING:
     from polyedition.build import BuildOptions
@@ -727,7 +727,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Other libraries speak only of warnings (pikepdf, for one, announces itself at INFO),
     # unless -v asks for everything.
     root = logging.DEBUG if verbose else logging.WARNING
-    logging.basicConfig(level=root, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=root, format=LOG_FORMAT, stream=sys.stderr)
     logging.getLogger("polyedition").setLevel(level)
     try:
         if hasattr(args, "project_handler"):  # ``new`` makes a project instead of reading one

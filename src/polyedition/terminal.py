@@ -1,4 +1,5 @@
-"""Plain-text tables for the terminal: the build's summary, ``stats``, ``voices``."""
+"""The terminal: plain-text tables (the build's summary, ``stats``, ``voices``) and how a log
+record is shown."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import logging
 from collections.abc import Sequence
 
 logger = logging.getLogger(__name__)
+
+LOG_FORMAT = "%(levelname)s: %(message)s"
+"""How the command line shows a log record, in the build and in its workers."""
 
 
 def table_lines(rows: Sequence[Sequence[str]], indent: str = "") -> list[str]:

@@ -17,6 +17,8 @@ from multiprocessing import forkserver, get_context
 from pathlib import Path
 from typing import Any, Protocol
 
+from polyedition.terminal import LOG_FORMAT
+
 logger = logging.getLogger(__name__)
 
 
@@ -61,8 +63,8 @@ def default_executor(jobs: int) -> SerialExecutor | LocalPool:
     return LocalPool(
         max_workers=jobs,
         mp_context=context,
-        initializer=die_with_build,
-        initargs=(os.getpid(),),
+        initializer=start_worker,
+        initargs=worker_arguments(),
     )
 
 
@@ -157,8 +159,8 @@ class PreviewWorkers:
         pool = LocalPool(
             max_workers=self.jobs,
             mp_context=get_context("forkserver"),
-            initializer=die_with_build,
-            initargs=(os.getpid(),),
+            initializer=start_worker,
+            initargs=worker_arguments(),
         )
         try:
             yield pool
@@ -169,6 +171,22 @@ class PreviewWorkers:
         """Stop the forkserver (the server is leaving, or it loaded an old version)."""
         if self.forkserver_pid is not None:
             forkserver._forkserver._stop()  # type: ignore[attr-defined]
+
+
+def worker_arguments() -> tuple[int, int]:
+    """What a worker needs of this process at its start: its pid and its log level."""
+    return os.getpid(), logging.getLogger("polyedition").getEffectiveLevel()
+
+
+def start_worker(build: int, level: int) -> None:
+    """A new worker's set-up: it leaves with the build (``die_with_build``), and logs as the
+    build does (a forkserver's workers inherit none of its logging): a warning a job logs,
+    such as a damaged cache entry made again, reaches the user as ``WARNING: …`` on standard
+    error, and ``--quiet`` or ``-v`` apply to it too."""
+    die_with_build(build)
+    if not logging.root.handlers:
+        logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT, stream=sys.stderr)
+    logging.getLogger("polyedition").setLevel(level)
 
 
 def die_with_build(build: int) -> None:
