@@ -310,8 +310,14 @@ def test_editing_a_speech_table_changes_that_languages_narration_key(
         editions = load_editions(project_copy, project_copy.languages)
         site = Site(project_copy, {(e.slug, e.lang): e for e in editions})
         planner = Planner(site)
-        mp3 = format_named("mp3")
-        return {e.lang: planner.plan(mp3, (e.slug, e.lang)).job.key for e in editions}
+        chapter = format_named("chapter")  # the narration's jobs; the MP3 job joins them
+        return {
+            e.lang: "".join(
+                planner.plan(chapter, (e.slug, e.lang, part)).job.key
+                for part in planner.chapters(e.slug, e.lang)
+            )
+            for e in editions
+        }
 
     before = keys()
     path = speech_path(project_copy.locales_dir, "lt")
