@@ -8,13 +8,13 @@ Measures, in one run on this machine, every format (HTML, PDF, MP3, EPUB, feed):
    WeasyPrint's PDF) against a cold build of the same editions in every format, and the
    narration's CPU time in both (the naive script's against the cold build's chapter and MP3
    jobs'); 2. a no-op rebuild; 3. one Belarusian paragraph changed in its PO (and how many
-   segments were re-synthesized), five times, the median; 4. peak memory per worker; 5. the
-   same paragraph saved five times under ``serve --watch``: how long after the save the page,
-   and then every file of the edition, is rebuilt on disk; 6. 1–3 again with English narrated
-   by Piper; 7. time per edition, speech cache per article and the largest worker over a
-   generated corpus of short articles (2 and 100 by default); 8. the same corpus of short
-   generated articles built by the local process pool and by a Dask LocalCluster with as many
-   workers.
+   segments were re-synthesized, and each kind of job's CPU), five times, the median; 4. peak
+   memory per worker; 5. the same paragraph saved five times under ``serve --watch``: how long
+   after the save the page, and then every file of the edition, is rebuilt on disk; 6. 1–3
+   again with English narrated by Piper; 7. time per edition, speech cache per article and the
+   largest worker over a generated corpus of short articles (2 and 100 by default); 8. the same
+   corpus of short generated articles built by the local process pool and by a Dask
+   LocalCluster with as many workers.
 
 The cold, no-op and one-paragraph builds (1–3, 6) are timed as a user runs them: the wall
 time of a ``polyedition build --json`` subprocess (interpreter start-up included), and its CPU
@@ -200,8 +200,14 @@ def cli_build(project: Path, jobs: int) -> tuple[float, dict[str, Any]]:
     return seconds, summary
 
 
-def ran_kinds(summary: dict[str, Any]) -> str:
-    return ", ".join(sorted(job["kind"] for job in summary["jobs"]))
+def jobs_cpu(summary: dict[str, Any]) -> str:
+    """Each kind of job's CPU time (user + sys, in its worker), largest first."""
+    kinds: dict[str, float] = {}
+    for job in summary["jobs"]:
+        kinds[job["kind"]] = kinds.get(job["kind"], 0.0) + job["cpu_seconds"]
+    return ", ".join(
+        f"{kind} {cpu:.2f} s" for kind, cpu in sorted(kinds.items(), key=lambda k: -k[1])
+    )
 
 
 def idle_tail(summary: dict[str, Any]) -> float:
@@ -262,7 +268,7 @@ def engine_setup(
         f"[{name}] {f'one paragraph ({EDITED}), new processes:':<48}{one:7.2f} s   "
         f"{100 * one / cold:.1f}% of cold{of_naive(one, naive)} (median of {EDITS}: "
         f"{', '.join(f'{s:.2f}' for s in times)}); CPU (user+sys, every process) median "
-        f"{statistics.median(cpu):.2f} s; jobs: {ran_kinds(report)}; "
+        f"{statistics.median(cpu):.2f} s; the last one's jobs' CPU: {jobs_cpu(report)}; "
         f"{synthesized(report)} segment(s) re-synthesized; load average {load()}"
     )
     return cold, summary

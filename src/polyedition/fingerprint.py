@@ -69,8 +69,6 @@ AUDIO_LIBRARIES = (
     "miniaudio",
     "piper-tts",
     "num2words",
-    "pyloudnorm",
-    "scipy",
     "numpy",
 )
 

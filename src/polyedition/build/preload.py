@@ -17,8 +17,6 @@ logger = logging.getLogger(__name__)
 MODULES = (
     "polyedition.build",
     "polyedition.render.audio.narrate",
-    "pyloudnorm",
-    "scipy.signal",
     "polyedition.render.html",
     "polyedition.render.pdf.document",
     "weasyprint",
@@ -32,8 +30,9 @@ MODULES = (
 
 def warm_up() -> None:
     """Import ``MODULES`` and fill the caches a job fills first: the code's digest, the encoder
-    delay at the engines' rates, the true-peak meter's filter, Babel's data for the languages
-    polyedition publishes. A failure only leaves them cold."""
+    delay and the K-weighting's impulse response at the engines' rates, the true-peak meter's
+    filter, Babel's data for the languages polyedition publishes. A failure only leaves them
+    cold."""
     for name in MODULES:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
@@ -49,6 +48,7 @@ def warm_up() -> None:
         code_digest()
         for rate in (16000, 22050, 24000):
             encoder_delay(rate)
+            mastering.k_response(rate)
         mastering.true_peak_dbtp(mastering.samples_of(bytes(64)))
         for code in PROFILES:
             format_date(datetime.date(2000, 1, 1), format="long", locale=Locale.parse(code))
