@@ -459,3 +459,15 @@ def test_a_worker_lets_go_of_the_russian_models_and_loads_them_again_when_it_nee
     assert ru._session.cache_info().currsize == ru._words.cache_info().currsize == 0
     assert ru.accent(sentence) == before
     assert ru._words.cache_info().currsize == 1
+
+
+def test_a_worker_keeps_the_russian_models_for_its_next_russian_chapter() -> None:
+    """The build lets go of accent models before each job but a chapter in their language:
+    a worker narrating Russian chapters one after another loads the models once."""
+    from polyedition.speech.accent import ru
+
+    ru.accent("Все заключенные были освобождены.")
+    accent_stage.release(keep="ru")
+    assert ru._session.cache_info().currsize == ru._words.cache_info().currsize == 1
+    accent_stage.release(keep="be")
+    assert ru._session.cache_info().currsize == ru._words.cache_info().currsize == 0

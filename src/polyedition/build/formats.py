@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 import os
 import resource
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -231,15 +232,11 @@ class NarrationChapter(Format):
     def render(self, job: Job, site: Site) -> Rendered:
         from polyedition.cache import SpeechCache
         from polyedition.render.audio.narrate import ChapterCounts, narrate_chapter, narration_plan
-        from polyedition.speech.accent import release
 
         cache = SpeechCache.for_settings(site.settings)
         plan = narration_plan(site, site.edition(job.slug, job.lang), cache)
         counts = ChapterCounts()
         made = narrate_chapter(site, plan, plan.chapters.index(job.part), cache, counts=counts)
-        # The worker's next job may be a PDF or another language's chapter: it need not carry
-        # a language's accent model (Russian's: about 125 MB) on top of its own peak.
-        release()
         return Rendered(
             {},
             {
@@ -618,6 +615,11 @@ def run_job(job: Job, site: Site) -> JobResult:
     """
     started_at = time.time()
     started, cpu_started = time.perf_counter(), time.process_time()
+    if (accents := sys.modules.get("polyedition.speech.accent")) is not None:
+        # An earlier job's accent models (Russian's: about 125 MB) are let go unless this job
+        # is a chapter in the same language (a worker's jobs mostly are: the chapters of an
+        # edition are sent one after another), so it never carries them on top of its own peak.
+        accents.release(keep=job.lang if job.kind == "chapter" else None)
     rendered = format_named(job.kind).render(job, site)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return JobResult(

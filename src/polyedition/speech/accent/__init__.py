@@ -65,11 +65,13 @@ def accent(text: str, lang: str) -> str:
     return text if function is None else function(text)
 
 
-def release() -> None:
+def release(keep: str | None = None) -> None:
     """Let go of the models the accentors imported so far have loaded (Russian's: about
-    125 MB), for a worker process whose next job may not need them; the next text accented
-    loads them again (about 0.25 s of CPU for Russian)."""
-    for name in MODULES.values():
+    125 MB), but those of the language ``keep``: for a worker process whose next job may not
+    need them; the next text accented loads them again (about 0.25 s of CPU for Russian)."""
+    for lang, name in MODULES.items():
+        if lang == keep:
+            continue
         module = sys.modules.get(name)
         if module is not None and hasattr(module, "release"):
             module.release()
