@@ -181,6 +181,30 @@ def test_id3_frames_come_in_a_fixed_order_chapters_in_time_order(narrated: Narra
     assert [i.decode() for i in chap_ids] == [c.id for c in narrated.narration.chapters]
 
 
+def test_a_narration_of_more_than_255_chapters_has_a_table_of_tables() -> None:
+    """One CTOC frame counts its entries in one byte: an article of 200,000 words (about
+    1,000 chapters) failed its MP3 with "bytes must be in range(0, 256)"."""
+    from mutagen.id3 import ID3
+
+    from polyedition.render.audio.id3 import ChapterMark, Tags, id3_tag
+
+    marks = tuple(
+        ChapterMark(f"section-{n}", f"Section {n}", 1000 * n, 1000 * n + 999) for n in range(600)
+    )
+    tags = Tags("Title", "Newsroom", "Polyedition", "eng", "2025-12-13", "https://x/", marks)
+    tag = id3_tag(tags)
+    assert tag == id3_tag(tags)  # the same tags, the same bytes
+    read = ID3(io.BytesIO(tag))
+    tables = {toc.element_id: toc for toc in read.getall("CTOC")}
+    top = tables.pop("toc")
+    assert top.child_element_ids == ["toc/1", "toc/2", "toc/3"]
+    listed = [child for name in top.child_element_ids for child in tables[name].child_element_ids]
+    assert listed == [mark.id for mark in marks]
+    assert max(len(toc.child_element_ids) for toc in tables.values()) == 255
+    assert tables["toc/2"].sub_frames["TIT2"].text == ["Title (256–510)"]
+    assert len(read.getall("CHAP")) == 600
+
+
 # --- WebVTT -----------------------------------------------------------------------------------
 
 _CUE = re.compile(

@@ -10,6 +10,10 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 TOC_ID = "toc"
+TOC_ENTRIES = 255
+"""The most entries one CTOC frame holds (its count is one byte): a narration with more
+chapters (an article of 200,000 words has about 1,000) gets a top-level table of tables of at
+most 255 chapters each, ``toc/1``, ``toc/2``… (the ID3v2 chapter addendum's nested tables)."""
 _HEADER = 10
 _ORDER = ("TIT2", "TPE1", "TALB", "TLAN", "TDRC", "COMM", "CTOC", "CHAP")
 
@@ -64,14 +68,28 @@ def id3_tag(tags: Tags) -> bytes:
     frames.add(TLAN(encoding=3, text=[tags.language]))
     frames.add(TDRC(encoding=3, text=[tags.date]))
     frames.add(COMM(encoding=3, lang=tags.language, desc="", text=[tags.url]))
+    ids = [chapter.id for chapter in tags.chapters]
+    groups = [ids[start : start + TOC_ENTRIES] for start in range(0, len(ids), TOC_ENTRIES)]
+    tables = [f"{TOC_ID}/{number}" for number in range(1, len(groups) + 1)]
     frames.add(
         CTOC(
             element_id=TOC_ID,
             flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-            child_element_ids=[chapter.id for chapter in tags.chapters],
+            child_element_ids=ids if len(groups) <= 1 else tables,
             sub_frames=[TIT2(encoding=3, text=[tags.title])],
         )
     )
+    if len(groups) > 1:
+        for table, group in zip(tables, groups, strict=True):
+            first, last = ids.index(group[0]) + 1, ids.index(group[-1]) + 1
+            frames.add(
+                CTOC(
+                    element_id=table,
+                    flags=CTOCFlags.ORDERED,
+                    child_element_ids=group,
+                    sub_frames=[TIT2(encoding=3, text=[f"{tags.title} ({first}–{last})"])],
+                )
+            )
     for chapter in tags.chapters:
         frames.add(
             CHAP(
@@ -85,11 +103,12 @@ def id3_tag(tags: Tags) -> bytes:
         )
     buffer = io.BytesIO()
     frames.save(buffer, v1=0, v2_version=4, padding=lambda info: 0)
-    return _reordered(buffer.getvalue(), [chapter.id for chapter in tags.chapters])
+    return _reordered(buffer.getvalue(), ids, [TOC_ID, *tables] if len(groups) > 1 else [TOC_ID])
 
 
-def _reordered(tag: bytes, chapter_ids: list[str]) -> bytes:
-    """The same tag with its frames in ``_ORDER``, CHAP frames in ``chapter_ids`` order."""
+def _reordered(tag: bytes, chapter_ids: list[str], toc_ids: list[str]) -> bytes:
+    """The same tag with its frames in ``_ORDER``, CHAP frames in ``chapter_ids`` order and
+    CTOC frames in ``toc_ids`` order."""
     frames: list[tuple[tuple[int, int], bytes]] = []
     position = _HEADER
     while position + _HEADER <= len(tag) and tag[position] != 0:
@@ -97,9 +116,9 @@ def _reordered(tag: bytes, chapter_ids: list[str]) -> bytes:
         size = _syncsafe(tag[position + 4 : position + 8])
         data = tag[position : position + _HEADER + size]
         rank = 0
-        if frame_id == "CHAP":
+        if frame_id in ("CHAP", "CTOC"):
             element_id = data[_HEADER : data.index(b"\0", _HEADER)].decode("latin-1")
-            rank = chapter_ids.index(element_id)
+            rank = (chapter_ids if frame_id == "CHAP" else toc_ids).index(element_id)
         frames.append(((_ORDER.index(frame_id), rank), data))
         position += _HEADER + size
     body = b"".join(data for _, data in sorted(frames, key=lambda item: item[0]))
