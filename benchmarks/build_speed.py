@@ -224,8 +224,9 @@ def synthesized(summary: dict[str, Any]) -> int:
     return sum(int(job["info"].get("synthesized", 0)) for job in summary["jobs"])
 
 
-def of_naive(seconds: float, naive: float | None) -> str:
-    return f", {100 * seconds / naive:.1f}% of naive (target <= 6%)" if naive else ""
+def of_naive(seconds: float, naive: float | None, target: float = 6.0) -> str:
+    """``seconds`` as a share of the naive pipeline's time, with issue 21's target."""
+    return f", {100 * seconds / naive:.1f}% of naive (target <= {target:g}%)" if naive else ""
 
 
 def load() -> str:
@@ -254,8 +255,8 @@ def engine_setup(
     speech_cache_ratio(project, name)
     noop, report = cli_build(project, jobs)
     print(
-        f"[{name}] {'no-op rebuild:':<48}{noop:7.2f} s   {100 * noop / cold:.1f}% of cold "
-        f"(target <= 2%), {report['jobs_run']} job(s) run"
+        f"[{name}] {'no-op rebuild:':<48}{noop:7.2f} s   {100 * noop / cold:.1f}% of cold"
+        f"{of_naive(noop, naive, target=1.5)}, {report['jobs_run']} job(s) run"
     )
     times, cpu = [], []
     for number in range(EDITS):
