@@ -23,9 +23,11 @@ def _malloc_trim() -> Callable[[int], int] | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        trim: Callable[[int], int] = ctypes.CDLL("libc.so.6").malloc_trim
+        function = ctypes.CDLL("libc.so.6").malloc_trim
     except (OSError, AttributeError):  # not glibc (its soname), or a glibc without it
         return None
+    function.argtypes, function.restype = [ctypes.c_size_t], ctypes.c_int
+    trim: Callable[[int], int] = function
     return trim
 
 

@@ -162,7 +162,7 @@ def encode_under_ceiling(pcm: bytes, rate: int) -> bytes:
         )
         heard = np.frombuffer(decoded.samples, dtype=np.int16)
         peak = true_peak_over(heard, PUBLISHED_CEILING_DBTP, PCM16_FULL_SCALE)
-        del heard, decoded
+        del heard, decoded  # not held while the chapter is lowered and decoded again
         if peak is None:
             break
         logger.debug("chapter peaks at %.2f dBTP once encoded; lowering it", peak)
