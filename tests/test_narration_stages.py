@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -21,18 +22,21 @@ from polyedition.render.audio.assemble import (
     EncodeCounts,
     Slot,
     encode_chapter,
+    encode_under_ceiling,
     join,
 )
-from polyedition.render.audio.codec import decode_mp3, mp3_samples
+from polyedition.render.audio.codec import decode_mp3, encode_mp3, mp3_samples
 from polyedition.render.audio.cues import Placed, chapter_marks, heard, timed
 from polyedition.render.audio.id3 import ChapterMark, Tags
 from polyedition.render.audio.mastering import (
     FRAME,
     LEAD_GUARD,
+    PUBLISHED_CEILING_DBTP,
     PacedInfo,
     master,
     samples_of,
     speech_frames,
+    true_peak_dbtp,
 )
 from polyedition.render.audio.pace import Layouts, StaleLayout
 from polyedition.render.audio.package import package
@@ -319,6 +323,30 @@ def test_assemble_encodes_each_chapter_once_and_then_reuses_it(
     assert isinstance(pieces[0], bytes)
     heard = np.array(decode_mp3(pieces[0], RATE), dtype=np.float64) / 32768
     assert np.max(np.abs(heard)) > 0.1
+
+
+def test_a_chapter_is_encoded_checked_and_lowered_holding_a_few_times_its_pcm_besides_it() -> None:
+    """The narration's largest allocation: a chapter's PCM encoded, decoded, its true peak
+    checked and, over the published ceiling, lowered and encoded again. A copy of the chapter
+    as floats alone would be four times its PCM (14 times in all before 2026-12-07)."""
+    seconds = 30
+    times = np.arange(seconds * RATE) / RATE
+    swell = 1.3 * np.sin(2 * math.pi * 440 * times) * np.sin(2 * math.pi * 0.5 * times)
+    pcm = np.round(np.clip(swell, -1.0, 32767 / 32768) * 32768).astype("<i2").tobytes()
+
+    def heard_peak(frames: bytes) -> float:
+        return true_peak_dbtp(np.array(decode_mp3(frames, RATE), dtype=np.float64) / 32768)
+
+    assert heard_peak(encode_mp3(pcm, RATE)) > PUBLISHED_CEILING_DBTP  # so it is lowered
+    encode_under_ceiling(bytes(64), RATE)  # the codecs' and the interpolator's tables made
+    tracemalloc.start()
+    try:
+        frames = encode_under_ceiling(pcm, RATE)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert heard_peak(frames) <= PUBLISHED_CEILING_DBTP
+    assert peak < 6 * len(pcm)
 
 
 # --- time cues -----------------------------------------------------------------------------

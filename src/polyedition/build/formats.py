@@ -25,6 +25,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from polyedition.build import keys
+from polyedition.build.heap import give_back_freed_memory
 from polyedition.build.jobs import Content, Job, JobResult, Spliced, read_input, size_of
 from polyedition.errors import BuildError
 from polyedition.fingerprint import (
@@ -620,6 +621,9 @@ def run_job(job: Job, site: Site) -> JobResult:
         # is a chapter in the same language (a worker's jobs mostly are: the chapters of an
         # edition are sent one after another), so it never carries them on top of its own peak.
         accents.release(keep=job.lang if job.kind == "chapter" else None)
+    # What earlier jobs freed (a PDF's layout, a chapter's audio, models let go) goes back to
+    # the system, so that this job's peak does not stack on their high-water mark.
+    give_back_freed_memory()
     rendered = format_named(job.kind).render(job, site)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return JobResult(

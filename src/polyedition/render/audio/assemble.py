@@ -22,10 +22,10 @@ from polyedition.render.audio.codec import (
     load_miniaudio,
 )
 from polyedition.render.audio.mastering import (
+    PCM16_FULL_SCALE,
     PUBLISHED_CEILING_DBTP,
     PacedInfo,
-    pcm_of,
-    samples_of,
+    scaled_pcm,
     true_peak_over,
 )
 from polyedition.render.audio.pace import Layout, Layouts, StaleLayout
@@ -135,7 +135,9 @@ def encode_chapter(
             return following
         parts.append(following[: SAMPLE_WIDTH * tail[1]])
     layouts.release(range(first, end))
-    frames = encode_under_ceiling(b"".join(parts), layouts.rate)
+    pcm = b"".join(parts)
+    del parts  # the chapter is held once while it is encoded and checked, not twice
+    frames = encode_under_ceiling(pcm, layouts.rate)
     cache.put_chapter(key, frames)
     counts.encoded += 1
     counts.keys.append(key)
@@ -145,17 +147,25 @@ def encode_chapter(
 def encode_under_ceiling(pcm: bytes, rate: int) -> bytes:
     """The chapter encoded, and encoded again a little quieter while its decoded true peak is
     over ``PUBLISHED_CEILING_DBTP`` (the encoder's low-pass and quantization raise the peaks
-    of limited speech by up to 2.5 dB; this takes back a few tenths of a decibel at most)."""
+    of limited speech by up to 2.5 dB; this takes back a few tenths of a decibel at most).
+
+    The decoded samples are checked as they are (16-bit, read in place) and the chapter lowered
+    a block at a time: a chapter's worth of floats (four times its PCM) is never made.
+    """
+    import numpy as np
+
     frames = encode_mp3(pcm, rate)
     miniaudio = load_miniaudio()
     for _ in range(3):
         decoded = miniaudio.decode(
             frames, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1, sample_rate=rate
         )
-        peak = true_peak_over(samples_of(bytes(decoded.samples)), PUBLISHED_CEILING_DBTP)
+        heard = np.frombuffer(decoded.samples, dtype=np.int16)
+        peak = true_peak_over(heard, PUBLISHED_CEILING_DBTP, PCM16_FULL_SCALE)
+        del heard, decoded  # not held while the chapter is lowered and decoded again
         if peak is None:
             break
         logger.debug("chapter peaks at %.2f dBTP once encoded; lowering it", peak)
-        pcm = pcm_of(samples_of(pcm) * 10 ** ((PUBLISHED_CEILING_DBTP - 0.05 - peak) / 20))
+        pcm = scaled_pcm(pcm, 10 ** ((PUBLISHED_CEILING_DBTP - 0.05 - peak) / 20))
         frames = encode_mp3(pcm, rate)
     return frames

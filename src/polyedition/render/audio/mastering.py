@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,6 +33,11 @@ logger = logging.getLogger(__name__)
 
 Samples = NDArray[np.float64]
 """Mono audio as floats in [-1, 1)."""
+Pcm16 = NDArray[np.int16]
+"""Mono audio as 16-bit samples, read in place from PCM (``np.frombuffer``)."""
+PCM16_FULL_SCALE = 32768.0
+"""What a 16-bit sample is divided by to give its float."""
+_Scalar = TypeVar("_Scalar", bound=np.generic)
 
 TARGET_LUFS = -16.0
 """What podcast apps and spoken-word platforms expect (Apple: −16 ±1; AES TD1004: −16 to −20)."""
@@ -88,12 +94,29 @@ def recipe() -> str:
 
 def samples_of(pcm: bytes) -> Samples:
     """16-bit little-endian mono PCM as floats."""
-    return np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768.0
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    samples /= PCM16_FULL_SCALE  # in place: one copy of the PCM as floats, not two at once
+    return samples
 
 
 def pcm_of(samples: Samples) -> bytes:
     """Floats as 16-bit little-endian mono PCM (rounded, clipped)."""
-    return bytes(np.clip(np.round(samples * 32768.0), -32768, 32767).astype("<i2").tobytes())
+    return _rounded(samples).tobytes()
+
+
+SCALING_BLOCK = 1 << 16
+"""Samples scaled at a time by ``scaled_pcm``: half a megabyte of floats."""
+
+
+def scaled_pcm(pcm: bytes, gain: float) -> bytes:
+    """``pcm_of(samples_of(pcm) * gain)``, a block at a time: the same samples, without a
+    copy of the whole PCM as floats (a chapter's is four times its size)."""
+    scaled = np.empty(len(pcm) // 2, dtype="<i2")
+    for first in range(0, len(scaled), SCALING_BLOCK):
+        part = samples_of(pcm[2 * first : 2 * (first + SCALING_BLOCK)])
+        part *= gain
+        scaled[first : first + SCALING_BLOCK] = _rounded(part)
+    return scaled.tobytes()
 
 
 K_SHELF = (4.0, 1 / math.sqrt(2), 1500.0)
@@ -177,7 +200,7 @@ def k_weighted(samples: Samples, rate: int) -> Samples:
     return np.asarray(weighted.reshape(-1)[: len(samples)])
 
 
-def _blocks(values: Samples, size: int) -> Samples:
+def _blocks(values: NDArray[_Scalar], size: int) -> NDArray[_Scalar]:
     """``values`` as rows of ``size`` (the last one padded with zeros)."""
     return np.pad(values, (0, -len(values) % size)).reshape(-1, size)
 
@@ -261,22 +284,28 @@ def interpolator_gain() -> float:
     return float(sums.max()) * (1 + 1e-5)
 
 
-def peak_bounds(samples: Samples, block: int) -> Samples:
+def peak_bounds(samples: Samples | Pcm16, block: int, full_scale: float = 1.0) -> Samples:
     """For each block of ``block`` samples (at least ``INTERPOLATOR_REACH``), a bound on its
     true peak: ``interpolator_gain`` times the largest |sample| in the block and the
-    ``INTERPOLATOR_REACH`` samples on either side of it."""
+    ``INTERPOLATOR_REACH`` samples on either side of it, over ``full_scale`` (32768 for 16-bit
+    samples, read as they are: no copy of them as floats)."""
     reach = INTERPOLATOR_REACH
     if block < reach:
         raise ValueError(f"blocks of {block} samples are shorter than the interpolator's reach")
     rows = _blocks(samples, block)
-    reached = np.maximum(rows.max(axis=1), -rows.min(axis=1))
-    heads, tails = np.abs(rows[:, :reach]), np.abs(rows[:, block - reach :])
+    # Per block or per column of a few: small arrays, as floats (|-32768| fits in them).
+    highest, lowest = rows.max(axis=1).astype(np.float64), rows.min(axis=1).astype(np.float64)
+    reached = np.maximum(highest, -lowest)
+    heads = np.abs(rows[:, :reach].astype(np.float64))
+    tails = np.abs(rows[:, block - reach :].astype(np.float64))
     heads_max, tails_max = heads[:, 0].copy(), tails[:, 0].copy()
     for column in range(1, reach):  # a few columns: faster than a reduction along rows
         np.maximum(heads_max, heads[:, column], out=heads_max)
         np.maximum(tails_max, tails[:, column], out=tails_max)
     np.maximum(reached[1:], tails_max[:-1], out=reached[1:])
     np.maximum(reached[:-1], heads_max[1:], out=reached[:-1])
+    if full_scale != 1.0:
+        reached /= full_scale  # exact: a 16-bit sample over 2**15 is a float64 exactly
     return np.asarray(interpolator_gain() * reached, dtype=np.float64)
 
 
@@ -295,10 +324,10 @@ class BlockPeaks:
     within rounding, several times faster.
     """
 
-    def __init__(self, samples: Samples, block: int) -> None:
+    def __init__(self, samples: Samples | Pcm16, block: int, full_scale: float = 1.0) -> None:
         self.length, self.block = len(samples), block
-        self.bounds = peak_bounds(samples, block)
-        self._samples = samples
+        self.bounds = peak_bounds(samples, block, full_scale)
+        self._samples, self._full_scale = samples, full_scale
         self._rows: NDArray[np.float32] | None = None
         self._values = self.bounds.copy()
         self._exact = np.zeros(len(self.bounds), dtype=np.bool_)
@@ -321,6 +350,8 @@ class BlockPeaks:
         if self._rows is None:
             padded = np.zeros(len(self.bounds) * block + 2 * reach, dtype=np.float32)
             padded[reach : reach + self.length] = self._samples
+            if self._full_scale != 1.0:  # exact for 16-bit samples, as from float64 ones
+                padded *= np.float32(1 / self._full_scale)
             # Row r: samples r*count - 6 … (r+1)*count + 5, read in place (rows overlap).
             shape = (len(self.bounds) * block // count, count + 2 * reach)
             self._rows = as_strided(padded, shape, (count * 4, 4), writeable=False)
@@ -351,11 +382,14 @@ def true_peak_dbtp(samples: Samples) -> float:
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
-def true_peak_over(samples: Samples, ceiling_dbtp: float) -> float | None:
-    """The true peak of ``samples`` in dBTP if it is over ``ceiling_dbtp``, else None; only
-    the blocks whose bound reaches the ceiling are oversampled."""
+def true_peak_over(
+    samples: Samples | Pcm16, ceiling_dbtp: float, full_scale: float = 1.0
+) -> float | None:
+    """The true peak of ``samples`` (over ``full_scale``) in dBTP if it is over
+    ``ceiling_dbtp``, else None; only the blocks whose bound reaches the ceiling are
+    oversampled (as floats: 4 bytes a sample then, 16-bit samples are read as they are)."""
     limit = 10 ** (ceiling_dbtp / 20)
-    peaks = BlockPeaks(samples, CHECK_BLOCK)
+    peaks = BlockPeaks(samples, CHECK_BLOCK, full_scale)
     top = float(peaks.resolved(peaks.bounds > limit).max(initial=0.0))
     return 20 * math.log10(top) if top > limit else None
 
@@ -583,5 +617,8 @@ def _faded(
 
 
 def _rounded(samples: Samples) -> NDArray[np.int16]:
-    """Floats as 16-bit samples, as ``pcm_of`` rounds and clips them."""
-    return np.clip(np.round(samples * 32768.0), -32768, 32767).astype("<i2")
+    """Floats as 16-bit samples, rounded and clipped (one float temporary, worked in place)."""
+    scaled = samples * PCM16_FULL_SCALE
+    np.round(scaled, out=scaled)
+    np.clip(scaled, -32768, 32767, out=scaled)
+    return scaled.astype("<i2")
