@@ -47,20 +47,28 @@ def import_graph() -> dict[str, set[str]]:
     """Module → the polyedition modules it imports (and the packages those run)."""
     known = modules()
     graph: dict[str, set[str]] = {name: set() for name in known}
+    for name, _, node, is_package in import_statements(known):
+        for target in _imported(node, name, is_package):
+            # a.b.c runs a.b's __init__ (and a's) before a.b.c itself
+            parts = target.split(".")
+            for end in range(2, len(parts) + 1):
+                prefix = ".".join(parts[:end])
+                if prefix in known and prefix != name and not name.startswith(prefix + "."):
+                    graph[name].add(prefix)
+    return graph
+
+
+def import_statements(
+    known: Mapping[str, Path],
+) -> Iterator[tuple[str, Path, ast.Import | ast.ImportFrom, bool]]:
+    """Each import statement of each module, those inside functions and under
+    ``TYPE_CHECKING`` included: its module's name and path, the statement, and whether the
+    module is a package's ``__init__``."""
     for name, path in known.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        is_package = path.name == "__init__.py"
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Import | ast.ImportFrom):
-                continue
-            for target in _imported(node, name, is_package):
-                # a.b.c runs a.b's __init__ (and a's) before a.b.c itself
-                parts = target.split(".")
-                for end in range(2, len(parts) + 1):
-                    prefix = ".".join(parts[:end])
-                    if prefix in known and prefix != name and not name.startswith(prefix + "."):
-                        graph[name].add(prefix)
-    return graph
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                yield name, path, node, path.name == "__init__.py"
 
 
 def circles(graph: Mapping[str, set[str]]) -> list[list[str]]:
@@ -151,29 +159,24 @@ def unresolved_imports(known: Mapping[str, Path]) -> list[str]:
     import importlib
 
     broken = []
-    for name, path in known.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        is_package = path.name == "__init__.py"
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Import | ast.ImportFrom):
-                continue
-            shown = path.relative_to(PACKAGE.parent) if path.is_relative_to(PACKAGE) else path
-            where = f"{shown}:{node.lineno}"
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.name.startswith("polyedition") and alias.name not in known:
-                        broken.append(f"{where}: {alias.name}")
-                continue
-            target = next(_imported(node, name, is_package))
-            if not target.startswith("polyedition"):
-                continue
-            if target not in known:
-                broken.append(f"{where}: {target}")
-                continue
-            module = importlib.import_module(target)
+    for name, path, node, is_package in import_statements(known):
+        shown = path.relative_to(PACKAGE.parent) if path.is_relative_to(PACKAGE) else path
+        where = f"{shown}:{node.lineno}"
+        if isinstance(node, ast.Import):
             for alias in node.names:
-                if not hasattr(module, alias.name) and f"{target}.{alias.name}" not in known:
-                    broken.append(f"{where}: {target}.{alias.name}")
+                if alias.name.startswith("polyedition") and alias.name not in known:
+                    broken.append(f"{where}: {alias.name}")
+            continue
+        target = next(_imported(node, name, is_package))
+        if not target.startswith("polyedition"):
+            continue
+        if target not in known:
+            broken.append(f"{where}: {target}")
+            continue
+        module = importlib.import_module(target)
+        for alias in node.names:
+            if not hasattr(module, alias.name) and f"{target}.{alias.name}" not in known:
+                broken.append(f"{where}: {target}.{alias.name}")
     return broken
 
 

@@ -266,6 +266,16 @@ def test_a_spliced_output_is_copied_from_the_cache_and_a_damaged_entry_fails_onl
     assert sorted(path.name for path in output.iterdir()) == ["x.mp3"]  # no partial file
 
 
+def an_edited_earlier_build(real_site: Site, tmp_path: Path, formats: tuple[str, ...]) -> None:
+    """A build of ``formats`` made every file, and the edition was edited since (its outputs'
+    recorded keys no longer match): the next build runs every job with earlier figures."""
+    first = graph_of(real_site, tmp_path, FakePool(failing=set()), formats)
+    first.run(fail_fast=False)
+    for path in list(first.manifest.outputs):
+        first.manifest.outputs[path]["key"] = "edited since"
+    first.manifest.save()
+
+
 def test_a_page_starts_with_the_earlier_figures_and_is_made_again_with_the_new_ones(
     real_site: Site, tmp_path: Path
 ) -> None:
@@ -273,11 +283,7 @@ def test_a_page_starts_with_the_earlier_figures_and_is_made_again_with_the_new_o
     at once with what the last build recorded (a preview shows the new text without waiting
     for the PDF and the MP3), then again once they are done, as if it had waited."""
     formats = ("html", "pdf", "mp3")
-    first = graph_of(real_site, tmp_path, FakePool(failing=set()), formats)
-    first.run(fail_fast=False)
-    for path in list(first.manifest.outputs):
-        first.manifest.outputs[path]["key"] = "edited since"
-    first.manifest.save()
+    an_edited_earlier_build(real_site, tmp_path, formats)
 
     pool = FakePool(failing=set())
     pool.info = {"duration": 61.0, "pages": 4.0}
@@ -305,11 +311,7 @@ def test_a_page_waits_for_its_pdf_and_narration_without_earlier_figures_or_outsi
     """A cold build has no earlier figures; a build (not a preview) makes each file once."""
     formats = ("html", "pdf", "mp3")
     if not preview:
-        first = graph_of(real_site, tmp_path, FakePool(failing=set()), formats)
-        first.run(fail_fast=False)
-        for path in list(first.manifest.outputs):
-            first.manifest.outputs[path]["key"] = "edited since"
-        first.manifest.save()
+        an_edited_earlier_build(real_site, tmp_path, formats)
     pool = FakePool(failing=set())
     graph_of(real_site, tmp_path, pool, formats, preview=preview).run(fail_fast=False)
     sent = [job.kind for job, _ in pool.sent]
@@ -322,11 +324,7 @@ def test_a_page_made_with_earlier_figures_sees_a_failed_pdf_and_the_new_narratio
     real_site: Site, tmp_path: Path
 ) -> None:
     formats = ("html", "pdf", "mp3")
-    first = graph_of(real_site, tmp_path, FakePool(failing=set()), formats)
-    first.run(fail_fast=False)
-    for path in list(first.manifest.outputs):
-        first.manifest.outputs[path]["key"] = "edited since"
-    first.manifest.save()
+    an_edited_earlier_build(real_site, tmp_path, formats)
 
     pool = FakePool(failing={"pdf"})
     pool.info = {"duration": 61.0, "pages": 4.0}
