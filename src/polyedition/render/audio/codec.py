@@ -73,31 +73,46 @@ def mp3_samples(frames: bytes) -> int:
     """Samples a decoder outputs for ``frames`` (Layer III, no tag): each frame header is read
     and the frames walked, 1152 samples a frame in MPEG-1, 576 in MPEG-2 and 2.5.
 
+    A chapter's frames have a few distinct headers (a constant bitrate, with and without the
+    padding byte): each is decoded once, and the walk is a lookup per frame.
+
     >>> mp3_samples(encode_mp3(bytes(2 * 22050), 22050)) % 576
     0
     """
+    known: dict[bytes, tuple[int, int]] = {}
     total = 0
     position = 0
     while position < len(frames):
-        header = int.from_bytes(frames[position : position + 4], "big")
-        mpeg = (header >> 19) & 3
-        bitrate_index = (header >> 12) & 15
-        rate_index = (header >> 10) & 3
-        if (
-            header >> 21 != 0x7FF
-            or mpeg == 1
-            or (header >> 17) & 3 != 1
-            or bitrate_index in (0, 15)
-            or rate_index == 3
-        ):
-            raise ValueError(f"no MPEG layer III frame header at byte {position}")
-        per_frame = 1152 if mpeg == 3 else 576
-        bitrate = 1000 * _LAYER3_KBPS[mpeg == 3][bitrate_index]
-        position += per_frame // 8 * bitrate // _RATES[mpeg][rate_index] + ((header >> 9) & 1)
-        total += per_frame
+        header = frames[position : position + 4]
+        frame = known.get(header)
+        if frame is None:
+            frame = known[header] = _frame(header, position)
+        position += frame[0]
+        total += frame[1]
     if position != len(frames):
         raise ValueError(f"the last MPEG frame is cut short at byte {len(frames)}")
     return total
+
+
+def _frame(header_bytes: bytes, position: int) -> tuple[int, int]:
+    """The bytes and samples of the layer III frame whose header is ``header_bytes``;
+    ValueError naming ``position`` if it is not such a header."""
+    header = int.from_bytes(header_bytes, "big")
+    mpeg = (header >> 19) & 3
+    bitrate_index = (header >> 12) & 15
+    rate_index = (header >> 10) & 3
+    if (
+        len(header_bytes) < 4
+        or header >> 21 != 0x7FF
+        or mpeg == 1
+        or (header >> 17) & 3 != 1
+        or bitrate_index in (0, 15)
+        or rate_index == 3
+    ):
+        raise ValueError(f"no MPEG layer III frame header at byte {position}")
+    per_frame = 1152 if mpeg == 3 else 576
+    bitrate = 1000 * _LAYER3_KBPS[mpeg == 3][bitrate_index]
+    return per_frame // 8 * bitrate // _RATES[mpeg][rate_index] + ((header >> 9) & 1), per_frame
 
 
 def decode_mp3(mp3: bytes, rate: int) -> list[int]:

@@ -193,11 +193,19 @@ def k_weighted(samples: Samples, rate: int) -> Samples:
     whole = max(len(samples) + reach - 1, 2 * reach)  # the whole convolution, in one block
     size = 1 << (min(whole, 3 * reach) - 1).bit_length()
     step = size - reach + 1  # at least the reach: a block's tail overlaps the next block only
-    blocks = _blocks(samples, step)
-    convolved = np.fft.irfft(np.fft.rfft(blocks, size) * _k_spectrum(rate, size), size)
-    weighted = convolved[:, :step].copy()
-    weighted[1:, : reach - 1] += convolved[:-1, step:]
-    return np.asarray(weighted.reshape(-1)[: len(samples)])
+    count = -(-len(samples) // step)
+    blocks = np.zeros((count, size))  # each block of samples padded to the FFT's size
+    whole_rows = len(samples) // step
+    blocks[:whole_rows, :step] = samples[: whole_rows * step].reshape(-1, step)
+    if whole_rows < count:
+        blocks[whole_rows, : len(samples) - whole_rows * step] = samples[whole_rows * step :]
+    spectra = np.fft.rfft(blocks, size)
+    del blocks
+    spectra *= _k_spectrum(rate, size)
+    convolved = np.fft.irfft(spectra, size)
+    del spectra
+    convolved[1:, : reach - 1] += convolved[:-1, step:]  # overlap-add (step >= reach)
+    return np.asarray(convolved[:, :step].reshape(-1)[: len(samples)])
 
 
 def _blocks(values: NDArray[_Scalar], size: int) -> NDArray[_Scalar]:
@@ -425,7 +433,8 @@ def _ramps(knots: Samples, block: int, length: int) -> Samples:
     """A gain per sample, linear from each block's knot to the next block's."""
     following = np.concatenate((knots[1:], knots[-1:]))
     share = np.arange(block) / block
-    gains = knots[:, None] + (following - knots)[:, None] * share[None, :]
+    gains = np.multiply.outer(following - knots, share)
+    gains += knots[:, None]  # one array of a gain per sample, no temporary of its size
     return np.asarray(gains.reshape(-1)[:length])
 
 
@@ -469,8 +478,12 @@ def master(synthesis: Synthesis) -> Synthesis:
         slope = 1.0 if previous is None else (reached - previous[1]) / (gain_db - previous[0])
         previous = (gain_db, reached)
         gain_db = min(gain_db + error / min(1.0, max(slope, 0.2)), MAX_GAIN_DB)
-    mastered = samples * _ramps(knots, block, len(samples))
-    return Synthesis(pcm_of(mastered), rate, synthesis.marks, synthesis.text_length)
+    # pcm_of(samples * gains), worked in the gains' array: no other array of floats is made.
+    mastered = _ramps(knots, block, len(samples))
+    mastered *= samples
+    mastered *= PCM16_FULL_SCALE
+    pcm = _scaled_to_pcm16(mastered).tobytes()
+    return Synthesis(pcm, rate, synthesis.marks, synthesis.text_length)
 
 
 def speech_frames(samples: Samples, rate: int) -> NDArray[np.bool_]:
@@ -618,7 +631,12 @@ def _faded(
 
 def _rounded(samples: Samples) -> NDArray[np.int16]:
     """Floats as 16-bit samples, rounded and clipped (one float temporary, worked in place)."""
-    scaled = samples * PCM16_FULL_SCALE
+    return _scaled_to_pcm16(samples * PCM16_FULL_SCALE)
+
+
+def _scaled_to_pcm16(scaled: Samples) -> NDArray[np.int16]:
+    """Floats already scaled to 16-bit full scale as 16-bit samples, rounded and clipped in
+    place (``scaled`` is changed)."""
     np.round(scaled, out=scaled)
     np.clip(scaled, -32768, 32767, out=scaled)
     return scaled.astype("<i2")
