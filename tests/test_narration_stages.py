@@ -234,6 +234,29 @@ def test_speak_does_not_say_a_word_longer_than_any_real_one(
     assert len(engine.said[0]) == len(long.text)
 
 
+def test_a_prepared_text_goes_through_the_front_end_once(
+    speaker: Speaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A narration prepares its texts (their accented words respelled at once); what the
+    front end and the accent stage made of them then serves each utterance's spoken text."""
+    seen: list[str] = []
+    spoken = type(speaker.frontend).spoken
+
+    def counted(frontend: object, text: str) -> str:
+        seen.append(text)
+        return spoken(frontend, text)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(speaker.frontend), "spoken", counted)
+    utterances = [utterance(1), utterance(2)]
+    speaker.prepare([item.text for item in utterances])
+    texts = [speaker.text(item, phonemes=True) for item in utterances]
+    assert len(seen) == 4  # two sentences each, once
+    assert [item.text for item in texts] == [item.text for item in utterances]
+    speaker.prepare([])  # unprepared: the front end runs for the utterance alone
+    assert speaker.text(utterances[0], phonemes=True) == texts[0]
+    assert len(seen) == 6
+
+
 # --- pace --------------------------------------------------------------------------------------
 
 

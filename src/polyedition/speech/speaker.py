@@ -5,14 +5,14 @@ nothing from disk itself."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from polyedition.speech.fixes import Fixes, load_fixes
 from polyedition.speech.frontend import Frontend, load_frontend
 from polyedition.speech.lexicon import Lexicon, load_lexicon
-from polyedition.speech.spoken import SpokenText, prepare, spoken_text
+from polyedition.speech.spoken import Accented, SpokenText, prepare, spoken_text
 
 
 class Said(Protocol):
@@ -35,6 +35,8 @@ class Speaker:
     frontend: Frontend
     lexicon: Lexicon
     fixes: Fixes
+    prepared: dict[str, Accented] = field(default_factory=dict, compare=False, repr=False)
+    """The texts of the last ``prepare`` after the front end and the accent stage."""
 
     def text(self, utterance: Said, *, phonemes: bool) -> SpokenText:
         """What the engine reads for ``utterance`` (phonemes only if it reads them)."""
@@ -45,12 +47,17 @@ class Speaker:
             phonemes=phonemes,
             fixes=self.fixes.of(utterance.id),
             foreign=utterance.foreign,
+            prepared=self.prepared,
         )
 
     def prepare(self, texts: Sequence[str]) -> None:
         """Have the accent stage and eSpeak respell the accented words of ``texts`` (a
-        narration's utterances of this language) at once, not one utterance at a time."""
-        prepare(texts, self.frontend, self.lexicon)
+        narration's utterances of this language) at once, not one utterance at a time; what
+        the front end and the accent stage made of them is kept for ``text`` (until the next
+        ``prepare``)."""
+        done = prepare(texts, self.frontend, self.lexicon)
+        self.prepared.clear()
+        self.prepared.update(done)
 
 
 def load_speaker(

@@ -45,6 +45,10 @@ class SpokenText:
         return tuple(self.text[start:end] for start, end in zip(starts, ends, strict=True))
 
 
+Accented = tuple[tuple[str, ...], tuple[str, ...]]
+"""A text's sentences after the front end, and after the accent stage (``_accented``)."""
+
+
 def spoken_text(
     written: str,
     frontend: Frontend,
@@ -53,6 +57,7 @@ def spoken_text(
     phonemes: bool,
     fixes: Sequence[Fix] = (),
     foreign: Sequence[tuple[str, str]] = (),
+    prepared: Mapping[str, Accented] | None = None,
 ) -> SpokenText:
     """``written`` sentence by sentence as an engine should hear it; ``phonemes`` says whether
     the engine reads the lexicon's ``[[phoneme]]`` entries; ``fixes`` are the desk's fixes of
@@ -61,6 +66,8 @@ def spoken_text(
     ``foreign`` lists phrases in another language (phrase, language): for an engine that reads
     phonemes (eSpeak) they are marked ``{{en|…}}`` and said with that language's voice, and the
     lexicon leaves them alone; other engines read them with the utterance's voice.
+    ``prepared`` holds what ``prepare`` made of texts (the front end and accent stage are
+    not run twice on them).
 
     >>> from pathlib import Path
     >>> from polyedition.speech.frontend import GRAMMARS
@@ -80,7 +87,8 @@ def spoken_text(
     'Он ведёт переговоры.'
     """
     parts: list[tuple[int, str]] = []
-    normalized, accented = _accented(written, frontend)
+    found = prepared.get(written) if prepared is not None else None
+    normalized, accented = found or _accented(written, frontend)
     if phonemes:  # eSpeak translates the utterance's accented words in one call
         _translate(accented, lexicon.lang)
     placed, unmatched = place(accented, fixes)
@@ -105,13 +113,14 @@ def spoken_text(
     )
 
 
-def prepare(texts: Iterable[str], frontend: Frontend, lexicon: Lexicon) -> None:
+def prepare(texts: Iterable[str], frontend: Frontend, lexicon: Lexicon) -> dict[str, Accented]:
     """Have eSpeak translate the accented words of all ``texts`` (a narration's utterances of
     one language) in one call, which ``spoken_text`` then finds done: eSpeak is loaded once
-    for a narration rather than once per utterance."""
-    _translate(
-        [text for written in texts for text in _accented(written, frontend)[1]], lexicon.lang
-    )
+    for a narration rather than once per utterance. Returns each text's sentences after the
+    front end and the accent stage, for ``spoken_text``."""
+    done = {written: _accented(written, frontend) for written in dict.fromkeys(texts)}
+    _translate([text for _, accented in done.values() for text in accented], lexicon.lang)
+    return done
 
 
 def _translate(accented: Iterable[str], lang: str) -> None:
@@ -120,10 +129,10 @@ def _translate(accented: Iterable[str], lang: str) -> None:
     phonemes_alone([plain(word) for text in accented for word in accented_words(text)], lang)
 
 
-def _accented(written: str, frontend: Frontend) -> tuple[list[str], list[str]]:
+def _accented(written: str, frontend: Frontend) -> Accented:
     """Each sentence of ``written`` after the front end, and after the accent stage."""
-    normalized = [frontend.spoken(sentence) for sentence in sentences(written)]
-    return normalized, [accent(words, frontend.lang) for words in normalized]
+    normalized = tuple(frontend.spoken(sentence) for sentence in sentences(written))
+    return normalized, tuple(accent(words, frontend.lang) for words in normalized)
 
 
 def _applied(
