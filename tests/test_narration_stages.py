@@ -294,6 +294,40 @@ def test_a_layout_its_audio_no_longer_gives_is_reported_as_stale_not_raised(
     assert isinstance(again.pcm(0), bytes)
 
 
+def test_a_chapter_hands_the_utterance_it_ends_with_to_the_next_chapter_encoded_here(
+    engine: ToneEngine, speaker: Speaker, cache: SpeechCache
+) -> None:
+    """A chapter ends with the next one's lead guard, so it paces the next chapter's first
+    utterance; the next chapter, encoded in the same process (a build sends an edition's
+    chapters one after another), starts with it rather than saying it again."""
+    utterances = [utterance(1), utterance(2, chapter="two")]
+    spoken = spoken_all(utterances, engine, speaker, cache)
+    layouts = Layouts(spoken, RATE, PAUSE, cache)
+    _, silences = join(spoken, layouts.items, RATE)
+    encode_chapter((0, 1), layouts, silences, cache=cache, counts=EncodeCounts(), opening=True)
+
+    def next_chapter() -> tuple[bytes | StaleLayout, SpeechCounts]:
+        counts = SpeechCounts()  # a job of its own: found by its timing, its layout cached
+        again = spoken_all(utterances, engine, speaker, cache, counts)
+        encoded = EncodeCounts()
+        frames = encode_chapter(
+            (1, 2),
+            Layouts(again, RATE, PAUSE, cache),
+            silences,
+            cache=cache,
+            counts=encoded,
+            opening=False,
+        )
+        cache.store.discard("mp3", encoded.keys[-1])  # encoded again by the next call
+        return frames, counts
+
+    handed, counts = next_chapter()
+    assert (counts.cached, counts.said_again) == (2, 0)
+    said_again, counts = next_chapter()  # nothing handed on now: said again, the same frames
+    assert (counts.cached, counts.said_again) == (2, 1)
+    assert isinstance(handed, bytes) and handed == said_again
+
+
 # --- assemble ------------------------------------------------------------------------------
 
 

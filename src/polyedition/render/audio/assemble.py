@@ -134,6 +134,7 @@ def encode_chapter(
         if isinstance(following, StaleLayout):
             return following
         parts.append(following[: SAMPLE_WIDTH * tail[1]])
+        layouts.hand_on(end, following)
     layouts.release(range(first, end))
     pcm = b"".join(parts)
     del parts  # the chapter is held once while it is encoded and checked, not twice

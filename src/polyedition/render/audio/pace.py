@@ -69,6 +69,22 @@ def paced(item: Spoken, rate: int, pause: float) -> tuple[Paced, float, Timing]:
     return pace(audio, rate, boundaries, pause), scale, synthesis.timing
 
 
+@dataclass(frozen=True, slots=True)
+class _Handed:
+    """A chapter's following utterance as it was paced for that chapter's end."""
+
+    key: str
+    info: PacedInfo
+    timing: Timing
+    pcm: bytes
+
+
+_handed: list[_Handed] = []
+"""The following utterance of the last chapter encoded in this process, paced: the next
+chapter, when it is encoded here too (a build sends an edition's chapters one after another),
+starts with it rather than saying and pacing it again. One utterance at most is held."""
+
+
 class Layouts:
     """Each utterance's layout once paced at the joined rate: from the cache (no PCM read),
     or paced now (``trust_cache=False``: always); the paced PCM is made only for the chapters
@@ -126,11 +142,27 @@ class Layouts:
         for index in indexes:
             self._budget.release(len(self._pcm.pop(index, b"")))
 
+    def hand_on(self, index: int, pcm: bytes) -> None:
+        """Keep utterance ``index``, paced as ``pcm`` (the next chapter's first), for the next
+        chapter encoded in this process, in place of the one kept before."""
+        _handed.clear()
+        _handed.append(
+            _Handed(self.items[index].key, self.items[index].info, self.spoken[index].timing, pcm)
+        )
+
     def pcm(self, index: int) -> bytes | StaleLayout:
         """Utterance ``index`` paced (its synthesis read or said and paced again if need be),
         or ``StaleLayout`` when that no longer gives its cached layout or its timing."""
         if index in self._pcm:
             return self._pcm[index]
+        handed = _handed.pop() if _handed else None
+        if (
+            handed is not None
+            and handed.key == self.items[index].key
+            and handed.info == self.items[index].info
+            and handed.timing == self.spoken[index].timing
+        ):
+            return handed.pcm
         again, _, timing = paced(self.spoken[index], self.rate, self.pause)
         if again.info != self.items[index].info or timing != self.spoken[index].timing:
             return StaleLayout(self.items[index].key)
