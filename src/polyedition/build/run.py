@@ -17,7 +17,7 @@ from polyedition.build.jobs import Job, JobFailure, JobResult
 from polyedition.build.lock import build_lock
 from polyedition.build.manifest import MANIFEST, Manifest
 from polyedition.build.plan import Planner
-from polyedition.cache import CacheUsage
+from polyedition.cache import CacheUsage, SpeechCache
 from polyedition.catalogs import (
     compile_catalogs,
     verify_ui_template,
@@ -110,13 +110,16 @@ def build(
                 path=exc.filename or output_dir,
             ) from exc
         manifest = Manifest(manifest_path)
+        scripts = SpeechCache.for_settings(settings)  # the narration scripts, kept to plan from
         selected = [e for e in site.editions.values() if e.lang in options.languages]
         if "mp3" in options.formats:
             _warn_long_narrations(selected, settings.narration_warn_words)
         with contextlib.ExitStack() as stack:
             pool = executor or stack.enter_context(_executor(options, settings))
             try:
-                report = _run(site, selected, options, manifest, pool=pool, progress=progress)
+                report = _run(
+                    site, selected, options, manifest, scripts, pool=pool, progress=progress
+                )
                 # A failed job's earlier files stay, and so do their manifest entries.
                 jobs = [
                     *(result.job for result in report.results),
@@ -129,7 +132,7 @@ def build(
                 manifest.prune(jobs, output_dir, everything=full)
             finally:
                 manifest.save()
-        cache = prune_cache(settings, manifest, started_at)
+        cache = prune_cache(settings, manifest, started_at, scripts.used_entries())
     withheld = [f for lang in options.languages for f in site.withheld.get(lang, ())]
     problems = [
         f"{finding}; published in {profile(settings.source_language).english_name} instead"
@@ -177,13 +180,15 @@ def _run(
     selected: list[Edition],
     options: BuildOptions,
     manifest: Manifest,
+    scripts: SpeechCache,
     *,
     pool: JobExecutor,
     progress: Progress | None,
 ) -> BuildReport:
-    """Run the job graph of the selected editions and formats on ``pool``."""
+    """Run the job graph of the selected editions and formats on ``pool``, planned from the
+    narration scripts kept in ``scripts``."""
     graph = JobGraph(
-        Planner(site),
+        Planner(site, scripts),
         manifest,
         pool,
         selected=tuple(selected),

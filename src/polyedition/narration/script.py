@@ -11,8 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from babel.dates import format_date
-
 from polyedition.config import Pauses
 from polyedition.model import Edition, FaqItem, LocalizedText, Paragraph, Section, Table
 from polyedition.narration.sentences import readable, speakable
@@ -74,6 +72,37 @@ class Script:
         ends = [*firsts[1:], len(utterances)]
         return tuple(
             (utterances[first].chapter, first, end) for first, end in zip(firsts, ends, strict=True)
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        """The script as JSON values (``from_json`` gives it back equal)."""
+        return {
+            "lang": self.lang,
+            "chapters": [[chapter.id, chapter.title] for chapter in self.chapters],
+            "utterances": [
+                [u.id, u.text, u.lang, u.pause, u.chapter, [list(f) for f in u.foreign], u.written]
+                for u in self.utterances
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Script:
+        """The script ``as_json`` gave; KeyError, TypeError or ValueError if it is not one."""
+        return cls(
+            str(value["lang"]),
+            tuple(Chapter(str(id_), str(title)) for id_, title in value["chapters"]),
+            tuple(
+                Utterance(
+                    str(id_),
+                    str(text),
+                    str(lang),
+                    float(pause),
+                    str(chapter),
+                    tuple((str(phrase), str(code)) for phrase, code in foreign),
+                    str(written),
+                )
+                for id_, text, lang, pause, chapter, foreign, written in value["utterances"]
+            ),
         )
 
 
@@ -163,6 +192,8 @@ def _byline(site: Site, edition: Edition, chapter: str) -> Utterance:
         return text % variables
 
     def render(date_lang: str, name: str) -> str:
+        from babel.dates import format_date  # imported here: a build that plans loads no Babel
+
         date = format_date(edition.article.meta.date, format="long", locale=date_lang)
         text = site.theme.render(
             lang, BYLINE_TEMPLATE, author=name, date=date, _=gettext, gettext=gettext
