@@ -6,8 +6,10 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from polyedition.build.clean import clean_output, prune_cache
 from polyedition.build.executors import JobExecutor, default_executor
@@ -168,11 +170,34 @@ def _executor(options: BuildOptions, settings: Settings) -> Iterator[JobExecutor
         with cluster_executor(options.scheduler, settings) as cluster:
             yield cluster
         return
-    pool = default_executor(options.jobs)
+    pool = _OnFirstJob(lambda: default_executor(options.jobs))
     try:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _OnFirstJob:
+    """An executor made when the first job is sent to it: a build with nothing to run (a
+    no-op) starts no process (a pool's queues start Python's resource tracker, an interpreter
+    of its own: about 50 ms of CPU)."""
+
+    def __init__(self, make: Callable[[], JobExecutor]) -> None:
+        self._make = make
+        self._pool: JobExecutor | None = None
+
+    @property
+    def lost(self) -> bool:
+        return self._pool is not None and self._pool.lost
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        if self._pool is None:
+            self._pool = self._make()
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 def _run(
