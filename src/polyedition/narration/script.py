@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from babel.dates import format_date
+
 from polyedition.config import Pauses
 from polyedition.model import Edition, FaqItem, LocalizedText, Paragraph, Section, Table
 from polyedition.narration.sentences import readable, speakable
@@ -192,8 +194,6 @@ def _byline(site: Site, edition: Edition, chapter: str) -> Utterance:
         return text % variables
 
     def render(date_lang: str, name: str) -> str:
-        from babel.dates import format_date  # imported here: a build that plans loads no Babel
-
         date = format_date(edition.article.meta.date, format="long", locale=date_lang)
         text = site.theme.render(
             lang, BYLINE_TEMPLATE, author=name, date=date, _=gettext, gettext=gettext
