@@ -356,17 +356,27 @@ class CacheUsage:
     removed_size: int = 0
 
 
+def _store_entries(folder: Path | str, prefix: str) -> Iterator[tuple[os.DirEntry[str], str]]:
+    """Every entry below ``folder``, with its path relative to it; by ``os.scandir``, not
+    ``Path.rglob``: every build prunes, and a path object per entry was most of the walk."""
+    with os.scandir(folder) as listing:
+        for entry in listing:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _store_entries(entry.path, f"{prefix}{entry.name}/")
+            elif _ENTRY_NAME.match(entry.name):
+                yield entry, prefix + entry.name
+
+
 def prune_store(root: Path, *, keep: Iterable[str], used_since: float) -> CacheUsage:
     """Remove every entry under ``root`` that is not in ``keep`` (paths relative to ``root``)
     and was last used before the time ``used_since``; what is left, and what went."""
     kept = set(keep)
     entries = size = removed = removed_size = 0
     emptied: set[Path] = set()
-    for path in root.rglob("*") if root.is_dir() else []:
-        if not _ENTRY_NAME.match(path.name):
-            continue
-        stat = path.stat()
-        if path.relative_to(root).as_posix() not in kept and stat.st_mtime < used_since:
+    for entry, name in _store_entries(root, "") if root.is_dir() else []:
+        stat = entry.stat()
+        if name not in kept and stat.st_mtime < used_since:
+            path = Path(entry.path)
             path.unlink(missing_ok=True)
             emptied.add(path.parent)
             removed += 1
