@@ -26,7 +26,7 @@ from polyedition.fingerprint import (
     tree_digest,
 )
 from polyedition.model import Block, Edition, FaqItem, Paragraph, Table
-from polyedition.narration.script import Script, narration_script
+from polyedition.narration.script import Script, Utterance, narration_script
 from polyedition.site import Site
 from polyedition.theme import template_dirs
 
@@ -45,6 +45,7 @@ class Sources:
         self.scripts = scripts
         """Where the editions' scripts are kept between builds (None: made every time)."""
         self._siblings: dict[str, str] = {}
+        self._lexicons: dict[str, str] = {}
         self._scripts: dict[tuple[str, str], Script] = {}
 
     @cached_property
@@ -124,6 +125,22 @@ class Sources:
     @cached_property
     def editions(self) -> dict[tuple[str, str], str]:
         return {key: edition_digest(edition) for key, edition in self.site.editions.items()}
+
+    def lexicons(self, lang: str) -> str:
+        """The pronunciation lexicons and speech tables of ``lang`` and of the source (every
+        chapter of the language's narration has them in its key: read once)."""
+        if lang not in self._lexicons:
+            locales, source = self.settings.locales_dir, self.settings.source_language
+            self._lexicons[lang] = files_digest(
+                [
+                    *locales.glob(f"{lang}/lexicon*"),
+                    *locales.glob(f"{source}/lexicon*"),
+                    *locales.glob(f"{lang}/speech*"),
+                    *locales.glob(f"{source}/speech*"),
+                ],
+                locales,
+            )
+        return self._lexicons[lang]
 
     def siblings(self, slug: str) -> str:
         """What a page shows of the other editions: their languages, titles and completeness."""
@@ -210,16 +227,7 @@ def narration(sources: Sources, slug: str, lang: str) -> object:
 
 def lexicons(sources: Sources, slug: str, lang: str) -> object:
     """The pronunciation lexicons and speech tables of the language and of the source."""
-    locales, source = sources.settings.locales_dir, sources.settings.source_language
-    return files_digest(
-        [
-            *locales.glob(f"{lang}/lexicon*"),
-            *locales.glob(f"{source}/lexicon*"),
-            *locales.glob(f"{lang}/speech*"),
-            *locales.glob(f"{source}/speech*"),
-        ],
-        locales,
-    )
+    return sources.lexicons(lang)
 
 
 def piper_voices(sources: Sources, slug: str, lang: str) -> object:
@@ -248,10 +256,18 @@ def chapter(sources: Sources, slug: str, lang: str, part: str) -> object:
     said |= {code for utterance in script.utterances for _, code in utterance.foreign}
     settings = sources.settings
     return [
-        [dataclasses.asdict(utterance) for utterance in script.utterances[first : end + 1]],
+        [
+            [getattr(utterance, name) for name in _UTTERANCE_FIELDS]
+            for utterance in script.utterances[first : end + 1]
+        ],
         number == 0,
         [[code, settings.narration_for(code)] for code in sorted(said)],
     ]
+
+
+_UTTERANCE_FIELDS = tuple(field.name for field in dataclasses.fields(Utterance))
+"""Every field of an utterance, in order: a chapter's key holds them all (read one by one, not
+by ``dataclasses.asdict``, whose deep copies were a third of planning a no-op's chapters)."""
 
 
 def publisher(sources: Sources, slug: str, lang: str) -> object:
