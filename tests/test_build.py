@@ -14,10 +14,12 @@ import time
 import urllib.request
 from collections import Counter
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
-from polyedition.build import BuildOptions, build, build_lock
+from polyedition.build import BuildOptions, build, build_lock, keys
+from polyedition.build import run as build_run
 from polyedition.cache import SpeechCache
 from polyedition.config import Settings
 from polyedition.errors import BuildError
@@ -55,8 +57,18 @@ def chapters(settings: Settings, lang: str) -> list[str]:
     return [chapter for chapter, _, _ in narration_script(site, site.edition(SLUG, lang)).spans]
 
 
-def test_a_no_op_build_runs_no_job_and_rewrites_no_file(built: Settings) -> None:
+def test_a_no_op_build_runs_no_job_and_rewrites_no_file(
+    built: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nor does it make a narration script (it plans from those the build before kept) or
+    start a process."""
     before = snapshot(built.output_dir)
+
+    def not_called(*args: object) -> NoReturn:
+        raise AssertionError("a no-op build made a script or a pool")
+
+    monkeypatch.setattr(keys, "narration_script", not_called)
+    monkeypatch.setattr(build_run, "default_executor", not_called)
     report = build(built, BuildOptions(languages=("en", "pl"), formats=FAST, jobs=2))
     assert report.ran == 0
     kinds = Counter(job.kind for job in report.skipped)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from polyedition import fingerprint
 from polyedition.build import FORMATS, REGISTRY, Planner, Scope, format_named
 from polyedition.build import plan as planning
 from polyedition.build.cluster import ENGINE_LIBRARIES
@@ -98,6 +99,30 @@ def test_a_key_depends_only_on_the_libraries_its_format_declares(
     monkeypatch.setattr(planning, "library_versions", upgraded)
     after = {fmt.name: planner.plan(fmt, ident_for(fmt.name)).job.key for fmt in REGISTRY}
     assert {name for name in before if before[name] != after[name]} == {"pdf"}
+
+
+def test_a_librarys_version_is_looked_up_once_a_process_unless_asked_afresh(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    looked_up: list[str] = []
+
+    def version(name: str) -> str:
+        looked_up.append(name)
+        return "1.0"
+
+    monkeypatch.setattr(fingerprint.metadata, "version", version)
+    fingerprint.forget_library_versions()
+    try:
+        fingerprint.library_versions("lib-a", "lib-b")
+        assert fingerprint.library_versions("lib-b", "lib-c") == (
+            ("lib-b", "1.0"),
+            ("lib-c", "1.0"),
+        )
+        assert looked_up == ["lib-a", "lib-b", "lib-c"]
+        fingerprint.installed_library_versions("lib-a")  # the preview server's version check
+        assert looked_up == ["lib-a", "lib-b", "lib-c", "lib-a"]
+    finally:
+        fingerprint.forget_library_versions()  # no other test sees the made-up versions
 
 
 class FakePool:

@@ -63,8 +63,8 @@ def test_aggressive_pruning_removes_what_no_output_needs_and_nothing_else(
     made, removed = synthesized(settings, NARRATION)
     assert made == 1
     # The old narration of that paragraph (its timing and its paced layout: eSpeak's audio is
-    # not cached) and its chapter's old encoding are gone.
-    assert removed == 3
+    # not cached), its chapter's old encoding and the edition's old script are gone.
+    assert removed == 4
     assert len(entries(settings)) == len(before)
 
     clean_rebuild = BuildOptions(languages=(LANG,), formats=("mp3",), jobs=1, clean=True)

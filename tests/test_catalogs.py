@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from polyedition import catalogs
 from polyedition.catalogs import (
     UI_DOMAIN,
     catalog_stats,
@@ -25,7 +26,7 @@ from polyedition.catalogs import (
 from polyedition.config import Settings
 from polyedition.content import read_article
 from polyedition.errors import CatalogError
-from polyedition.model import AUTHOR_ID, PUBLISHER_ID
+from polyedition.model import AUTHOR_ID, PUBLISHER_ID, Article
 from polyedition.pofile import read_catalog, write_catalog
 from polyedition.theme import theme_locales
 from projectkit import (
@@ -298,6 +299,24 @@ def test_compile_writes_mo_files_and_skips_up_to_date_ones(project: Settings) ->
     os.utime(po(project, "be"), ns=(2**62, 2**62))
     third = dict(compile_catalogs(project, ["be"]))
     assert third[mo_path(po(project, "be"))] is True
+
+
+def test_compiling_every_language_reads_the_articles_once(
+    project: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every build compiles the catalogs; reading the articles for each language's domains
+    was 5 Markdown parses of each article in every build."""
+    read = []
+    load_articles = catalogs.load_articles
+
+    def counted(settings: Settings) -> list[Article]:
+        read.append(settings)
+        return load_articles(settings)
+
+    monkeypatch.setattr(catalogs, "load_articles", counted)
+    compiled = compile_catalogs(project, project.languages)
+    assert len(compiled) == len(project.languages)
+    assert len(read) == 1
 
 
 def test_stats_count_translated_fuzzy_and_untranslated(project: Settings) -> None:

@@ -7,7 +7,9 @@ import json
 import re
 import shutil
 from array import array
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +36,24 @@ CLEAR_CARD = (
 def joe() -> Path:
     (voice,) = [v for v in package_voices() if v.name == JOE]
     return voice.model
+
+
+def test_finding_package_voices_reads_the_metadata_of_no_distribution_without_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every build resolves the default engines, so every build looks for package voices:
+    parsing the metadata of each installed distribution cost most of a no-op build's start."""
+    read: list[metadata.PathDistribution] = []
+    original = metadata.PathDistribution.metadata
+
+    def recorded(dist: metadata.PathDistribution) -> Any:
+        read.append(dist)
+        return original.fget(dist)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(metadata.PathDistribution, "metadata", property(recorded))
+    voices = package_voices.__wrapped__()
+    assert JOE in {voice.name for voice in voices}
+    assert len(read) == len({voice.origin for voice in voices})  # one per package of voices
 
 
 def add_voice(

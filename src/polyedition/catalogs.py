@@ -502,8 +502,9 @@ def mo_path(po: Path) -> Path:
 def compile_catalogs(settings: Settings, langs: Iterable[str]) -> list[tuple[Path, bool]]:
     """PO → MO for each language and domain; an MO newer than its PO is left alone."""
     results = []
+    names = domains(settings)  # reads every article: once, not once a language
     for lang in langs:
-        for domain in domains(settings):
+        for domain in names:
             po = po_path(settings, lang, domain)
             if not po.exists():
                 continue

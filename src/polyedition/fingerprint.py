@@ -75,14 +75,29 @@ AUDIO_LIBRARIES = (
 
 @cache
 def library_versions(*names: str) -> tuple[tuple[str, str], ...]:
-    """Installed versions of the libraries an output depends on (engines, encoders, PDF)."""
-    versions = []
-    for name in names:
-        try:
-            versions.append((name, metadata.version(name)))
-        except metadata.PackageNotFoundError:
-            versions.append((name, "absent"))
-    return tuple(versions)
+    """Installed versions of the libraries an output depends on (engines, encoders, PDF), each
+    looked up once per process (a lookup searches the path and reads the library's metadata;
+    the formats' lists share most names)."""
+    return tuple((name, _library_version(name)) for name in names)
+
+
+def installed_library_versions(*names: str) -> tuple[tuple[str, str], ...]:
+    """``library_versions`` read afresh (what is installed now, not what this process saw)."""
+    return tuple((name, _library_version.__wrapped__(name)) for name in names)
+
+
+@cache
+def _library_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def forget_library_versions() -> None:
+    """Look the versions up again from now on (the preview server's new workers' versions)."""
+    library_versions.cache_clear()
+    _library_version.cache_clear()
 
 
 def edition_digest(edition: Edition) -> str:

@@ -7,6 +7,7 @@ import logging
 import math
 import shutil
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from polyedition.build.lock import build_lock
@@ -67,12 +68,17 @@ def cache_usage(settings: Settings) -> CacheUsage:
     return prune_store(SpeechCache.for_settings(settings).store.root, keep=(), used_since=-math.inf)
 
 
-def prune_cache(settings: Settings, manifest: Manifest, started: float) -> CacheUsage:
+def prune_cache(
+    settings: Settings, manifest: Manifest, started: float, planned: Iterable[str] = ()
+) -> CacheUsage:
     """After a build that started at ``started`` (``time.time()``): remove the speech cache
-    entries that no output in the manifest was made from and that neither one of the last
+    entries that no output in the manifest was made from, that the build did not plan from
+    (``planned``: the narration scripts it read or kept) and that neither one of the last
     ``cache-keep-builds`` builds nor the last ``cache-keep-days`` days used."""
     starts = _record_build(settings, started)
     needed = manifest.cache_entries()
+    if needed is not None:
+        needed |= set(planned)
     if needed is None:
         logger.debug("the manifest predates cache records: the cache is not pruned this time")
         return cache_usage(settings)

@@ -75,9 +75,9 @@ Versions = tuple[str, tuple[tuple[str, str], ...]]
 def installed_versions() -> Versions:
     """The code and the libraries installed now, read afresh (not the cached figures)."""
     from polyedition.build.formats import LIBRARIES
-    from polyedition.fingerprint import code_digest, library_versions
+    from polyedition.fingerprint import code_digest, installed_library_versions
 
-    return code_digest.__wrapped__(), library_versions.__wrapped__(*LIBRARIES)
+    return code_digest.__wrapped__(), installed_library_versions(*LIBRARIES)
 
 
 def what_differs(loaded: Versions, installed: Versions) -> str:
@@ -130,7 +130,7 @@ class PreviewWorkers:
 
     def start(self) -> None:
         """Start the forkserver (it imports in the background while the server goes on)."""
-        from polyedition.fingerprint import code_digest, library_versions
+        from polyedition.fingerprint import code_digest, forget_library_versions
 
         installed = installed_versions()
         if self.loaded is not None and installed != self.loaded:
@@ -139,7 +139,7 @@ class PreviewWorkers:
                 what_differs(self.loaded, installed),
             )
             code_digest.cache_clear()  # the keys too must name the versions installed now
-            library_versions.cache_clear()
+            forget_library_versions()
         if installed != self.loaded:
             self.close()
             get_context("forkserver").set_forkserver_preload(list(self.PRELOAD))

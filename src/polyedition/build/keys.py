@@ -10,29 +10,42 @@ format with an input of its own defines it next to itself.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from polyedition.catalogs import ui_catalog_files
 from polyedition.fingerprint import (
+    TEXT_LIBRARIES,
     code_digest,
     digest,
     edition_digest,
     files_digest,
+    library_versions,
     tree_digest,
 )
-from polyedition.narration.script import Script, narration_script
+from polyedition.model import Block, Edition, FaqItem, Paragraph, Table
+from polyedition.narration.script import Script, Utterance, narration_script
 from polyedition.site import Site
 from polyedition.theme import template_dirs
+
+if TYPE_CHECKING:
+    from polyedition.cache import ScriptRecipe, SpeechCache
+
+logger = logging.getLogger(__name__)
 
 
 class Sources:
     """The project's files and settings as the keys see them, each hashed once per build."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, scripts: SpeechCache | None = None) -> None:
         self.site = site
         self.settings = site.settings
+        self.scripts = scripts
+        """Where the editions' scripts are kept between builds (None: made every time)."""
         self._siblings: dict[str, str] = {}
+        self._lexicons: dict[str, str] = {}
         self._scripts: dict[tuple[str, str], Script] = {}
 
     @cached_property
@@ -44,10 +57,51 @@ class Sources:
         )
 
     def script(self, slug: str, lang: str) -> Script:
-        """What the edition's narration says, in order (``narration_script``)."""
+        """What the edition's narration says, in order (``narration_script``): loaded from
+        ``scripts`` when an earlier build made it from the same ``script_recipe``, else made
+        (and kept there)."""
         if (slug, lang) not in self._scripts:
-            self._scripts[(slug, lang)] = narration_script(self.site, self.site.edition(slug, lang))
+            self._scripts[(slug, lang)] = self._load_or_make_script(slug, lang)
         return self._scripts[(slug, lang)]
+
+    def _load_or_make_script(self, slug: str, lang: str) -> Script:
+        edition = self.site.edition(slug, lang)
+        if self.scripts is None:
+            return narration_script(self.site, edition)
+        from polyedition.cache import content_key
+
+        key = content_key(self.script_recipe(slug, lang))
+        if (stored := self.scripts.script(key)) is not None:
+            try:
+                return Script.from_json(stored)
+            except (KeyError, TypeError, ValueError):
+                self.scripts.store.discard("script", key)
+        script = narration_script(self.site, edition)
+        try:
+            self.scripts.put_script(key, script.as_json())
+        except OSError as exc:  # a cache that cannot be written costs time, not the build
+            logger.debug("cannot keep the %s narration script: %s", lang, exc)
+        return script
+
+    def script_recipe(self, slug: str, lang: str) -> ScriptRecipe:
+        """Everything ``narration_script`` reads for the edition (see ``ScriptRecipe``)."""
+        from polyedition.cache import ScriptRecipe
+
+        edition = self.site.edition(slug, lang)
+        settings = self.settings
+        return ScriptRecipe(
+            code=code_digest(),
+            libraries=library_versions(*TEXT_LIBRARIES),
+            edition=digest(
+                self.editions[(slug, lang)],
+                [[text.id, text.text, text.lang] for text in edition.credits],
+                _structure(edition),
+            ),
+            templates=self.templates,
+            ui=self.ui[lang],
+            publisher=self.site.name,
+            settings=digest(settings.source_language, dataclasses.asdict(settings.pauses)),
+        )
 
     @cached_property
     def templates(self) -> str:
@@ -72,6 +126,22 @@ class Sources:
     def editions(self) -> dict[tuple[str, str], str]:
         return {key: edition_digest(edition) for key, edition in self.site.editions.items()}
 
+    def lexicons(self, lang: str) -> str:
+        """The pronunciation lexicons and speech tables of ``lang`` and of the source (every
+        chapter of the language's narration has them in its key: read once)."""
+        if lang not in self._lexicons:
+            locales, source = self.settings.locales_dir, self.settings.source_language
+            self._lexicons[lang] = files_digest(
+                [
+                    *locales.glob(f"{lang}/lexicon*"),
+                    *locales.glob(f"{source}/lexicon*"),
+                    *locales.glob(f"{lang}/speech*"),
+                    *locales.glob(f"{source}/speech*"),
+                ],
+                locales,
+            )
+        return self._lexicons[lang]
+
     def siblings(self, slug: str) -> str:
         """What a page shows of the other editions: their languages, titles and completeness."""
         if slug not in self._siblings:
@@ -82,6 +152,27 @@ class Sources:
                 ]
             )
         return self._siblings[slug]
+
+
+def _structure(edition: Edition) -> list[object]:
+    """The edition's sections and the segments of each block, in order (what is read where)."""
+    return [
+        [section.id, section.heading and section.heading.segment.id]
+        + [_block_structure(block) for block in section.blocks]
+        for section in edition.article.sections
+    ]
+
+
+def _block_structure(block: Block) -> list[object]:
+    match block:
+        case Paragraph(segment=segment):
+            return ["paragraph", segment.id]
+        case FaqItem(question=question, answer=answer):
+            return ["faq", question.id, [part.id for part in answer]]
+        case Table():
+            rows = [[cell.id for cell in row] for row in block.rows]
+            return ["table", block.id, block.caption.id, rows]
+    return [type(block).__name__]
 
 
 Input = Callable[[Sources, str, str], object]
@@ -136,16 +227,7 @@ def narration(sources: Sources, slug: str, lang: str) -> object:
 
 def lexicons(sources: Sources, slug: str, lang: str) -> object:
     """The pronunciation lexicons and speech tables of the language and of the source."""
-    locales, source = sources.settings.locales_dir, sources.settings.source_language
-    return files_digest(
-        [
-            *locales.glob(f"{lang}/lexicon*"),
-            *locales.glob(f"{source}/lexicon*"),
-            *locales.glob(f"{lang}/speech*"),
-            *locales.glob(f"{source}/speech*"),
-        ],
-        locales,
-    )
+    return sources.lexicons(lang)
 
 
 def piper_voices(sources: Sources, slug: str, lang: str) -> object:
@@ -174,10 +256,18 @@ def chapter(sources: Sources, slug: str, lang: str, part: str) -> object:
     said |= {code for utterance in script.utterances for _, code in utterance.foreign}
     settings = sources.settings
     return [
-        [dataclasses.asdict(utterance) for utterance in script.utterances[first : end + 1]],
+        [
+            [getattr(utterance, name) for name in _UTTERANCE_FIELDS]
+            for utterance in script.utterances[first : end + 1]
+        ],
         number == 0,
         [[code, settings.narration_for(code)] for code in sorted(said)],
     ]
+
+
+_UTTERANCE_FIELDS = tuple(field.name for field in dataclasses.fields(Utterance))
+"""Every field of an utterance, in order: a chapter's key holds them all (read one by one, not
+by ``dataclasses.asdict``, whose deep copies were a third of planning a no-op's chapters)."""
 
 
 def publisher(sources: Sources, slug: str, lang: str) -> object:

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from polyedition.build.formats import Format, Id, Need, Scope, format_named
 from polyedition.build.jobs import Job
@@ -15,6 +15,9 @@ from polyedition.build.keys import Sources
 from polyedition.fingerprint import digest, library_versions
 from polyedition.model import Edition
 from polyedition.site import Site
+
+if TYPE_CHECKING:
+    from polyedition.cache import SpeechCache
 
 logger = logging.getLogger(__name__)
 
@@ -55,10 +58,11 @@ class Planner:
     """Plans jobs from their formats' declarations: the key hashes the declared inputs, what the
     job sees of the jobs it needs, and the declared libraries' versions; nothing else."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, scripts: SpeechCache | None = None) -> None:
+        """``scripts``: where the narration scripts are kept between builds (``Sources``)."""
         self.site = site
         self.settings = site.settings
-        self.sources = Sources(site)
+        self.sources = Sources(site, scripts)
         self._scoped: dict[Id, Site] = {}
 
     def needed(self, fmt: Format, ident: Id) -> list[tuple[Need, list[Id]]]:

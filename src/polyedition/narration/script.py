@@ -76,6 +76,37 @@ class Script:
             (utterances[first].chapter, first, end) for first, end in zip(firsts, ends, strict=True)
         )
 
+    def as_json(self) -> dict[str, Any]:
+        """The script as JSON values (``from_json`` gives it back equal)."""
+        return {
+            "lang": self.lang,
+            "chapters": [[chapter.id, chapter.title] for chapter in self.chapters],
+            "utterances": [
+                [u.id, u.text, u.lang, u.pause, u.chapter, [list(f) for f in u.foreign], u.written]
+                for u in self.utterances
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Script:
+        """The script ``as_json`` gave; KeyError, TypeError or ValueError if it is not one."""
+        return cls(
+            str(value["lang"]),
+            tuple(Chapter(str(id_), str(title)) for id_, title in value["chapters"]),
+            tuple(
+                Utterance(
+                    str(id_),
+                    str(text),
+                    str(lang),
+                    float(pause),
+                    str(chapter),
+                    tuple((str(phrase), str(code)) for phrase, code in foreign),
+                    str(written),
+                )
+                for id_, text, lang, pause, chapter, foreign, written in value["utterances"]
+            ),
+        )
+
 
 def narration_script(site: Site, edition: Edition) -> Script:
     """Headline, byline and date, then each section: heading, paragraphs, questions and answers,
