@@ -233,19 +233,22 @@ class ChapterRange:
             raise ValueError("not a chapter range")
         return made
 
-    def file(self, output_dir: Path | None) -> Path | None:
-        """The MP3 under ``output_dir``, if the path stays inside it (else None: refused)."""
+    def file(self, output_dir: Path | None, *, resolve: bool = True) -> Path | None:
+        """The MP3 under ``output_dir``, if the path stays inside it (else None: refused): a
+        relative path without ``..`` and no link on the way (``fsutil.output_target``), and,
+        with ``resolve``, once every link is followed (for a read; a planner's ``stat`` skips
+        that second look, a tenth of a second in a no-op)."""
         if output_dir is None:
             return None
         target = output_target(output_dir, self.path)
-        if target is None or not is_inside(target, output_dir):
+        if target is None or (resolve and not is_inside(target, output_dir)):
             return None
         return target
 
     def holds(self, output_dir: Path | None) -> bool:
         """Whether the MP3 is the file the range was taken from, by its size, modification
         time and inode (cheap: nothing is read)."""
-        target = self.file(output_dir)
+        target = self.file(output_dir, resolve=False)
         try:
             stat = target.stat() if target is not None else None
         except OSError:
@@ -260,7 +263,7 @@ class ChapterRange:
     def same_file(self, output_dir: Path | None) -> bool:
         """Whether the MP3 there is the file the range was taken from, whatever was written
         into it since (its inode)."""
-        target = self.file(output_dir)
+        target = self.file(output_dir, resolve=False)
         try:
             return target is not None and target.stat().st_ino == self.inode
         except OSError:
