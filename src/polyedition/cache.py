@@ -237,7 +237,7 @@ class ChapterRange:
         """The MP3 under ``output_dir``, if the path stays inside it (else None: refused): a
         relative path without ``..`` and no link on the way (``fsutil.output_target``), and,
         with ``resolve``, once every link is followed (for a read; a planner's ``stat`` skips
-        that second look, a tenth of a second in a no-op)."""
+        that second look, which was most of what checking the ranges cost a no-op)."""
         if output_dir is None:
             return None
         target = output_target(output_dir, self.path)
