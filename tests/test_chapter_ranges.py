@@ -12,12 +12,13 @@ import hashlib
 import itertools
 import os
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
 from polyedition.build import BuildOptions, build
 from polyedition.build.clean import clean
+from polyedition.build.jobs import Job, JobResult, Spliced, write_output, write_outputs
 from polyedition.build.manifest import MANIFEST, Manifest
 from polyedition.build.run import BuildReport
 from polyedition.cache import ChapterRange, SpeechCache, chapter_range, refer
@@ -257,3 +258,37 @@ def test_piper_chapters_are_encoded_again_from_its_kept_audio_without_new_synthe
     report = narrated(settings, english)
     assert all(made[0] == 0 and made[1] == 1 for made in made_again(report).values())
     assert published(settings, "en").read_bytes() == mp3
+
+
+def test_a_splice_leaves_ranges_and_frames_from_a_cluster_worker_replace_one(
+    tmp_path: Path,
+) -> None:
+    cache_dir, output = tmp_path / "cache", tmp_path / "output"
+    cache = SpeechCache(cache_dir / "speech", output)
+    keys = ("a" * 64, "b" * 64)
+    for key, frames in zip(keys, (b"\xff one", b"\xff two"), strict=True):
+        cache.put_chapter(key, frames)
+    entries = tuple(cache.store.path("mp3", key).relative_to(cache_dir).as_posix() for key in keys)
+    mp3 = Spliced(b"ID3", entries, 3 + 2 * len(b"\xff one"))
+    name = PurePosixPath("en", "x.mp3")
+
+    assert write_output(output, name, mp3, cache_dir)
+    ranges = [chapter_range(cache.store.path("mp3", key)) for key in keys]
+    assert [(r.path, r.offset, r.length) for r in ranges if r] == [
+        ("en/x.mp3", 3, 5),
+        ("en/x.mp3", 8, 5),
+    ]
+    # Spliced again from its own ranges (the file it replaces): the same bytes, not rewritten.
+    assert not write_output(output, name, mp3, cache_dir)
+    assert (output / name).read_bytes() == b"ID3\xff one\xff two"
+
+    # A cluster worker made chapter a again and sends its entry: it replaces the range; an
+    # entry the client holds as a range that the worker does not send is left alone.
+    worker = SpeechCache(tmp_path / "worker")
+    worker.put_chapter(keys[0], b"\xff one")
+    sent = {entries[0]: worker.store.path("mp3", keys[0]).read_bytes()}
+    made = JobResult(Job("chapter", "x", "en", "key", ()), (), 0.0, 0, 0.0, 0, cache_files=sent)
+    write_outputs(made, output, cache_dir)
+    assert chapter_range(cache.store.path("mp3", keys[0])) is None
+    assert cache.chapter(keys[0]) == b"\xff one"
+    assert chapter_range(cache.store.path("mp3", keys[1])) is not None
