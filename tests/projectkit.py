@@ -78,6 +78,7 @@ def warm_speech_cache() -> Path:
     """The speech cache of the real article's five narrations, made once per version of the
     code (cache entries are named by everything that made them, so none is ever stale)."""
     from polyedition.build import BuildOptions, build
+    from polyedition.cache import copy_ranges
     from polyedition.fingerprint import code_digest
 
     warm = REPO / ".cache" / "test-speech" / code_digest()[:16]
@@ -89,6 +90,8 @@ def warm_speech_cache() -> Path:
             settings, BuildOptions(languages=settings.languages, formats=("mp3",), jobs=2)
         )
         assert not report.failures, report.failures
+        # The build keeps each chapter as a range of its MP3; copies serve without output/.
+        copy_ranges(settings.cache_dir / "speech", settings.output_dir)
         staging = warm.with_name(warm.name + ".tmp")
         shutil.rmtree(staging, ignore_errors=True)
         shutil.copytree(settings.cache_dir / "speech", staging)

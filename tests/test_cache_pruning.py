@@ -8,6 +8,7 @@ import pytest
 
 from polyedition.build import BuildOptions, build
 from polyedition.config import Settings, load_settings
+from polyedition.console import human_size
 from polyedition.pofile import read_catalog, write_catalog
 from projectkit import copy_project, po, run_polyedition
 
@@ -91,7 +92,7 @@ def test_the_summary_shows_the_cache_size_and_clean_empties_what_it_is_asked_to(
     size = sum(path.stat().st_size for path in entries(settings))
     [line] = [line for line in built.stdout.splitlines() if line.startswith("speech cache:")]
     assert f"in {len(entries(settings))} entries" in line
-    assert line.split()[2] == f"{size / 1024 / 1024:.1f}"
+    assert line.split()[2:4] == human_size(size).split()
 
     cleaned = run_polyedition(tmp_path, "clean", "--cache")
     assert cleaned.returncode == 0, cleaned.stderr

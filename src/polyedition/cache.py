@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from polyedition.config import Settings
 from polyedition.fingerprint import json_digest
-from polyedition.fsutil import write_bytes_atomic
+from polyedition.fsutil import is_inside, output_target, write_bytes_atomic
 from polyedition.speech.base import Mark, Synthesis, Timing
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,12 @@ _DIGEST = 32
 Namespace = Literal["audio", "timing", "paced", "mp3", "script"]
 """The kinds of entry, each a folder of the store: an utterance's audio and its timing (both by
 its ``SynthesisRecipe``), its paced layout (``LayoutRecipe``), a chapter's MPEG frames
-(``ChapterRecipe``), an edition's narration script as the planner reads it (``ScriptRecipe``)."""
+(``ChapterRecipe``): a copy of them until an MP3 that holds them is published, then a
+``ChapterRange`` of that MP3; an edition's narration script as the planner reads it
+(``ScriptRecipe``)."""
+
+_RANGE = b"polyedition-range-1\n"
+"""How a chapter entry that refers to a published MP3 begins (MPEG frames begin with 0xFF)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +159,7 @@ class ContentStore:
 
     def write(self, namespace: Namespace, key: str, payload: bytes) -> None:
         path = self.path(namespace, key)
-        write_bytes_atomic(path, _MAGIC + hashlib.sha256(payload).digest() + payload)
+        write_bytes_atomic(path, _envelope(payload))
         self.used.add((namespace, key))
 
     def keep(self, namespace: Namespace, key: str) -> bool:
@@ -185,12 +190,224 @@ class ContentStore:
         )
 
 
-class DamagedEntry(ValueError):
-    """A store entry whose payload does not match its checksum."""
+def _envelope(payload: bytes) -> bytes:
+    return _MAGIC + hashlib.sha256(payload).digest() + payload
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"{path}: damaged cache entry")
+
+class DamagedEntry(ValueError):
+    """A store entry whose payload does not match its checksum, or a chapter range whose bytes
+    in its MP3 are no longer the chapter's (``reason`` says which)."""
+
+    def __init__(self, path: Path, reason: str = "damaged cache entry") -> None:
+        super().__init__(f"{path}: {reason}")
         self.path = path
+
+
+class StaleRange(LookupError):
+    """A chapter range that cannot serve its chapter: its MP3 is gone, shorter, outside the
+    output folder, or holds other bytes there."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChapterRange:
+    """A chapter's MPEG frames as a byte range of a published MP3, which the speech cache keeps
+    instead of a second copy once the MP3 job has spliced them (see ``refer``).
+
+    It is data, not trusted: its path is used only as a relative path that stays inside the
+    output folder (resolved, no ``..``, no link), and its bytes only once their SHA-256 matches.
+    The MP3's size, modification time and inode when the range was recorded tell a planner,
+    without reading the MP3, whether it is still the file the range was taken from.
+    """
+
+    path: str
+    """The MP3, relative to the output folder (POSIX)."""
+    offset: int
+    length: int
+    sha256: str
+    """Hex digest of the chapter's bytes."""
+    size: int
+    mtime_ns: int
+    inode: int
+
+    def payload(self) -> bytes:
+        return _RANGE + json.dumps(dataclasses.asdict(self), separators=(",", ":")).encode()
+
+    @classmethod
+    def parse(cls, payload: bytes) -> ChapterRange:
+        """ValueError unless ``payload`` is what ``payload()`` gave."""
+        if not payload.startswith(_RANGE):
+            raise ValueError("not a chapter range")
+        data = json.loads(payload[len(_RANGE) :])
+        if not isinstance(data, dict):
+            raise ValueError("not a chapter range")
+        try:
+            made = cls(
+                str(data["path"]),
+                int(data["offset"]),
+                int(data["length"]),
+                str(data["sha256"]),
+                int(data["size"]),
+                int(data["mtime_ns"]),
+                int(data["inode"]),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a chapter range: {exc}") from exc
+        if made.offset < 0 or made.length < 0 or not re.fullmatch(r"[0-9a-f]{64}", made.sha256):
+            raise ValueError("not a chapter range")
+        return made
+
+    def file(self, output_dir: Path | None, *, resolve: bool = True) -> Path | None:
+        """The MP3 under ``output_dir``, if the path stays inside it (else None: refused): a
+        relative path without ``..`` and no link on the way (``fsutil.output_target``), and,
+        with ``resolve``, once every link is followed (for a read; a planner's ``stat`` skips
+        that second look, which was most of what checking the ranges cost a no-op)."""
+        if output_dir is None:
+            return None
+        target = output_target(output_dir, self.path)
+        if target is None or (resolve and not is_inside(target, output_dir)):
+            return None
+        return target
+
+    def holds(self, output_dir: Path | None) -> bool:
+        """Whether the MP3 is the file the range was taken from, by its size, modification
+        time and inode (cheap: nothing is read)."""
+        target = self.file(output_dir, resolve=False)
+        try:
+            stat = target.stat() if target is not None else None
+        except OSError:
+            return False
+        return (
+            stat is not None
+            and (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+            == (self.size, self.mtime_ns, self.inode)
+            and self.offset + self.length <= stat.st_size
+        )
+
+    def same_file(self, output_dir: Path | None) -> bool:
+        """Whether the MP3 there is the file the range was taken from, whatever was written
+        into it since (its inode)."""
+        target = self.file(output_dir, resolve=False)
+        try:
+            return target is not None and target.stat().st_ino == self.inode
+        except OSError:
+            return False
+
+    def chunks(self, output_dir: Path | None, size: int = 1 << 20) -> Iterator[bytes]:
+        """The chapter's bytes, ``size`` at a time, checked against the digest once read
+        (StaleRange, after the last piece, if they do not match; at once if the MP3 is gone,
+        shorter or outside the output folder)."""
+        target = self.file(output_dir)
+        if target is None:
+            raise StaleRange(f"{self.path!r} is not a file inside the output folder")
+        hasher = hashlib.sha256()
+        try:
+            handle = target.open("rb")
+        except OSError as exc:
+            raise StaleRange(f"{self.path}: {exc.strerror or exc}") from None
+        with handle:
+            handle.seek(self.offset)
+            left = self.length
+            while left:
+                chunk = handle.read(min(size, left))
+                if not chunk:
+                    raise StaleRange(f"{self.path} is shorter than it was")
+                left -= len(chunk)
+                hasher.update(chunk)
+                yield chunk
+        if hasher.hexdigest() != self.sha256:
+            raise StaleRange(
+                f"{self.path}: bytes {self.offset}-{self.offset + self.length} are not the "
+                "chapter's any more"
+            )
+
+    def read(self, output_dir: Path | None) -> bytes:
+        """The chapter's bytes, checked (StaleRange if they are not the chapter's)."""
+        return b"".join(self.chunks(output_dir))
+
+
+def chapter_range(path: Path) -> ChapterRange | None:
+    """The range the chapter entry at ``path`` holds, or None when it holds the frames
+    themselves; only a range's entry is read whole (a few hundred bytes). FileNotFoundError if
+    there is no entry, DamagedEntry if it is damaged."""
+    header = len(_MAGIC) + _DIGEST
+    with path.open("rb") as handle:
+        start = handle.read(header + len(_RANGE))
+        if start[header:] != _RANGE:
+            if start[: len(_MAGIC)] != _MAGIC or len(start) < header:
+                raise DamagedEntry(path)
+            return None
+        payload = start[header:] + handle.read()
+    if (
+        start[: len(_MAGIC)] != _MAGIC
+        or hashlib.sha256(payload).digest() != start[len(_MAGIC) : header]
+    ):
+        raise DamagedEntry(path)
+    try:
+        return ChapterRange.parse(payload)
+    except ValueError:
+        raise DamagedEntry(path) from None
+
+
+def chapter_extent(path: Path) -> tuple[int, str]:
+    """The length and SHA-256 (hex) of the chapter the entry at ``path`` holds or refers to,
+    as its entry records them (nothing else is read); OSError or DamagedEntry."""
+    reference = chapter_range(path)
+    if reference is not None:
+        return reference.length, reference.sha256
+    with path.open("rb") as handle:
+        header = handle.read(len(_MAGIC) + _DIGEST)
+        length = os.fstat(handle.fileno()).st_size - len(header)
+    return length, header[len(_MAGIC) :].hex()
+
+
+def chapter_chunks(path: Path, output_dir: Path | None, size: int = 1 << 20) -> Iterator[bytes]:
+    """The chapter the entry at ``path`` holds, or the bytes of the MP3 range it refers to,
+    ``size`` at a time, checked once read: DamagedEntry (naming the entry) if they are not the
+    chapter's, OSError if the entry cannot be read."""
+    reference = chapter_range(path)
+    if reference is None:
+        yield from entry_chunks(path, size)
+        return
+    try:
+        yield from reference.chunks(output_dir, size)
+    except StaleRange as exc:
+        raise DamagedEntry(path, f"its chapter cannot be read from the MP3: {exc}") from None
+
+
+def refer(path: Path, reference: ChapterRange) -> None:
+    """Make the chapter entry at ``path`` a range of a published MP3 (a new file, renamed into
+    place: a hard-linked entry is replaced, never written through)."""
+    write_bytes_atomic(path, _envelope(reference.payload()))
+
+
+def copy_ranges(root: Path, output_dir: Path) -> int:
+    """Turn each chapter range of the speech cache under ``root`` back into a copy of its
+    frames (read from its MP3 under ``output_dir`` and checked; a range that does not serve
+    is removed): for a cache that is to serve without the outputs, such as the tests' shared
+    warm cache. How many became copies."""
+    copied = 0
+    for path in sorted((root / "mp3").rglob("*")):
+        if not _ENTRY_NAME.match(path.name):
+            continue
+        try:
+            reference = chapter_range(path)
+            if reference is not None:
+                write_bytes_atomic(path, _envelope(reference.read(output_dir)))
+                copied += 1
+        except (StaleRange, DamagedEntry):
+            path.unlink(missing_ok=True)
+        except OSError as exc:  # a full disk: the chapters left are made again when needed
+            logger.warning("cannot copy the chapter %s: %s", path, exc.strerror or exc)
+            break
+    return copied
+
+
+def is_range(path: Path) -> bool:
+    """Whether the entry at ``path`` is a chapter range (a damaged or missing one is not)."""
+    try:
+        return chapter_range(path) is not None
+    except (OSError, DamagedEntry):
+        return False
 
 
 def entry_chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
@@ -211,15 +428,18 @@ def entry_chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
 
 class SpeechCache:
     """The narration's entries, by their recipes' keys: each utterance's timing and paced layout,
-    each chapter's MPEG frames, and the audio of the utterances that cannot be made again
-    exactly (``Engine.reproducible`` false: Piper, gTTS), compressed without loss (FLAC)."""
+    each chapter's MPEG frames (or, once published, their ``ChapterRange`` in the MP3 under
+    ``output_dir``), and the audio of the utterances that cannot be made again exactly
+    (``Engine.reproducible`` false: Piper, gTTS), compressed without loss (FLAC)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, output_dir: Path | None = None) -> None:
         self.store = ContentStore(root)
+        self.output_dir = output_dir
+        """Where the MP3s that chapter ranges refer to are; None: no range is read."""
 
     @classmethod
     def for_settings(cls, settings: Settings) -> SpeechCache:
-        return cls(settings.cache_dir / "speech")
+        return cls(settings.cache_dir / "speech", settings.output_dir)
 
     def used_entries(self) -> list[str]:
         """The entries this cache served or stored, as paths relative to its root (sorted)."""
@@ -310,8 +530,39 @@ class SpeechCache:
         self.store.write("script", key, json.dumps(value, separators=(",", ":")).encode("utf-8"))
 
     def chapter(self, key: str) -> bytes | None:
-        """A chapter's MPEG frames."""
-        return self.store.read("mp3", key)
+        """A chapter's MPEG frames: its entry's copy, or its range of the published MP3, read
+        and checked. None when neither serves (the MP3 deleted, edited, replaced: it is made
+        again; a warning only when the MP3 is there with other bytes)."""
+        payload = self.store.read("mp3", key)
+        if payload is None or not payload.startswith(_RANGE):
+            return payload
+        try:
+            reference = ChapterRange.parse(payload)
+        except ValueError:
+            self.store.discard("mp3", key)
+            return None
+        try:
+            return reference.read(self.output_dir)
+        except StaleRange as exc:
+            # An MP3 deleted or replaced by another build is no news; one written into in place
+            # (same inode: edited, truncated, damaged) is worth a line.
+            damaged = reference.same_file(self.output_dir)
+            logger.log(logging.WARNING if damaged else logging.DEBUG, "%s: making it again", exc)
+        self.store.used.discard(("mp3", key))
+        return None
+
+    def has_chapter(self, key: str) -> bool:
+        """Whether a chapter's frames are there without reading them: its entry's copy, or a
+        range of an MP3 that, by its size, modification time and inode, is still the file
+        the range was taken from (it then counts as used)."""
+        path = self.store.path("mp3", key)
+        try:
+            reference = chapter_range(path)
+        except (OSError, DamagedEntry):
+            return False
+        if reference is not None and not reference.holds(self.output_dir):
+            return False
+        return self.store.keep("mp3", key)
 
     def put_chapter(self, key: str, frames: bytes) -> None:
         self.store.write("mp3", key, frames)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from polyedition.build.lock import build_lock
 from polyedition.build.manifest import MANIFEST, Manifest
-from polyedition.cache import CacheUsage, SpeechCache, prune_store
+from polyedition.cache import CacheUsage, SpeechCache, copy_ranges, prune_store
 from polyedition.config import Settings
 from polyedition.fsutil import output_target, write_bytes_atomic
 from polyedition.languages import PROFILES
@@ -24,14 +24,18 @@ BUILDS = "cache-builds.json"
 """When the recent builds started (wall clock), to tell how many builds ago an entry was used."""
 
 
-def clean_output(settings: Settings) -> list[Path]:
+def clean_output(settings: Settings, *, keep_chapters: bool = True) -> list[Path]:
     """Remove what builds wrote to ``output/`` and forget the manifest: everything is rebuilt.
 
     Only what polyedition writes goes: the language folders, the home page, the assets and
     the files the manifest lists. Anything else a person put there (a README, a CNAME) stays,
-    and a symlink is removed as a link, never followed. Returns what was kept.
+    and a symlink is removed as a link, never followed. With ``keep_chapters`` the speech
+    cache's chapters first become copies again (they were ranges of the MP3s that go), so that
+    the rebuild encodes none of them again. Returns what was kept.
     """
     output_dir = settings.output_dir
+    if keep_chapters:
+        copy_ranges(SpeechCache.for_settings(settings).store.root, output_dir)
     manifest = settings.cache_dir / MANIFEST
     listed = {
         target
@@ -120,7 +124,7 @@ def clean(settings: Settings, *, cache: bool, output: bool) -> list[Path]:
     emptied = []
     with build_lock(settings):
         if output:
-            for kept in clean_output(settings):
+            for kept in clean_output(settings, keep_chapters=not cache):
                 logger.info("keeping %s: polyedition did not write it", kept)
             emptied.append(settings.output_dir)
         if cache:

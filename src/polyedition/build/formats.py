@@ -293,20 +293,45 @@ def _frames_entry(settings: Settings, key: str) -> str:
 
 
 def _keep_entry(settings: Settings, entry: str) -> bool:
-    """Whether the cache holds the chapter frames ``entry``; if so, it counts as used (pruning
+    """Whether the cache holds the chapter frames ``entry`` (a copy, or a range of an MP3 that
+    is still the file it was taken from: nothing is hashed); if so, it counts as used (pruning
     goes by that)."""
-    from polyedition.cache import ContentStore
+    from polyedition.cache import SpeechCache
 
     path = settings.cache_dir / PurePosixPath(entry)
     if path.parent.parent.name != "mp3":  # a chapter's frames: speech/mp3/<ab>/<key>
         return False
-    return ContentStore(path.parent.parent.parent).keep("mp3", path.name)
+    return SpeechCache(path.parent.parent.parent, settings.output_dir).has_chapter(path.name)
+
+
+def _ranges_hold(slug: str, lang: str, manifest: Manifest, settings: Settings) -> bool:
+    """Whether the edition's MP3 is still the file its chapters' ranges were taken from (by
+    its size, modification time and inode: nothing is hashed). A chapter kept as a copy was
+    made since (or the MP3 was never spliced from it): the MP3 is spliced again."""
+    from polyedition.cache import DamagedEntry, chapter_range
+
+    mp3 = str(mp3_path(lang, slug))
+    for name, recorded in manifest.chapters.items():
+        if not name.startswith(f"{slug}/{lang}/") or not isinstance(recorded.get("record"), dict):
+            continue
+        entry = settings.cache_dir / _frames_entry(settings, str(recorded["record"].get("frames")))
+        try:
+            reference = chapter_range(entry)
+        except (OSError, DamagedEntry):
+            continue  # its chapter job made it again, or the splice will say what is missing
+        if reference is None:
+            return False
+        if reference.path == mp3 and not reference.holds(settings.output_dir):
+            return False
+    return True
 
 
 class Mp3(Format):
     """The narration: the MP3, its captions (one cue per sentence) and its chapters, joined
     from its chapter jobs (it waits for them all). It reads no audio: its MP3 is its ID3 tag,
-    then each chapter's frames, which the build copies from the speech cache."""
+    then each chapter's frames, which the build copies from the speech cache (a new chapter's)
+    or from the MP3 it replaces (an unchanged one's range, checked); the cache then keeps each
+    chapter as its range of the new MP3, not a second copy."""
 
     name = "mp3"
     inputs = (keys.edition, keys.narration, keys.ui, keys.narration_templates)
@@ -350,6 +375,13 @@ class Mp3(Format):
                 chapters_json: joined.chapters_json.encode("utf-8"),
             },
             {"duration": joined.duration_seconds},
+        )
+
+    def fresh(self, job: Job, manifest: Manifest, settings: Settings) -> bool:
+        """Made under its key, and its file still the one its chapters' ranges were taken from
+        (one written into since is spliced again, from its chapters as they check out)."""
+        return super().fresh(job, manifest, settings) and _ranges_hold(
+            job.slug, job.lang, manifest, settings
         )
 
     def outcome(self, job: Job, result: JobResult) -> AudioInfo:

@@ -8,7 +8,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from polyedition.cache import DamagedEntry, entry_chunks
+from polyedition.cache import (
+    ChapterRange,
+    DamagedEntry,
+    chapter_chunks,
+    chapter_extent,
+    is_range,
+    refer,
+)
 from polyedition.errors import BuildError
 from polyedition.fsutil import (
     output_target,
@@ -60,17 +67,19 @@ def read_input(data: bytes | Path) -> bytes:
 @dataclass(frozen=True, slots=True)
 class Spliced:
     """An output made of bytes and then of speech cache entries (an MP3: its tag, then its
-    chapters' frames), which the build copies file to file: it is never held whole."""
+    chapters' frames), which the build copies file to file: it is never held whole. An entry
+    is the chapter's frames, or their range of a published MP3 (``cache.ChapterRange``; the
+    MP3 this output replaces, for an unchanged chapter), read from there and checked."""
 
     head: bytes
     entries: tuple[str, ...]
-    """Paths under the cache folder, whose payloads follow ``head`` in order."""
+    """Paths under the cache folder, whose chapters follow ``head`` in order."""
     size: int
 
-    def chunks(self, cache_dir: Path) -> Iterator[bytes]:
+    def chunks(self, cache_dir: Path, output_dir: Path | None = None) -> Iterator[bytes]:
         yield self.head
         for entry in self.entries:
-            yield from entry_chunks(cache_dir / PurePosixPath(entry))
+            yield from chapter_chunks(cache_dir / PurePosixPath(entry), output_dir)
 
 
 Content = bytes | Spliced
@@ -123,7 +132,9 @@ def write_outputs(result: JobResult, output_dir: Path, cache_dir: Path) -> JobRe
     for name, data in result.cache_files.items():
         entry = cache_dir / PurePosixPath(name)
         try:
-            if not entry.exists():
+            # A range of a published MP3 gives way to the frames themselves: the worker made
+            # them again, maybe because the range no longer served.
+            if not entry.exists() or is_range(entry):
                 write_bytes_atomic(entry, data)
         except OSError as exc:  # the cache only saves time: the output is written all the same
             logger.warning("cannot keep %s in the cache: %s", name, exc.strerror or exc)
@@ -148,7 +159,7 @@ def write_output(output_dir: Path, path: PurePosixPath, data: Content, cache_dir
             hint="replace the link with a real folder",
         )
     if isinstance(data, Spliced):
-        return _write_spliced(target, data, cache_dir)
+        return _write_spliced(target, path, data, cache_dir, output_dir)
     try:
         return write_if_changed(target, data)
     except OSError as exc:
@@ -159,11 +170,19 @@ def write_output(output_dir: Path, path: PurePosixPath, data: Content, cache_dir
         ) from exc
 
 
-def _write_spliced(target: Path, data: Spliced, cache_dir: Path) -> bool:
-    """A spliced output, copied from the cache; an entry gone or damaged fails this output
-    (and a damaged one leaves the cache, so that the next build makes it again)."""
+def _write_spliced(
+    target: Path, name: PurePosixPath, data: Spliced, cache_dir: Path, output_dir: Path
+) -> bool:
+    """A spliced output, copied from the cache or from the ranges of the MP3 it replaces (the
+    new file is staged beside it and renamed into place once whole); an entry gone or damaged
+    fails this output (and a damaged one leaves the cache, so that the next build makes it
+    again). Once written, each entry becomes its chapter's range of the new file."""
+    entries = [cache_dir / PurePosixPath(entry) for entry in data.entries]
     try:
-        return write_chunks_if_changed(target, lambda: data.chunks(cache_dir), data.size)
+        extents = [chapter_extent(entry) for entry in entries]
+        changed = write_chunks_if_changed(
+            target, lambda: data.chunks(cache_dir, output_dir), data.size
+        )
     except DamagedEntry as exc:
         exc.path.unlink(missing_ok=True)
         raise BuildError(
@@ -178,3 +197,28 @@ def _write_spliced(target: Path, data: Spliced, cache_dir: Path) -> bool:
             hint="build again (a chapter the speech cache lost is encoded again); if the disk "
             "is full, free space first",
         ) from exc
+    _refer_to(target, name, len(data.head), entries, extents)
+    return changed
+
+
+def _refer_to(
+    target: Path,
+    name: PurePosixPath,
+    offset: int,
+    entries: list[Path],
+    extents: list[tuple[int, str]],
+) -> None:
+    """Make each chapter entry a range of the MP3 just written (its frames follow a head of
+    ``offset`` bytes, in order): the cache then holds no second copy of them."""
+    try:
+        stat = target.stat()
+        if offset + sum(length for length, _ in extents) != stat.st_size:
+            return  # not what was spliced (replaced meanwhile): the entries stay as they are
+        for entry, (length, digest) in zip(entries, extents, strict=True):
+            reference = ChapterRange(
+                str(name), offset, length, digest, stat.st_size, stat.st_mtime_ns, stat.st_ino
+            )
+            refer(entry, reference)
+            offset += length
+    except OSError as exc:  # the cache only saves time: a copy kept is a copy kept
+        logger.warning("cannot keep %s's chapters as ranges: %s", name, exc.strerror or exc)
