@@ -320,6 +320,24 @@ def test_cache_round_trips_a_synthesis_bit_for_bit_compressed(tmp_path: Path) ->
     assert cache.store.path("audio", "ab" * 32).stat().st_size < 0.5 * len(pcm)
 
 
+def test_the_first_audio_kept_for_an_utterance_is_the_one_every_chapter_gets(
+    tmp_path: Path,
+) -> None:
+    """Two chapter jobs may say the same utterance at once (a chapter ends with the next one's
+    first utterance). An engine that draws noise says it otherwise each time, so the one kept
+    first stands, and the later job goes on with it: both chapters are made of the same audio,
+    and so is any chapter encoded again from the cache later."""
+    rng = np.random.default_rng(11)
+    first, second = (
+        Synthesis(rng.integers(-900, 900, 2000, dtype="<i2").tobytes(), 22050, (Mark(0, 0),), 5)
+        for _ in range(2)
+    )
+    one, other = SpeechCache(tmp_path), SpeechCache(tmp_path)  # two workers' caches
+    assert one.put_audio("ab" * 32, first) == first
+    assert other.put_audio("ab" * 32, second) == first
+    assert SpeechCache(tmp_path).audio("ab" * 32) == first
+
+
 def test_an_audio_entry_of_another_format_is_made_again(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

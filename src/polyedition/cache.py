@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from polyedition.config import Settings
 from polyedition.fingerprint import json_digest
-from polyedition.fsutil import is_inside, output_target, write_bytes_atomic
+from polyedition.fsutil import is_inside, output_target, write_bytes_atomic, write_bytes_once
 from polyedition.speech.base import Mark, Synthesis, Timing
 
 logger = logging.getLogger(__name__)
@@ -161,6 +161,13 @@ class ContentStore:
         path = self.path(namespace, key)
         write_bytes_atomic(path, _envelope(payload))
         self.used.add((namespace, key))
+
+    def write_once(self, namespace: Namespace, key: str, payload: bytes) -> bool:
+        """Store ``payload`` unless another process stored the entry first: False then (what
+        it stored stands, for an entry that cannot be made again alike)."""
+        written = write_bytes_once(self.path(namespace, key), _envelope(payload))
+        self.used.add((namespace, key))
+        return written
 
     def keep(self, namespace: Namespace, key: str) -> bool:
         """Count an entry as used without reading it (what an output was made from stays until
@@ -467,7 +474,10 @@ class SpeechCache:
         """Whether the synthesis under ``key`` is stored (it counts as used)."""
         return self.store.keep("audio", key)
 
-    def put_audio(self, key: str, synthesis: Synthesis) -> None:
+    def put_audio(self, key: str, synthesis: Synthesis) -> Synthesis:
+        """Keep ``synthesis`` under ``key``, unless another process (another chapter's job
+        saying the same utterance at the same time) kept its own first: then that one, which
+        every chapter is made from (an engine that draws noise says it otherwise each time)."""
         meta = {
             "codec": "flac",
             "sample_rate": synthesis.sample_rate,
@@ -476,7 +486,14 @@ class SpeechCache:
             "marks": [[mark.offset, mark.sample] for mark in synthesis.marks],
         }
         head = json.dumps(meta, separators=(",", ":")).encode("utf-8")
-        self.store.write("audio", key, head + b"\n" + _flac(synthesis.pcm, synthesis.sample_rate))
+        payload = head + b"\n" + _flac(synthesis.pcm, synthesis.sample_rate)
+        if self.store.write_once("audio", key, payload):
+            return synthesis
+        stored = self.audio(key)
+        if stored is None:  # it was damaged, and is gone now
+            self.store.write("audio", key, payload)
+            return synthesis
+        return stored
 
     def timing(self, key: str) -> Timing | None:
         """The timing of the synthesis under ``key``, read without its audio."""

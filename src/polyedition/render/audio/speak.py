@@ -240,11 +240,12 @@ class _Audio:
 
     def synthesize(self) -> Synthesis:
         """The engine's synthesis, mastered; its timing cached, and its audio too unless the
-        engine is reproducible."""
+        engine is reproducible (if another job kept that utterance's audio first, that audio:
+        an engine that draws noise must give every chapter the same)."""
         made = self._said()
-        self.cache.put_timing(self.key, made.timing)
         if not self.choice.engine.reproducible:
-            self.cache.put_audio(self.key, made)
+            made = self.cache.put_audio(self.key, made)
+        self.cache.put_timing(self.key, made.timing)
         self.counts.synthesized += 1
         return made
 
