@@ -24,7 +24,9 @@ from polyedition.cache import SpeechCache
 from polyedition.config import Settings
 from polyedition.errors import BuildError
 from polyedition.narration.script import narration_script
+from polyedition.pofile import read_catalog
 from polyedition.render.audio.narrate import narrate
+from polyedition.render.html.pages import reading_minutes
 from polyedition.site import load_site
 from projectkit import (
     SLUG,
@@ -32,6 +34,7 @@ from projectkit import (
     edit_translation,
     lingering,
     override,
+    po,
     run_polyedition,
     snapshot,
 )
@@ -79,8 +82,12 @@ def test_a_no_op_build_runs_no_job_and_rewrites_no_file(
 
 
 def test_changing_one_message_rebuilds_only_that_language(built: Settings) -> None:
+    """(An edit that keeps the edition's reading time: the language's front page states it.)"""
     before = snapshot(built.output_dir)
-    edit_translation(built, "pl", "summary-p1", "Zmienione podsumowanie.")
+    summary = next(
+        m for m in read_catalog(po(built, "pl"), locale="pl") if m.context == "summary-p1"
+    )
+    edit_translation(built, "pl", "summary-p1", f"{summary.string} Zmienione podsumowanie.")
     report = build(built, BuildOptions(languages=("en", "pl"), formats=FAST, jobs=2))
     ran = sorted((r.job.lang, r.job.kind, r.job.part) for r in report.results)
     # one chapter job (the summary's), the MP3 that joins the chapters, the page that states it
@@ -332,3 +339,37 @@ def test_built_pages_state_their_narrations_duration_and_size(built: Settings) -
     assert "min listen" not in facts.group(1)  # in Polish
     assert re.search(r"MP3, \d+(,\d)? MB", page)  # formatted by Babel for Polish
     assert 'data-speed-labels="0,75×|1×' in page
+
+
+def test_an_edit_that_changes_a_reading_time_rebuilds_the_front_page_that_states_it(
+    tmp_path: Path,
+) -> None:
+    """The language's front page lists each article with its reading time: a translation that
+    grows by a minute's reading must not leave the old figure there (nor a paragraph that
+    keeps the minute rebuild it)."""
+    settings = copy_project(tmp_path)
+    options = BuildOptions(languages=("pl",), formats=("html",), jobs=1)
+    build(settings, options)
+    index = settings.output_dir / "pl" / "index.html"
+
+    def minutes_listed() -> int:
+        listed = re.search(r'aria-hidden="true"> · </span>\s*<span>(\d+)', index.read_text("utf-8"))
+        assert listed, "the front page must list the article's reading time"
+        return int(listed.group(1))
+
+    def minutes_now() -> int:
+        return reading_minutes(load_site(settings).edition(SLUG, "pl").word_count)
+
+    assert minutes_listed() == minutes_now()
+    summary = next(
+        m for m in read_catalog(po(settings, "pl"), locale="pl") if m.context == "summary-p1"
+    )
+    edit_translation(settings, "pl", "summary-p1", f"{summary.string} Tak.")
+    assert minutes_now() == minutes_listed()
+    report = build(settings, options)
+    assert "site" not in {result.job.kind for result in report.results}
+
+    edit_translation(settings, "pl", "summary-p1", " ".join(["słowo"] * 400))
+    assert minutes_now() != minutes_listed()
+    build(settings, options)
+    assert minutes_listed() == minutes_now()

@@ -191,8 +191,23 @@ def siblings(sources: Sources, slug: str, lang: str) -> object:
 
 
 def every_article(sources: Sources, slug: str, lang: str) -> object:
-    """Every article's editions, as the chooser and the front pages list them."""
-    return [sources.siblings(each) for each in sources.site.slugs]
+    """Every edition as the chooser and the front pages list it: its title and description
+    (and the language each is shown in, a fallback's), its date, its reading time and how much
+    of it is translated (the language's share on the chooser)."""
+    from polyedition.render.html.pages import reading_minutes
+
+    return [
+        [
+            code,
+            each,
+            [edition.title.text, edition.title.lang],
+            [edition.description.text, edition.description.lang],
+            edition.article.meta.date,
+            reading_minutes(edition.word_count),
+            dataclasses.astuple(edition.stats),
+        ]
+        for (each, code), edition in sorted(sources.site.editions.items())
+    ]
 
 
 def language_editions(sources: Sources, slug: str, lang: str) -> object:
