@@ -93,43 +93,51 @@ def build(
         if fmt not in FORMATS:
             raise BuildError(f"unknown format {fmt!r}", hint=f"formats: {', '.join(FORMATS)}")
     settings = settings.with_narration_resolved()
-    with build_lock(settings):
-        verify_ui_template(settings)
-        compile_catalogs(settings, settings.languages)
-        site = load_site(settings)
-        output_dir = settings.output_dir
-        manifest_path = settings.cache_dir / MANIFEST
-        if options.clean:
-            clean_output(settings)
-        try:
-            output_dir.mkdir(parents=True, exist_ok=True)
-            _remove_partial_files(output_dir)
-        except OSError as exc:
-            raise BuildError(
-                f"cannot use the output folder: {exc.strerror or exc}",
-                path=exc.filename or output_dir,
-            ) from exc
-        manifest = Manifest(manifest_path)
-        selected = [e for e in site.editions.values() if e.lang in options.languages]
-        if "mp3" in options.formats:
-            _warn_long_narrations(selected, settings.narration_warn_words)
-        with contextlib.ExitStack() as stack:
-            pool = executor or stack.enter_context(_executor(options, settings))
+    with contextlib.ExitStack() as early:
+        own: JobExecutor | None = None
+        if executor is None and not options.scheduler:
+            # Local workers' forkserver starts now: it imports while this process plans.
+            own = default_executor(options.jobs)
+            early.callback(own.shutdown, wait=True, cancel_futures=True)
+        with build_lock(settings):
+            verify_ui_template(settings)
+            compile_catalogs(settings, settings.languages)
+            site = load_site(settings)
+            output_dir = settings.output_dir
+            manifest_path = settings.cache_dir / MANIFEST
+            if options.clean:
+                clean_output(settings)
             try:
-                report = _run(site, selected, options, manifest, pool=pool, progress=progress)
-                # A failed job's earlier files stay, and so do their manifest entries.
-                jobs = [
-                    *(result.job for result in report.results),
-                    *report.skipped,
-                    *(failure.job for failure in report.failures),
-                ]
-                full = set(options.languages) == set(settings.languages) and set(
-                    options.formats
-                ) == set(FORMATS)
-                manifest.prune(jobs, output_dir, everything=full)
-            finally:
-                manifest.save()
-        cache = prune_cache(settings, manifest, started_at)
+                output_dir.mkdir(parents=True, exist_ok=True)
+                _remove_partial_files(output_dir)
+            except OSError as exc:
+                raise BuildError(
+                    f"cannot use the output folder: {exc.strerror or exc}",
+                    path=exc.filename or output_dir,
+                ) from exc
+            manifest = Manifest(manifest_path)
+            selected = [e for e in site.editions.values() if e.lang in options.languages]
+            if "mp3" in options.formats:
+                _warn_long_narrations(selected, settings.narration_warn_words)
+            with contextlib.ExitStack() as stack:
+                if own is not None:
+                    stack.callback(own.shutdown, wait=True, cancel_futures=True)
+                pool = executor or own or stack.enter_context(_cluster(options, settings))
+                try:
+                    report = _run(site, selected, options, manifest, pool=pool, progress=progress)
+                    # A failed job's earlier files stay, and so do their manifest entries.
+                    jobs = [
+                        *(result.job for result in report.results),
+                        *report.skipped,
+                        *(failure.job for failure in report.failures),
+                    ]
+                    full = set(options.languages) == set(settings.languages) and set(
+                        options.formats
+                    ) == set(FORMATS)
+                    manifest.prune(jobs, output_dir, everything=full)
+                finally:
+                    manifest.save()
+            cache = prune_cache(settings, manifest, started_at)
     withheld = [f for lang in options.languages for f in site.withheld.get(lang, ())]
     problems = [
         f"{finding}; published in {profile(settings.source_language).english_name} instead"
@@ -157,19 +165,13 @@ def build(
 
 
 @contextlib.contextmanager
-def _executor(options: BuildOptions, settings: Settings) -> Iterator[JobExecutor]:
-    """The build's own pool: a Dask cluster's with ``scheduler``, else local processes."""
-    if options.scheduler:
-        from polyedition.build.cluster import cluster_executor
+def _cluster(options: BuildOptions, settings: Settings) -> Iterator[JobExecutor]:
+    """The Dask cluster's executor with ``scheduler`` (the local pool starts earlier)."""
+    assert options.scheduler is not None
+    from polyedition.build.cluster import cluster_executor
 
-        with cluster_executor(options.scheduler, settings) as cluster:
-            yield cluster
-        return
-    pool = default_executor(options.jobs)
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    with cluster_executor(options.scheduler, settings) as cluster:
+        yield cluster
 
 
 def _run(
