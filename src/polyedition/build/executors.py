@@ -57,6 +57,9 @@ RENEW_AFTER = 200
 PRELOAD = ("polyedition.build.preload",)
 """What the forkserver imports before it forks a worker, where that is safe (Linux)."""
 
+LIGHT_PRELOAD = ("polyedition.build",)
+"""What it imports otherwise (each worker then imports what its jobs need)."""
+
 FORKSERVER_PARENT = "POLYEDITION_FORKSERVER_PARENT"
 """The pid of the process that starts the forkserver, in the forkserver's environment."""
 
@@ -75,16 +78,16 @@ class LocalPool(Executor):
     ``max_tasks_per_child`` hangs, see docs/developers/benchmark.md). A worker that dies (out
     of memory, killed) fails the jobs it had, as before; the next jobs go to a new pool.
 
-    With ``forkserver`` set, the pool starts the forkserver at once with what the jobs import
+    With ``warm`` set, the pool starts the forkserver at once with what the jobs import
     (``build.preload``), so that it imports on another core while the build loads the site and
-    plans; if the pool is shut down before it was sent a job (a build with nothing to do), it
-    stops that forkserver without waiting for its imports."""
+    plans; if the pool is shut down before it was sent a job, it stops that forkserver without
+    waiting for its imports. Otherwise the forkserver imports only ``polyedition.build`` and
+    starts with the first worker, and each worker imports what its jobs need.
+    """
 
     lost = False
 
-    def __init__(
-        self, jobs: int, *, renew_after: int | None = None, forkserver: bool = False
-    ) -> None:
+    def __init__(self, jobs: int, *, renew_after: int | None = None, warm: bool = False) -> None:
         self.jobs = max(1, jobs)
         self.renew_after = max(1, renew_after or RENEW_AFTER)
         self._lock = threading.RLock()
@@ -100,7 +103,7 @@ class LocalPool(Executor):
         self._retired: list[ProcessPoolExecutor] = []
         self._shut = False
         self._used = False
-        self._started_forkserver = start_forkserver() if forkserver else None
+        self._started_forkserver = start_forkserver() if warm else None
         """The forkserver's pid if this pool started it."""
 
     @property
@@ -190,10 +193,10 @@ def preload_available() -> bool:
 def start_forkserver() -> int | None:
     """Start the forkserver with what jobs import, unless one runs already (an earlier build
     of this process, the preview server's); its pid if it was started here. Elsewhere than
-    Linux it preloads only ``polyedition.build`` and starts with the first worker."""
+    Linux it will preload only ``polyedition.build``, and start with the first worker."""
     context = get_context("forkserver")
     if not preload_available():
-        context.set_forkserver_preload(["polyedition.build"])
+        context.set_forkserver_preload(list(LIGHT_PRELOAD))
         return None
     running = _forkserver_pid()
     context.set_forkserver_preload(list(PRELOAD))
@@ -220,12 +223,14 @@ def _forkserver_pid() -> int | None:
     return forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined,no-any-return]
 
 
-def default_executor(jobs: int) -> SerialExecutor | LocalPool:
-    """One process per core, forked from a forkserver that has imported what jobs need (it
-    starts now); ``--jobs 1`` runs the jobs in this process."""
+def default_executor(jobs: int, *, warm: bool = False) -> SerialExecutor | LocalPool:
+    """One process per core (``--jobs 1`` runs the jobs in this process); ``warm``: forked
+    from a forkserver that starts now and imports what jobs need (see ``LocalPool``)."""
     if jobs <= 1:
         return SerialExecutor()
-    return LocalPool(jobs, forkserver=True)
+    if not warm:
+        get_context("forkserver").set_forkserver_preload(list(LIGHT_PRELOAD))
+    return LocalPool(jobs, warm=warm)
 
 
 Versions = tuple[str, tuple[tuple[str, str], ...]]
