@@ -18,8 +18,7 @@ from typing import NoReturn
 
 import pytest
 
-from polyedition.build import BuildOptions, build, build_lock, keys
-from polyedition.build import run as build_run
+from polyedition.build import BuildOptions, build, build_lock, executors, keys
 from polyedition.cache import SpeechCache
 from polyedition.config import Settings
 from polyedition.errors import BuildError
@@ -71,7 +70,8 @@ def test_a_no_op_build_runs_no_job_and_rewrites_no_file(
         raise AssertionError("a no-op build made a script or a pool")
 
     monkeypatch.setattr(keys, "narration_script", not_called)
-    monkeypatch.setattr(build_run, "default_executor", not_called)
+    monkeypatch.setattr(executors, "ProcessPoolExecutor", not_called)
+    monkeypatch.setattr(executors, "start_forkserver", not_called)
     report = build(built, BuildOptions(languages=("en", "pl"), formats=FAST, jobs=2))
     assert report.ran == 0
     kinds = Counter(job.kind for job in report.skipped)

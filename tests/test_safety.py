@@ -294,3 +294,51 @@ def test_an_output_language_folder_linked_elsewhere_is_not_written_through(
     assert all("symlink" in failure.message for failure in report.failures)
     assert list(elsewhere.iterdir()) == []
     assert (settings.output_dir / "en" / SLUG / "index.html").is_file()
+
+
+def test_kill_9_of_a_build_while_its_forkserver_imports_leaves_nothing_running(
+    tmp_path: Path,
+) -> None:
+    """The forkserver starts with the build and imports the renderers while the build plans;
+    it leaves with the build then too, not once its imports are done."""
+    copy_project(tmp_path)
+    build = subprocess.Popen(
+        [sys.executable, "-m", "polyedition", "--project", str(tmp_path), "build"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    started: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while not started and time.monotonic() < deadline:
+            time.sleep(0.02)
+            started = {pid for pid in _descendants(build.pid) if _is_forkserver(pid)}
+        assert started, "the build started no forkserver"
+    finally:
+        build.kill()
+        build.wait()
+    # It leaves before it imports WeasyPrint (which it had not reached when the build died).
+    imported = False
+    deadline = time.monotonic() + 10
+    while any(process_alive(pid) for pid in started) and time.monotonic() < deadline:
+        imported = imported or any("libpango" in _libraries(pid) for pid in started)
+        time.sleep(0.01)
+    left = [pid for pid in started if process_alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "the forkserver outlived the killed build"
+    assert not imported, "the forkserver went on importing once the build was killed"
+
+
+def _libraries(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return ""
+
+
+def _is_forkserver(pid: int) -> bool:
+    try:
+        return b"multiprocessing.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False

@@ -5,14 +5,17 @@ it runs."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import select
 import signal
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import forkserver, get_context
 from pathlib import Path
 from typing import Any, Protocol
@@ -48,24 +51,186 @@ class SerialExecutor(Executor):
         return future
 
 
-class LocalPool(ProcessPoolExecutor):
-    """Worker processes on this machine (which is never lost while the build runs)."""
+RENEW_AFTER = 200
+"""Jobs a local worker runs before a new one takes over (see ``LocalPool``)."""
+
+PRELOAD = ("polyedition.build.preload",)
+"""What the forkserver imports before it forks a worker, where that is safe (Linux)."""
+
+LIGHT_PRELOAD = ("polyedition.build",)
+"""What it imports otherwise (each worker then imports what its jobs need)."""
+
+FORKSERVER_PARENT = "POLYEDITION_FORKSERVER_PARENT"
+"""The pid of the process that starts the forkserver, in the forkserver's environment."""
+
+
+class LocalPool(Executor):
+    """Worker processes on this machine (which is never lost while the build runs), forked
+    from a forkserver; after ``renew_after`` jobs a worker, new ones take over.
+
+    A worker's resident memory creeps up by about a quarter of a megabyte a job that no heap
+    trim gives back (native memory of the libraries; 282 MB after the 2-article corpus, 486 MB
+    after the 100-article one's 1,500 jobs a worker). So the jobs go to a pool of ``jobs``
+    workers until it has been sent ``jobs * renew_after`` of them; the next go to a new pool
+    forked from the same forkserver (no import to pay), and the old one's workers leave once
+    their last job is done. No more than ``jobs`` jobs run at a time, in old and new pools
+    together: the others wait here, in the order they were sent (Python 3.11's
+    ``max_tasks_per_child`` hangs, see docs/developers/benchmark.md). A worker that dies (out
+    of memory, killed) fails the jobs it had, as before; the next jobs go to a new pool.
+
+    With ``warm`` set, the pool starts the forkserver at once with what the jobs import
+    (``build.preload``), so that it imports on another core while the build loads the site and
+    plans; if the pool is shut down before it was sent a job, it stops that forkserver without
+    waiting for its imports. Otherwise the forkserver imports only ``polyedition.build`` and
+    starts with the first worker, and each worker imports what its jobs need.
+    """
 
     lost = False
 
+    def __init__(self, jobs: int, *, renew_after: int | None = None, warm: bool = False) -> None:
+        self.jobs = max(1, jobs)
+        self.renew_after = max(1, renew_after or RENEW_AFTER)
+        self._lock = threading.RLock()
+        """An RLock: a job done already when its callback is added runs ``_done`` at once."""
+        self._waiting: deque[
+            tuple[Future[Any], Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+        ]
+        self._waiting = deque()
+        self._running = 0
+        self._sent = 0
+        """Jobs sent to the current pool."""
+        self._pool: ProcessPoolExecutor | None = None
+        self._retired: list[ProcessPoolExecutor] = []
+        self._shut = False
+        self._used = False
+        self._started_forkserver = start_forkserver() if warm else None
+        """The forkserver's pid if this pool started it."""
 
-def default_executor(jobs: int) -> SerialExecutor | LocalPool:
-    """One process per core; ``forkserver`` so workers start clean and import only what they use."""
+    @property
+    def pools(self) -> int:
+        """How many pools of workers this executor has made (each new one renews them)."""
+        return len(self._retired) + (self._pool is not None)
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        with self._lock:
+            if self._shut:
+                raise RuntimeError("cannot schedule new jobs after shutdown")
+            self._used = True
+            self._waiting.append((future, fn, args, kwargs))
+            self._dispatch()
+        return future
+
+    def _dispatch(self) -> None:
+        """Send waiting jobs to the current pool while fewer than ``jobs`` run (lock held)."""
+        while self._waiting and self._running < self.jobs and not self._shut:
+            future, fn, args, kwargs = self._waiting.popleft()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                inner = self._current().submit(fn, *args, **kwargs)
+            except BrokenProcessPool:  # a worker died: the next jobs go to new workers
+                self._renew()
+                try:
+                    inner = self._current().submit(fn, *args, **kwargs)
+                except BaseException as error:
+                    future.set_exception(error)
+                    continue
+            self._sent += 1
+            self._running += 1
+            inner.add_done_callback(functools.partial(self._done, future))
+
+    def _current(self) -> ProcessPoolExecutor:
+        if self._pool is not None and self._sent >= self.jobs * self.renew_after:
+            self._renew()
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs,
+                mp_context=get_context("forkserver"),
+                initializer=start_worker,
+                initargs=worker_arguments(),
+            )
+            self._sent = 0
+        return self._pool
+
+    def _renew(self) -> None:
+        """Let the current pool's workers leave once their jobs are done."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._retired.append(self._pool)
+            self._pool = None
+
+    def _done(self, future: Future[Any], inner: Future[Any]) -> None:
+        error = inner.exception() if not inner.cancelled() else CancelledError()
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(inner.result())
+        with self._lock:
+            self._running -= 1
+            self._dispatch()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._shut = True
+            if cancel_futures:
+                for future, *_ in self._waiting:
+                    future.cancel()
+                self._waiting.clear()
+            pools = [*self._retired, *([self._pool] if self._pool else [])]
+        for pool in pools:
+            pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+        if not self._used and self._started_forkserver is not None:
+            stop_forkserver(self._started_forkserver)
+
+
+def preload_available() -> bool:
+    """Whether workers may be forked from a process that loaded the renderers' libraries:
+    Linux; macOS's system libraries are not safe to fork once loaded."""
+    return sys.platform.startswith("linux")
+
+
+def start_forkserver() -> int | None:
+    """Start the forkserver with what jobs import, unless one runs already (an earlier build
+    of this process, the preview server's); its pid if it was started here. Elsewhere than
+    Linux it will preload only ``polyedition.build``, and start with the first worker."""
+    context = get_context("forkserver")
+    if not preload_available():
+        context.set_forkserver_preload(list(LIGHT_PRELOAD))
+        return None
+    running = _forkserver_pid()
+    context.set_forkserver_preload(list(PRELOAD))
+    os.environ[FORKSERVER_PARENT] = str(os.getpid())  # see build.preload
+    try:
+        forkserver.ensure_running()
+    finally:
+        del os.environ[FORKSERVER_PARENT]
+    pid = _forkserver_pid()
+    return pid if pid != running else None
+
+
+def stop_forkserver(pid: int) -> None:
+    """Stop the forkserver at once, even in the middle of its imports (closing its pipe
+    would let it finish them first, and the command would wait for it)."""
+    if _forkserver_pid() != pid:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    forkserver._forkserver._stop()  # type: ignore[attr-defined]
+
+
+def _forkserver_pid() -> int | None:
+    return forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined,no-any-return]
+
+
+def default_executor(jobs: int, *, warm: bool = False) -> SerialExecutor | LocalPool:
+    """One process per core (``--jobs 1`` runs the jobs in this process); ``warm``: forked
+    from a forkserver that starts now and imports what jobs need (see ``LocalPool``)."""
     if jobs <= 1:
         return SerialExecutor()
-    context = get_context("forkserver")
-    context.set_forkserver_preload(["polyedition.build"])
-    return LocalPool(
-        max_workers=jobs,
-        mp_context=context,
-        initializer=start_worker,
-        initargs=worker_arguments(),
-    )
+    if not warm:
+        get_context("forkserver").set_forkserver_preload(list(LIGHT_PRELOAD))
+    return LocalPool(jobs, warm=warm)
 
 
 Versions = tuple[str, tuple[tuple[str, str], ...]]
@@ -113,11 +278,9 @@ class PreviewWorkers:
     loaded (there each rebuild is an ordinary build).
     """
 
-    PRELOAD = ("polyedition.build.preload",)
-
     @staticmethod
     def available() -> bool:
-        return sys.platform.startswith("linux")
+        return preload_available()
 
     def __init__(self, jobs: int) -> None:
         self.jobs = max(1, jobs)
@@ -126,7 +289,7 @@ class PreviewWorkers:
 
     @property
     def forkserver_pid(self) -> int | None:
-        return forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined,no-any-return]
+        return _forkserver_pid()
 
     def start(self) -> None:
         """Start the forkserver (it imports in the background while the server goes on)."""
@@ -142,8 +305,7 @@ class PreviewWorkers:
             forget_library_versions()
         if installed != self.loaded:
             self.close()
-            get_context("forkserver").set_forkserver_preload(list(self.PRELOAD))
-            forkserver.ensure_running()
+            start_forkserver()
             self.loaded = installed
 
     def wait_until_ready(self) -> None:
@@ -156,12 +318,7 @@ class PreviewWorkers:
     def pool(self) -> Iterator[JobExecutor]:
         """A rebuild's pool: new workers forked from the forkserver, once it is current."""
         self.start()
-        pool = LocalPool(
-            max_workers=self.jobs,
-            mp_context=get_context("forkserver"),
-            initializer=start_worker,
-            initargs=worker_arguments(),
-        )
+        pool = LocalPool(self.jobs)
         try:
             yield pool
         finally:

@@ -1,16 +1,28 @@
-"""What the preview server's forkserver imports before it forks any worker: the renderers,
-the libraries that take long to import, and the caches every job would fill first (each
-worker inherits them).
+"""What the forkserver of a build's workers (and of the preview server's) imports before it
+forks any worker: the renderers, the libraries that take long to import, and the caches every
+job would fill first (each worker inherits them).
 
-Imported for its effect (``PreviewWorkers.PRELOAD``); a job imports anything else itself.
+Imported for its effect (``executors.PRELOAD``); a job imports anything else itself.
+
+Workers are forked from this process. OpenBLAS, which NumPy loads, starts a thread per core at
+import (and stops them before each fork, then starts them again): it is told to use one, which
+the jobs need no more than (the mastering's products are small, and the workers fill the
+cores), so the forkserver has no thread but its own. While it imports, the forkserver leaves
+with the process that started it, even by ``kill -9`` (afterwards it sees its pipe to that
+process close).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime
 import importlib
 import logging
+import os
+import signal
+
+from polyedition.build.executors import FORKSERVER_PARENT
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +38,19 @@ MODULES = (
     "PIL.Image",
 )
 """What a job may need that takes long to import."""
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _leave_with_parent(sig: int) -> None:
+    """Have the kernel send ``sig`` to this process when its parent ends (0: no longer); if
+    the parent that started it (``FORKSERVER_PARENT``) has ended already, leave now."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0)
+    parent = os.environ.get(FORKSERVER_PARENT)
+    if sig and parent is not None and parent != str(os.getppid()):
+        os._exit(1)
 
 
 def warm_up() -> None:
@@ -56,4 +81,7 @@ def warm_up() -> None:
         logger.debug("warm-up incomplete", exc_info=True)
 
 
+os.environ["OPENBLAS_NUM_THREADS"] = "1"  # before NumPy is imported: see the docstring
+_leave_with_parent(signal.SIGKILL)
 warm_up()
+_leave_with_parent(0)
