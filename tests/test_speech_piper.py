@@ -43,14 +43,19 @@ def test_finding_package_voices_reads_the_metadata_of_no_distribution_without_on
 ) -> None:
     """Every build resolves the default engines, so every build looks for package voices:
     parsing the metadata of each installed distribution cost most of a no-op build's start."""
-    read: list[metadata.PathDistribution] = []
-    original = metadata.PathDistribution.metadata
+    read: list[metadata.Distribution] = []
 
-    def recorded(dist: metadata.PathDistribution) -> Any:
-        read.append(dist)
-        return original.fget(dist)  # type: ignore[attr-defined]
+    def recording(original: Any) -> property:
+        def recorded(dist: metadata.Distribution) -> Any:
+            read.append(dist)
+            return original.fget(dist)
 
-    monkeypatch.setattr(metadata.PathDistribution, "metadata", property(recorded))
+        return property(recorded)
+
+    # Whichever classes the finders give (importlib_metadata's own, once a library imported
+    # it, besides the standard library's).
+    for kind in {type(dist) for dist in metadata.distributions()}:
+        monkeypatch.setattr(kind, "metadata", recording(kind.metadata))
     voices = package_voices.__wrapped__()
     assert JOE in {voice.name for voice in voices}
     assert len(read) == len({voice.origin for voice in voices})  # one per package of voices
