@@ -184,6 +184,13 @@ def edit_translation(settings: Settings, lang: str, context: str, text: str) -> 
     write_catalog(path, catalog)
 
 
+def add_to_translation(settings: Settings, lang: str, context: str, words: str) -> None:
+    """Add ``words`` to one article message's translation (by its context) in a project copy."""
+    catalog = read_catalog(po(settings, lang), locale=lang)
+    message = next(m for m in catalog if m.context == context)
+    edit_translation(settings, lang, context, f"{message.string}{words}")
+
+
 def process_alive(pid: int) -> bool:
     """Whether process ``pid`` still runs (a zombie that its parent has not reaped has ended)."""
     try:

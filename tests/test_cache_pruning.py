@@ -9,8 +9,7 @@ import pytest
 from polyedition.build import BuildOptions, build
 from polyedition.config import Settings, load_settings
 from polyedition.console import human_size
-from polyedition.pofile import read_catalog, write_catalog
-from projectkit import copy_project, po, run_polyedition
+from projectkit import add_to_translation, copy_project, run_polyedition
 
 pytestmark = pytest.mark.slow
 
@@ -31,11 +30,7 @@ def keep(settings: Settings, *, builds: int, days: float) -> Settings:
 
 
 def retranslate(settings: Settings, context: str) -> None:
-    path = po(settings, LANG)
-    catalog = read_catalog(path, locale=LANG)
-    message = next(m for m in catalog if m.context == context)
-    message.string = f"{message.string} Nowe zdanie."
-    write_catalog(path, catalog)
+    add_to_translation(settings, LANG, context, " Nowe zdanie.")
 
 
 def entries(settings: Settings) -> set[Path]:

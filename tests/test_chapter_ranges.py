@@ -23,9 +23,8 @@ from polyedition.build.manifest import MANIFEST, Manifest
 from polyedition.build.run import BuildReport
 from polyedition.cache import ChapterRange, SpeechCache, chapter_range, refer
 from polyedition.config import Settings, load_settings
-from polyedition.pofile import read_catalog, write_catalog
 from polyedition.site import mp3_path
-from projectkit import SLUG, copy_project, po
+from projectkit import SLUG, add_to_translation, copy_project
 
 pytestmark = pytest.mark.slow
 
@@ -71,11 +70,7 @@ def made_again(report: BuildReport) -> dict[str, tuple[int, int]]:
 
 
 def retranslate(settings: Settings, context: str) -> None:
-    path = po(settings, LANG)
-    catalog = read_catalog(path, locale=LANG)
-    message = next(m for m in catalog if m.context == context)
-    message.string = f"{message.string} Nowe zdanie."
-    write_catalog(path, catalog)
+    add_to_translation(settings, LANG, context, " Nowe zdanie.")
 
 
 @pytest.fixture
