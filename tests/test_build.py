@@ -22,9 +22,9 @@ from polyedition.build import BuildOptions, build, build_lock, executors, keys
 from polyedition.cache import SpeechCache
 from polyedition.config import Settings
 from polyedition.errors import BuildError
+from polyedition.model import reading_minutes
 from polyedition.narration.script import narration_script
 from polyedition.render.audio.narrate import narrate
-from polyedition.render.html.pages import reading_minutes
 from polyedition.site import load_site
 from projectkit import (
     SLUG,

@@ -13,9 +13,9 @@ import pytest
 from polyedition.build import load_editions
 from polyedition.config import Settings
 from polyedition.errors import RenderError
+from polyedition.model import reading_minutes
 from polyedition.pofile import read_catalog, write_catalog
 from polyedition.render.html.pages import (
-    reading_minutes,
     render_chooser,
     render_edition_index,
     site_assets,

@@ -25,7 +25,7 @@ from polyedition.fingerprint import (
     library_versions,
     tree_digest,
 )
-from polyedition.model import Block, Edition, FaqItem, Paragraph, Table
+from polyedition.model import Block, Edition, FaqItem, Paragraph, Table, reading_minutes
 from polyedition.narration.script import Script, Utterance, narration_script
 from polyedition.site import Site
 from polyedition.theme import template_dirs
@@ -194,8 +194,6 @@ def every_article(sources: Sources, slug: str, lang: str) -> object:
     """Every edition as the chooser and the front pages list it: its title and description
     (and the language each is shown in, a fallback's), its date, its reading time and how much
     of it is translated (the language's share on the chooser)."""
-    from polyedition.render.html.pages import reading_minutes
-
     return [
         [
             code,

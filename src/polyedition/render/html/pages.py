@@ -18,7 +18,7 @@ from babel.numbers import format_decimal, format_percent
 
 from polyedition.errors import RenderError
 from polyedition.fsutil import write_if_changed
-from polyedition.model import Edition, TranslationStats
+from polyedition.model import Edition, TranslationStats, reading_minutes
 from polyedition.narration.script import narration_script
 from polyedition.render.html.downloads import pdf_facts
 from polyedition.render.html.jsonld import news_article, script_json
@@ -38,23 +38,12 @@ __all__ = [
     "write_html_site",
 ]
 
-READING_WORDS_PER_MINUTE = 238
-"""Silent reading of non-fiction (Brysbaert 2019, a meta-analysis of 190 studies)."""
 CHOOSER_PATH = PurePosixPath("index.html")
 
 
 def edition_index_path(lang: str) -> PurePosixPath:
     """``<lang>/index.html``: the front page of one language edition."""
     return PurePosixPath(lang, "index.html")
-
-
-def reading_minutes(words: int) -> int:
-    """Minutes a reader needs for ``words`` words, at least one.
-
-    >>> reading_minutes(2424), reading_minutes(12)
-    (10, 1)
-    """
-    return max(1, round(words / READING_WORDS_PER_MINUTE))
 
 
 def relative_url(page: PurePosixPath, target: PurePosixPath) -> str:
