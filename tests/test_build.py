@@ -267,6 +267,45 @@ def test_a_warning_a_worker_logs_reaches_the_user_as_the_build_shows_it(tmp_path
     assert f"WARNING: {entry}: corrupt cache entry, making it again" in done.stderr.splitlines()
 
 
+def test_outputs_and_the_manifest_reach_the_disk_and_cache_entries_check_themselves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A published file and the manifest are forced to disk before they are renamed into
+    place; a speech cache entry is not (a wait on the disk per entry, hundreds a build): after a
+    power cut it may be empty or short, and its checksum has it made again."""
+    settings = copy_project(tmp_path, warm_speech=True)
+    synced: list[Path] = []
+    fsync = os.fsync
+
+    def recording(fd: int) -> None:
+        synced.append(Path(f"/proc/self/fd/{fd}").readlink())
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording)
+    options = BuildOptions(languages=("pl",), formats=("mp3", "html"), jobs=1)
+    report = build(settings, options)
+    assert not report.failures
+    speech = settings.cache_dir / "speech"
+    made = [name for result in report.results for name in result.cache_entries]
+    assert len(made) > 50
+    assert not [path for path in synced if path.is_relative_to(speech)]
+    assert {path.parent for path in synced} >= {
+        settings.output_dir / "pl",
+        settings.cache_dir,  # the manifest
+    }
+
+    chapter = next(result.cache_entries for result in report.results if result.job.part)
+    emptied = speech / next(name for name in chapter if name.startswith("timing/"))
+    emptied.unlink()  # a hard link into the tests' shared warm cache: never write through it
+    emptied.write_bytes(b"")  # what a rename without fsync may leave after a power cut
+    (speech / next(name for name in chapter if name.startswith("mp3/"))).unlink()
+    monkeypatch.undo()
+    again = build(settings, options)
+    assert not again.failures
+    assert [result.job.part for result in again.results if result.job.part]
+    assert emptied.stat().st_size > 0
+
+
 def test_serve_watch_rebuilds_when_a_translation_is_saved(tmp_path: Path) -> None:
     settings = copy_project(tmp_path)
     process = subprocess.Popen(

@@ -159,13 +159,13 @@ class ContentStore:
 
     def write(self, namespace: Namespace, key: str, payload: bytes) -> None:
         path = self.path(namespace, key)
-        write_bytes_atomic(path, _envelope(payload))
+        write_bytes_atomic(path, _envelope(payload), durable=False)
         self.used.add((namespace, key))
 
     def write_once(self, namespace: Namespace, key: str, payload: bytes) -> bool:
         """Store ``payload`` unless another process stored the entry first: False then (what
         it stored stands, for an entry that cannot be made again alike)."""
-        written = write_bytes_once(self.path(namespace, key), _envelope(payload))
+        written = write_bytes_once(self.path(namespace, key), _envelope(payload), durable=False)
         self.used.add((namespace, key))
         return written
 
@@ -384,7 +384,7 @@ def chapter_chunks(path: Path, output_dir: Path | None, size: int = 1 << 20) -> 
 def refer(path: Path, reference: ChapterRange) -> None:
     """Make the chapter entry at ``path`` a range of a published MP3 (a new file, renamed into
     place: a hard-linked entry is replaced, never written through)."""
-    write_bytes_atomic(path, _envelope(reference.payload()))
+    write_bytes_atomic(path, _envelope(reference.payload()), durable=False)
 
 
 def copy_ranges(root: Path, output_dir: Path) -> int:
@@ -399,7 +399,7 @@ def copy_ranges(root: Path, output_dir: Path) -> int:
         try:
             reference = chapter_range(path)
             if reference is not None:
-                write_bytes_atomic(path, _envelope(reference.read(output_dir)))
+                write_bytes_atomic(path, _envelope(reference.read(output_dir)), durable=False)
                 copied += 1
         except (StaleRange, DamagedEntry):
             path.unlink(missing_ok=True)

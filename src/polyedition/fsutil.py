@@ -14,11 +14,14 @@ logger = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
-def atomic_writer(path: Path) -> Iterator[IO[bytes]]:
+def atomic_writer(path: Path, *, durable: bool = True) -> Iterator[IO[bytes]]:
     """Yield a binary file that replaces ``path`` only if the block completes.
 
     The temporary file lives beside ``path`` so the final rename is atomic; on any error it is
-    removed and an earlier ``path`` stays untouched.
+    removed and an earlier ``path`` stays untouched. ``durable``: its data reaches the disk
+    (``fsync``) before the rename, so that ``path`` holds either the old or the new bytes even
+    after a power cut; a file that checks itself when read and can be made again (a cache
+    entry) does without, which saves a wait on the disk per file.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -27,7 +30,8 @@ def atomic_writer(path: Path) -> Iterator[IO[bytes]]:
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         temp.chmod(0o644)
         temp.replace(path)
     except BaseException:
@@ -35,16 +39,17 @@ def atomic_writer(path: Path) -> Iterator[IO[bytes]]:
         raise
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically."""
-    with atomic_writer(path) as handle:
+def write_bytes_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically (``durable``: see :func:`atomic_writer`)."""
+    with atomic_writer(path, durable=durable) as handle:
         handle.write(data)
 
 
-def write_bytes_once(path: Path, data: bytes) -> bool:
+def write_bytes_once(path: Path, data: bytes, *, durable: bool = True) -> bool:
     """Write ``data`` to ``path`` unless another writer made ``path`` first (then it is left
     as it is): False if it was there. The whole file appears at once (a hard link of a
-    complete temporary file), so a reader never sees it half written."""
+    complete temporary file), so a reader never sees it half written (``durable``: see
+    :func:`atomic_writer`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     temp = Path(temp_name)
@@ -52,7 +57,8 @@ def write_bytes_once(path: Path, data: bytes) -> bool:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         temp.chmod(0o644)
         try:
             os.link(temp, path)
