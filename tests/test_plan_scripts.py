@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import pickle
 import subprocess
 import sys
 import sysconfig
@@ -25,6 +26,7 @@ from polyedition.cache import SpeechCache
 from polyedition.catalogs import ui_catalog_files
 from polyedition.config import NarrationSettings, Settings
 from polyedition.fingerprint import TEXT_LIBRARIES
+from polyedition.narration import script as script_module
 from polyedition.narration.script import BYLINE_TEMPLATE, Script, narration_script
 from polyedition.site import Site
 from polyedition.speech.frontend.tables import speech_path
@@ -66,6 +68,27 @@ def test_a_build_plans_from_the_scripts_an_earlier_build_kept_and_makes_none(
 
     monkeypatch.setattr(keys_module, "narration_script", no_script)
     assert chapter_keys(project_copy, kept=True) == made
+
+
+def test_a_chapter_job_is_sent_the_script_its_key_comes_from_and_does_not_make_it(
+    project_copy: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    editions = load_editions(project_copy, project_copy.languages)
+    site = Site(project_copy, {(e.slug, e.lang): e for e in editions})
+    planner = Planner(site, SpeechCache.for_settings(project_copy))
+    edition = site.edition(SLUG, "be")
+    part = planner.chapters(SLUG, "be")[3]
+    planned = planner.plan(format_named("chapter"), (SLUG, "be", part))
+    sent = pickle.loads(pickle.dumps(planned.site))  # as a worker receives it
+    assert sent.scripts[(SLUG, "be")] == narration_script(site, edition)
+
+    def no_section(*args: object) -> object:
+        raise AssertionError("the job made the script again")
+
+    monkeypatch.setattr(script_module, "_section", no_section)
+    assert narration_script(sent, sent.edition(SLUG, "be")) is sent.scripts[(SLUG, "be")]
+    with pytest.raises(AssertionError, match="made the script again"):
+        narration_script(sent, edition)  # not the site's own edition: made, not assumed
 
 
 def test_a_damaged_kept_script_is_made_again(project_copy: Settings) -> None:

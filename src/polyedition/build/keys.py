@@ -64,6 +64,10 @@ class Sources:
             self._scripts[(slug, lang)] = self._load_or_make_script(slug, lang)
         return self._scripts[(slug, lang)]
 
+    def made_script(self, slug: str, lang: str) -> Script | None:
+        """The edition's script if this build has made or loaded it already (else None)."""
+        return self._scripts.get((slug, lang))
+
     def _load_or_make_script(self, slug: str, lang: str) -> Script:
         edition = self.site.edition(slug, lang)
         if self.scripts is None:

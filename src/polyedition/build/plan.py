@@ -133,7 +133,8 @@ class Planner:
     def _site(self, scope: Scope, ident: Id) -> Site:
         """The editions a job renders with: its article's (a job about one article gets only
         those, or a build's cost would grow with the square of the corpus), its language's,
-        or the whole site's."""
+        or the whole site's; with the narration scripts of those editions that this build
+        has made by then (a chapter's always), which its job then need not make again."""
         if scope is Scope.SITE:
             return self.site
         ident = ident[:2]  # a chapter's job renders with its edition's
@@ -144,5 +145,10 @@ class Planner:
                 for key, edition in self.site.editions.items()
                 if (key[0] == slug if scope is not Scope.LANGUAGE else key[1] == lang)
             }
-            self._scoped[ident] = Site(self.settings, editions)
+            scripts = {
+                key: script
+                for key in editions
+                if (script := self.sources.made_script(*key)) is not None
+            }
+            self._scoped[ident] = Site(self.settings, editions, scripts=scripts)
         return self._scoped[ident]

@@ -111,7 +111,13 @@ class Script:
 def narration_script(site: Site, edition: Edition) -> Script:
     """Headline, byline and date, then each section: heading, paragraphs, questions and answers,
     the table row by row ("label: details"). The standfirst and interface labels are not read.
+
+    A script the build planned with is in ``site.scripts``, and is taken from there for the
+    site's own edition.
     """
+    ident = (edition.slug, edition.lang)
+    if ident in site.scripts and site.editions.get(ident) is edition:
+        return site.scripts[ident]
     sections = edition.article.sections
     chapters = tuple(
         Chapter(
