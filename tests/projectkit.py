@@ -74,6 +74,18 @@ def copy_project(destination: Path, *, warm_speech: bool = False) -> Settings:
     return settings
 
 
+def shorten_article(settings: Settings, sections: int) -> None:
+    """Cut the project's copy of the real article after its lead and first ``sections``
+    sections (``##``), for a test that needs a whole narration of several chapters but not
+    the article's length. The catalogs stay as they are: the cut sections' messages are
+    simply not used, and the kept ones are the real article's translations."""
+    article = settings.content_dir / SLUG / "article.md"
+    text = article.read_text(encoding="utf-8")
+    starts = [match.start() for match in re.finditer(r"^## ", text, flags=re.MULTILINE)]
+    assert len(starts) > sections, f"the article has {len(starts)} sections"
+    article.write_text(text[: starts[sections]], encoding="utf-8")
+
+
 def warm_speech_cache() -> Path:
     """The speech cache of the real article's five narrations, made once per version of the
     code (cache entries are named by everything that made them, so none is ever stale)."""

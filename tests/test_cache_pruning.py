@@ -81,7 +81,7 @@ def test_by_default_an_entry_unused_by_the_outputs_is_kept_for_a_while(tmp_path:
 def test_the_summary_shows_the_cache_size_and_clean_empties_what_it_is_asked_to(
     tmp_path: Path,
 ) -> None:
-    settings = copy_project(tmp_path)
+    settings = copy_project(tmp_path, warm_speech=True)
     built = run_polyedition(tmp_path, "build", "--lang", LANG, "--format", "mp3")
     assert built.returncode == 0, built.stderr
     size = sum(path.stat().st_size for path in entries(settings))
