@@ -18,7 +18,6 @@ from polyedition.localize import localize
 from polyedition.model import Article, Edition
 
 if TYPE_CHECKING:
-    from polyedition.narration.script import Script
     from polyedition.speech.speaker import SpeechTables
     from polyedition.theme.theme import Theme
 
@@ -120,9 +119,10 @@ class Site:
     narrated: Mapping[tuple[str, ...], Mapping[str, Any]] = field(default_factory=dict)
     """(slug, lang, chapter) → what the chapter's job made of it (``NarratedChapter.as_json``),
     for the MP3 job that joins them."""
-    scripts: Mapping[tuple[str, str], Script] = field(default_factory=dict)
+    scripts: Mapping[tuple[str, str], object] = field(default_factory=dict)
     """(slug, lang) → the edition's narration script as the build planned it (the one its
-    chapter keys come from), so that a job does not make it again (``narration_script``)."""
+    chapter keys come from), so that a job does not make it again (``narration_script``; a
+    ``narration.script.Script``, which this module, below the narration, does not import)."""
 
     def __getstate__(self) -> dict[str, object]:
         # Sent to worker processes: the fields go, caches are rebuilt there, not pickled.

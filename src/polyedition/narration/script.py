@@ -116,8 +116,9 @@ def narration_script(site: Site, edition: Edition) -> Script:
     site's own edition.
     """
     ident = (edition.slug, edition.lang)
-    if ident in site.scripts and site.editions.get(ident) is edition:
-        return site.scripts[ident]
+    planned = site.scripts.get(ident)
+    if isinstance(planned, Script) and site.editions.get(ident) is edition:
+        return planned
     sections = edition.article.sections
     chapters = tuple(
         Chapter(
