@@ -517,7 +517,7 @@ class SpeechCache:
             "samples": timing.samples,
             "marks": [[mark.offset, mark.sample] for mark in timing.marks],
         }
-        self.store.write("timing", key, json.dumps(meta, separators=(",", ":")).encode("utf-8"))
+        self._put_json("timing", key, meta)
 
     def layout(self, key: str) -> dict[str, Any] | None:
         return self._json_object("paced", key)
@@ -536,15 +536,19 @@ class SpeechCache:
             return None
         return value
 
+    def _put_json(self, namespace: Namespace, key: str, value: dict[str, Any]) -> None:
+        """Store a JSON object under ``key``, compact (what ``_json_object`` reads)."""
+        self.store.write(namespace, key, json.dumps(value, separators=(",", ":")).encode("utf-8"))
+
     def put_layout(self, key: str, value: dict[str, Any]) -> None:
-        self.store.write("paced", key, json.dumps(value, separators=(",", ":")).encode("utf-8"))
+        self._put_json("paced", key, value)
 
     def script(self, key: str) -> dict[str, Any] | None:
         """An edition's narration script, as ``Script.as_json`` made it."""
         return self._json_object("script", key)
 
     def put_script(self, key: str, value: dict[str, Any]) -> None:
-        self.store.write("script", key, json.dumps(value, separators=(",", ":")).encode("utf-8"))
+        self._put_json("script", key, value)
 
     def chapter(self, key: str) -> bytes | None:
         """A chapter's MPEG frames: its entry's copy, or its range of the published MP3, read
