@@ -81,11 +81,10 @@ def prune_cache(
     ``cache-keep-builds`` builds nor the last ``cache-keep-days`` days used."""
     starts = _record_build(settings, started)
     needed = manifest.cache_entries()
-    if needed is not None:
-        needed |= set(planned)
     if needed is None:
         logger.debug("the manifest predates cache records: the cache is not pruned this time")
         return cache_usage(settings)
+    needed |= set(planned)
     keep_builds = settings.cache_keep_builds
     if keep_builds == 0:
         by_builds = math.inf
