@@ -81,6 +81,9 @@ def test_a_chapter_job_is_sent_the_script_its_key_comes_from_and_does_not_make_i
     planned = planner.plan(format_named("chapter"), (SLUG, "be", part))
     sent = pickle.loads(pickle.dumps(planned.site))  # as a worker receives it
     assert sent.scripts[(SLUG, "be")] == narration_script(site, edition)
+    # Its own edition alone: a chapter narrates nothing else (the other languages' editions
+    # would be sent, and read, with each of the edition's chapters)
+    assert list(sent.editions) == list(sent.scripts) == [(SLUG, "be")]
 
     def no_section(*args: object) -> object:
         raise AssertionError("the job made the script again")

@@ -63,7 +63,7 @@ class Planner:
         self.site = site
         self.settings = site.settings
         self.sources = Sources(site, scripts)
-        self._scoped: dict[Id, Site] = {}
+        self._scoped: dict[tuple[bool, str, str], Site] = {}
 
     def needed(self, fmt: Format, ident: Id) -> list[tuple[Need, list[Id]]]:
         """For each need of ``fmt``, the jobs it covers: the needed format's jobs about the same
@@ -133,22 +133,33 @@ class Planner:
     def _site(self, scope: Scope, ident: Id) -> Site:
         """The editions a job renders with: its article's (a job about one article gets only
         those, or a build's cost would grow with the square of the corpus), its language's,
-        or the whole site's; with the narration scripts of those editions that this build
-        has made by then (a chapter's always), which its job then need not make again."""
+        or the whole site's; a chapter's job only its own edition (it narrates nothing else,
+        and is sent to a worker 10–15 times an edition); with the narration scripts of those
+        editions that this build has made by then (a chapter's always), which its job then
+        need not make again."""
         if scope is Scope.SITE:
             return self.site
-        ident = ident[:2]  # a chapter's job renders with its edition's
-        if ident not in self._scoped:
-            slug, lang = ident
+        slug, lang = ident[:2]  # a chapter's job renders with its edition's
+        scoped = (scope is Scope.CHAPTER, slug, lang)
+        if scoped not in self._scoped:
             editions: Mapping[tuple[str, str], Edition] = {
                 key: edition
                 for key, edition in self.site.editions.items()
-                if (key[0] == slug if scope is not Scope.LANGUAGE else key[1] == lang)
+                if _in_scope(scope, key, slug, lang)
             }
             scripts = {
                 key: script
                 for key in editions
                 if (script := self.sources.made_script(*key)) is not None
             }
-            self._scoped[ident] = Site(self.settings, editions, scripts=scripts)
-        return self._scoped[ident]
+            self._scoped[scoped] = Site(self.settings, editions, scripts=scripts)
+        return self._scoped[scoped]
+
+
+def _in_scope(scope: Scope, edition: tuple[str, str], slug: str, lang: str) -> bool:
+    """Whether a job of ``scope`` about ``slug`` in ``lang`` renders with ``edition``."""
+    if scope is Scope.CHAPTER:
+        return edition == (slug, lang)
+    if scope is Scope.LANGUAGE:
+        return edition[1] == lang
+    return edition[0] == slug
