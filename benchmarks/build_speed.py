@@ -1,14 +1,17 @@
 """Build-speed benchmark: prints figures and ratios; never asserts on time (machines are noisy).
 
-    python benchmarks/build_speed.py [--jobs N] [--scale 2,4,8] [--cluster 20,50,100] [--skip-piper]
+    python benchmarks/build_speed.py [--jobs N] [--pairs 3] [--scale 2,4,8] [--cluster 20,50,100]
+        [--skip-piper]
 
 Measures, in one run on this machine, every format (HTML, PDF, MP3, EPUB, feed):
-1. the naive pipeline of issue 21 (per edition, in this process: eSpeak says our script, one
-   loudness measurement and gain to -16 LUFS, a clip at -1 dBFS, LAME at our settings, then
-   WeasyPrint's PDF) against a cold build of the same editions in every format, and the
-   narration's CPU time in both (the naive script's against the cold build's chapter and MP3
-   jobs'); 2. a no-op rebuild; 3. one Belarusian paragraph changed in its PO (and how many
-   segments were re-synthesized, and each kind of job's CPU), five times, the median; 4. peak
+1. the naive pipeline of issue 21 (``naive.py``, one process, per edition: eSpeak says our
+   script, one loudness measurement and gain to -16 LUFS, a clip at -1 dBFS, LAME at our
+   settings, then WeasyPrint's PDF) against a cold build of the same editions in every format,
+   in ``--pairs`` pairs run one straight after the other (the speed-up is the median of their
+   ratios), and the narration's CPU time in both (the naive script's against the cold build's
+   chapter and MP3 jobs'); 2. a no-op rebuild; 3. one Belarusian paragraph changed in its PO
+   (and how many segments were re-synthesized, and each kind of job's CPU), five times, the
+   median; 4. peak
    memory per worker; 5. the same paragraph saved five times under ``serve --watch``: how long
    after the save the page, and then every file of the edition, is rebuilt on disk; 6. 1–3
    again with English narrated by Piper; 7. time per edition, speech cache per article and the
@@ -16,16 +19,17 @@ Measures, in one run on this machine, every format (HTML, PDF, MP3, EPUB, feed):
    corpus of short generated articles built by the local process pool and by a Dask
    LocalCluster with as many workers.
 
-The cold, no-op and one-paragraph builds (1–3, 6) are timed as a user runs them: the wall
-time of a ``polyedition build --json`` subprocess (interpreter start-up included), and its CPU
-time (user + sys of it and every process it started: wall times mean little on a busy
-machine, and the load average is printed with them). The cold build starts with an empty
+The naive pipeline and the cold, no-op and one-paragraph builds (1–3, 6) are timed as a user
+runs them: the wall time of a command (``python naive.py``, ``polyedition build --json``) in a
+subprocess (interpreter start-up and imports included), and its CPU time (user + sys of it
+and every process it started: wall times mean little on a busy machine, and the load average
+is printed with them). The cold build starts with an empty
 cache. They and ``serve --watch`` run with Python's bytecode as a user's install has it: the
 package is compiled once before any of them (``compileall``, as pip compiles a wheel), and
 ``PYTHONDONTWRITEBYTECODE``, if this environment sets it, is not passed on to them (without
 bytecode every run compiled polyedition's modules again, about 0.1 s). ``serve --watch`` runs
-in a subprocess and is timed by the files' modification times. The naive pipeline and 7–8
-run in this process (7–8 call ``build()`` in new worker processes).
+in a subprocess and is timed by the files' modification times. 7–8 run in this process (they
+call ``build()`` in new worker processes).
 """
 
 from __future__ import annotations
@@ -49,59 +53,40 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from polyedition.build import FORMATS, BuildOptions, build, load_site  # noqa: E402
+from polyedition.build import FORMATS, BuildOptions, build  # noqa: E402
 from polyedition.content import read_article  # noqa: E402
 from polyedition.pofile import read_catalog, write_catalog  # noqa: E402
 from projectkit import ARTICLE as ARTICLE_SOURCE  # noqa: E402
 from projectkit import SLUG, copy_project, po  # noqa: E402
 
-NAIVE_LUFS = -16.0
-NAIVE_CLIP_DBFS = -1.0
+NAIVE = Path(__file__).resolve().parent / "naive.py"
+"""The naive pipeline's script."""
 
 
 @dataclass
 class Naive:
-    """The naive pipeline's figures: its wall time, and its narration's CPU time per
-    language (synthesis, normalisation and encoding; not the PDF)."""
+    """The naive pipeline's figures: the wall time of its command (interpreter start-up and
+    imports included, as for ``polyedition build``), the seconds of its work alone, the CPU
+    time of the command (user + sys), and its narration's CPU time per language (synthesis,
+    normalisation and encoding; not the PDF)."""
 
     seconds: float
+    work_seconds: float
+    cpu_seconds: float
     narration_cpu: dict[str, float]
 
 
 def naive_pipeline(project: Path) -> Naive:
-    """The issue's naive pipeline: one process, no cache, the essential work of each edition.
-    eSpeak says each utterance of our script (the same spoken text) and its pause follows as
-    silence; the edition's PCM, joined, is measured once (pyloudnorm), brought to -16 LUFS,
-    clipped at -1 dBFS and encoded by LAME at our settings (``encode_mp3``); then the PDF."""
-    import numpy as np
-    import pyloudnorm  # type: ignore[import-untyped]
-
-    from polyedition.render.audio.codec import encode_mp3
-    from polyedition.render.audio.narrate import spoken_script
-    from polyedition.render.pdf import render_pdf
-    from polyedition.speech.registry import Engines
-
-    settings = copy_project(project)
-    started = time.perf_counter()
-    site = load_site(settings)
-    engines = Engines(voices_dir=settings.voices_dir)
-    narration_cpu = {}
-    for (_, lang), edition in site.editions.items():
-        cpu = time.process_time()
-        pieces, rate = [], 0
-        for utterance, spoken in spoken_script(site, edition, engines=engines):
-            choice = engines.choices(settings, utterance.lang)[0]
-            said = choice.engine.synthesize(spoken.text, utterance.lang, choice.voice, choice.rate)
-            rate = rate or said.sample_rate
-            pieces += [said.pcm, bytes(2 * round(utterance.pause * said.sample_rate))]
-        samples = np.frombuffer(b"".join(pieces), dtype="<i2") / 32768.0
-        loudness = pyloudnorm.Meter(rate).integrated_loudness(samples)
-        ceiling = 10 ** (NAIVE_CLIP_DBFS / 20)
-        louder = np.clip(samples * 10 ** ((NAIVE_LUFS - loudness) / 20), -ceiling, ceiling)
-        encode_mp3(np.round(louder * 32767).astype("<i2").tobytes(), rate)
-        narration_cpu[lang] = time.process_time() - cpu
-        render_pdf(site, edition)
-    return Naive(time.perf_counter() - started, narration_cpu)
+    """The issue's naive pipeline (``naive.py``: one process, no cache, the essential work of
+    each edition) on a fresh copy of the real article, timed as a command a user runs."""
+    copy_project(project)
+    command = [sys.executable, str(NAIVE), str(project)]
+    seconds, done, cpu_seconds = reaped(command)
+    if done.returncode != 0:
+        stderr = "\n".join(done.stderr.rstrip().splitlines()[-20:])
+        raise SystemExit(f"benchmark stopped: the naive pipeline failed:\n{stderr}")
+    figures = json.loads(done.stdout)
+    return Naive(seconds, figures["seconds"], cpu_seconds, figures["narration_cpu"])
 
 
 def timed_build(  # type: ignore[no-untyped-def]
@@ -185,12 +170,10 @@ def compile_package() -> None:
     )
 
 
-def cli_build(project: Path, jobs: int) -> tuple[float, dict[str, Any]]:
-    """Wall time of ``polyedition build --json`` in a subprocess, and its summary (with the
-    CPU time, user + sys, of it and everything it started, under ``cpu_seconds``); a failed
-    build stops the benchmark."""
-    command = [sys.executable, "-m", "polyedition", "--project", str(project), "build", "--json"]
-    command += ["--jobs", str(jobs)]
+def reaped(command: list[str]) -> tuple[float, subprocess.CompletedProcess[str], float]:
+    """Run ``command`` as a user's shell would (``user_environment``) under ``REAPER``: its
+    wall time, its result (output captured) and the CPU time of it and every process it
+    started."""
     with tempfile.NamedTemporaryFile(mode="r", encoding="ascii", suffix=".cpu") as cpu:
         started = time.perf_counter()
         done = subprocess.run(
@@ -202,6 +185,16 @@ def cli_build(project: Path, jobs: int) -> tuple[float, dict[str, Any]]:
         )
         seconds = time.perf_counter() - started
         cpu_seconds = float(cpu.read() or "nan")
+    return seconds, done, cpu_seconds
+
+
+def cli_build(project: Path, jobs: int) -> tuple[float, dict[str, Any]]:
+    """Wall time of ``polyedition build --json`` in a subprocess, and its summary (with the
+    CPU time, user + sys, of it and everything it started, under ``cpu_seconds``); a failed
+    build stops the benchmark."""
+    command = [sys.executable, "-m", "polyedition", "--project", str(project), "build", "--json"]
+    command += ["--jobs", str(jobs)]
+    seconds, done, cpu_seconds = reaped(command)
     summary: dict[str, Any] | None = None
     with contextlib.suppress(json.JSONDecodeError):
         summary = json.loads(done.stdout)
@@ -526,6 +519,9 @@ def main() -> int:
     )
     parser.add_argument("--skip-piper", action="store_true", help="skip the Piper set-up")
     parser.add_argument(
+        "--pairs", type=int, default=PAIRS, help="naive pipelines and cold builds to time"
+    )
+    parser.add_argument(
         "--memory", default="1,4,16", help="article lengths (copies) for narration memory"
     )
     parser.add_argument(
@@ -540,28 +536,39 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="polyedition-bench-") as temp:
         root = Path(temp)
         if not args.only_scale:
-            engine_figures(root, args.jobs, piper=not args.skip_piper)
+            engine_figures(root, args.jobs, piper=not args.skip_piper, pairs=args.pairs)
         scale_figures(root, args)
         narration_memory(root, [int(size) for size in args.memory.split(",") if size])
     # No "largest child process" from RUSAGE_CHILDREN: Linux counts the memory of the process
-    # that forks (this one, about 1.2 GB after the naive pipeline's float64 PCM) in the peak
-    # of every child it starts, even one that execs at once (`true` reports 1.2 GB too), so
-    # that figure was this process's own. Each worker's peak is printed above.
+    # that forks in the peak of every child it starts, even one that execs at once (when the
+    # naive pipeline ran in this process, `true` reported its 1.2 GB of float64 PCM), and the
+    # naive pipeline is a child too. Each worker's peak is printed above.
     return 0
 
 
-def engine_figures(root: Path, jobs: int, *, piper: bool) -> None:
+PAIRS = 3
+"""Naive pipelines and cold builds timed one straight after the other: the speed-up is the
+median of each pair's ratio (this machine's speed drifts by 10 % within an hour, which one
+pair run minutes apart mostly escapes)."""
+
+
+def engine_figures(root: Path, jobs: int, *, piper: bool, pairs: int = PAIRS) -> None:
     """1–5: the real article in all formats, with eSpeak and then with Piper for English."""
     naive = naive_pipeline(root / "naive")
     naive_cpu = sum(naive.narration_cpu.values())
     print(
-        f"naive pipeline (eSpeak, one loudness gain, clip, LAME; PDF): {naive.seconds:7.2f} s, "
-        f"narration CPU {naive_cpu:.1f} s"
+        f"naive pipeline (eSpeak, one loudness gain, clip, LAME; PDF), as a command: "
+        f"{naive.seconds:7.2f} s ({naive.work_seconds:.2f} s after its start-up and imports), "
+        f"CPU {naive.cpu_seconds:.1f} s, of it narration {naive_cpu:.1f} s"
     )
     cold, summary = engine_setup(root, "espeak", jobs, piper=False, naive=naive.seconds)
+    ratios = [naive.seconds / cold]
+    for pair in range(2, pairs + 1):
+        ratios.append(another_pair(root, pair, jobs))
     print(
-        f"speed-up of the cold build over the naive pipeline: {naive.seconds / cold:.2f}x "
-        "(target >= 1.8x)"
+        f"speed-up of the cold build over the naive pipeline: {statistics.median(ratios):.2f}x, "
+        f"the median of {len(ratios)} pair(s) ({', '.join(f'{r:.2f}x' for r in ratios)}; "
+        "target >= 1.8x)"
     )
     narration_cpu(summary, naive)
     largest = max(summary["jobs"], key=lambda job: job["peak_rss_mb"])
@@ -573,6 +580,22 @@ def engine_figures(root: Path, jobs: int, *, piper: bool) -> None:
     serve_watch(root / "espeak", jobs)
     if piper:
         engine_setup(root, "piper-en", jobs, piper=True)
+
+
+def another_pair(root: Path, pair: int, jobs: int) -> float:
+    """One more naive pipeline and cold build, one after the other; the speed-up."""
+    naive = naive_pipeline(root / f"naive-{pair}")
+    project = root / f"espeak-{pair}"
+    copy_project(project)
+    cold, summary = cli_build(project, jobs)
+    print(
+        f"pair {pair}: naive pipeline {naive.seconds:.2f} s, cold build {cold:.2f} s "
+        f"({sum(job['cpu_seconds'] for job in summary['jobs']):.1f} s of job CPU): "
+        f"{naive.seconds / cold:.2f}x; load average {load()}"
+    )
+    shutil.rmtree(project)
+    shutil.rmtree(root / f"naive-{pair}")
+    return naive.seconds / cold
 
 
 def narration_cpu(summary: dict[str, Any], naive: Naive) -> None:
