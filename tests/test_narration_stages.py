@@ -10,7 +10,9 @@ import dataclasses
 import itertools
 import math
 import tracemalloc
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -486,3 +488,31 @@ def test_the_site_reads_each_languages_speech_tables_once(
     (project_copy.locales_dir / "ru" / "lexicon.tsv").unlink(missing_ok=True)
     assert spoken_script(site, site.edition(SLUG, "ru")) == first  # not read again mid-build
     assert reads.count("ru") == 1
+
+
+def test_a_chapter_prepares_the_next_chapters_first_utterance_with_its_own(
+    project_copy: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chapter ends with the next one's lead guard, so it speaks that chapter's first utterance
+    too: its text is prepared with the chapter's own, in one call (each call loads eSpeak and
+    the language's dictionary: 7 ms for Russian's), and not again when it is spoken."""
+    from polyedition.build import load_site
+    from polyedition.render.audio.narrate import narrate_chapter, narration_plan
+    from polyedition.speech import speaker as speaker_module
+
+    prepared: list[list[str]] = []
+    real = speaker_module.prepare
+
+    def counted(texts: Sequence[str], *rest: Any) -> dict[str, Any]:
+        prepared.append(list(texts))
+        return real(texts, *rest)
+
+    monkeypatch.setattr(speaker_module, "prepare", counted)
+    site = load_site(project_copy)
+    cache = SpeechCache.for_settings(project_copy)
+    plan = narration_plan(site, site.edition(SLUG, "ru"), cache)
+    _, first, end = plan.script.spans[1]
+    narrate_chapter(site, plan, 1, cache)
+    texts = [utterance.text for utterance in plan.script.utterances[first : end + 1]]
+    assert {utterance.lang for utterance in plan.script.utterances[first : end + 1]} == {"ru"}
+    assert prepared == [texts]

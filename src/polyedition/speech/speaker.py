@@ -53,8 +53,10 @@ class Speaker:
     def prepare(self, texts: Sequence[str]) -> None:
         """Have the accent stage and eSpeak respell the accented words of ``texts`` (a
         narration's utterances of this language) at once, not one utterance at a time; what
-        the front end and the accent stage made of them is kept for ``text`` (until the next
-        ``prepare``)."""
+        the front end and the accent stage made of them is kept for ``text`` until texts not
+        prepared yet are (texts all prepared already, with others, are not prepared again)."""
+        if texts and all(text in self.prepared for text in texts):
+            return
         done = prepare(texts, self.frontend, self.lexicon)
         self.prepared.clear()
         self.prepared.update(done)

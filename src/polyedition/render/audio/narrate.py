@@ -237,7 +237,7 @@ def narrate_chapter(
         # The next chapter's first utterance is counted by the chapter that synthesizes it
         # (its PCM may be read, and made again, while this chapter is encoded), or else by its
         # own chapter, as served from the cache.
-        said = speak_script(site, own, cache, engines, speech)
+        said = speak_script(site, own, cache, engines, speech, ahead=following.utterances)
         speech.cached -= sum(1 for item in said if item.key in made_before)
         tail = SpeechCounts()
         return [*said, *speak_script(site, following, cache, engines, tail)], tail

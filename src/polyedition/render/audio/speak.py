@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -103,15 +104,24 @@ class Spoken:
 
 
 def speak_script(
-    site: Site, script: Script, cache: SpeechCache, engines: Engines, counts: SpeechCounts
+    site: Site,
+    script: Script,
+    cache: SpeechCache,
+    engines: Engines,
+    counts: SpeechCounts,
+    *,
+    ahead: Sequence[Utterance] = (),
 ) -> list[Spoken]:
-    """Every utterance spoken, each language by its first engine that is available."""
+    """Every utterance spoken, each language by its first engine that is available; the texts
+    of the utterances to be spoken next (``ahead``) are prepared with theirs, so that speaking
+    those loads eSpeak and the accent models no second time."""
     by_lang: dict[str, list[int]] = {}
     for index, utterance in enumerate(script.utterances):
         by_lang.setdefault(utterance.lang, []).append(index)
     spoken: dict[int, Spoken] = {}
     for lang, indexes in by_lang.items():
-        speaker = _speaker(site, lang, [script.utterances[index].text for index in indexes])
+        texts = [script.utterances[index].text for index in indexes]
+        speaker = _speaker(site, lang, texts + [u.text for u in ahead if u.lang == lang])
         choices = engines.choices(site.settings, lang)
         for number, choice in enumerate(choices, start=1):
             try:
