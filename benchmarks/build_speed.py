@@ -322,8 +322,7 @@ def serve_watch(project: Path, jobs: int) -> None:
                 pages.append(wait_for_file(page, saved, words.strip()) - saved)
                 wholes.append(wait_for_edition(settings.output_dir, saved) - saved)
         finally:
-            server.send_signal(signal.SIGINT)  # Ctrl+C
-            server.communicate(timeout=60)
+            stop_server(server)
     pages_s, wholes_s = [n / 1e9 for n in pages], [n / 1e9 for n in wholes]
     print(
         f"one paragraph ({EDITED}), serve --watch: page on disk "
@@ -331,6 +330,18 @@ def serve_watch(project: Path, jobs: int) -> None:
         f"{SAVES}: {', '.join(f'{s:.2f}' for s in pages_s)}), every file of the edition "
         f"{statistics.median(wholes_s):.2f} s; load average {load()}"
     )
+
+
+def stop_server(server: subprocess.Popen[str]) -> None:
+    """Ctrl+C, as a translator stops the server; if it has not ended 30 s later, SIGTERM (it
+    must not outlive the benchmark, which deletes its project) and the benchmark stops."""
+    server.send_signal(signal.SIGINT)
+    try:
+        server.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.terminate()
+        server.communicate(timeout=30)
+        raise SystemExit("benchmark stopped: serve --watch did not stop on Ctrl+C") from None
 
 
 def wait_for_file(path: Path, after_ns: int, text: str, seconds: float = 120) -> int:
@@ -528,6 +539,10 @@ def main() -> int:
         "--only-scale", action="store_true", help="only the corpus and cluster measurements"
     )
     args = parser.parse_args()
+    # Started in the background by a shell script (`make bench &`), this process inherits
+    # SIGINT ignored, and so would the preview server it starts, which Ctrl+C (SIGINT) would
+    # then not stop: with Python's own handler here, a child starts with SIGINT's default.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
