@@ -158,8 +158,7 @@ class ContentStore:
         return payload
 
     def write(self, namespace: Namespace, key: str, payload: bytes) -> None:
-        path = self.path(namespace, key)
-        write_bytes_atomic(path, _envelope(payload), durable=False)
+        _write_entry(self.path(namespace, key), payload)
         self.used.add((namespace, key))
 
     def write_once(self, namespace: Namespace, key: str, payload: bytes) -> bool:
@@ -199,6 +198,13 @@ class ContentStore:
 
 def _envelope(payload: bytes) -> bytes:
     return _MAGIC + hashlib.sha256(payload).digest() + payload
+
+
+def _write_entry(path: Path, payload: bytes) -> None:
+    """Replace the entry at ``path`` with ``payload`` in its envelope: a new file renamed into
+    place (a hard-linked entry is never written through), without ``fsync`` (an entry checks
+    itself when read, and one a power cut left short is made again)."""
+    write_bytes_atomic(path, _envelope(payload), durable=False)
 
 
 class DamagedEntry(ValueError):
@@ -384,7 +390,7 @@ def chapter_chunks(path: Path, output_dir: Path | None, size: int = 1 << 20) -> 
 def refer(path: Path, reference: ChapterRange) -> None:
     """Make the chapter entry at ``path`` a range of a published MP3 (a new file, renamed into
     place: a hard-linked entry is replaced, never written through)."""
-    write_bytes_atomic(path, _envelope(reference.payload()), durable=False)
+    _write_entry(path, reference.payload())
 
 
 def copy_ranges(root: Path, output_dir: Path) -> int:
@@ -399,7 +405,7 @@ def copy_ranges(root: Path, output_dir: Path) -> int:
         try:
             reference = chapter_range(path)
             if reference is not None:
-                write_bytes_atomic(path, _envelope(reference.read(output_dir)), durable=False)
+                _write_entry(path, reference.read(output_dir))
                 copied += 1
         except (StaleRange, DamagedEntry):
             path.unlink(missing_ok=True)
