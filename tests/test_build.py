@@ -19,6 +19,7 @@ from typing import NoReturn
 import pytest
 
 from polyedition.build import BuildOptions, build, build_lock, executors, keys
+from polyedition.build import run as run_module
 from polyedition.cache import SpeechCache
 from polyedition.config import Settings
 from polyedition.errors import BuildError
@@ -101,6 +102,31 @@ def test_changing_one_message_rebuilds_only_that_language(built: Settings) -> No
     assert "Zmienione podsumowanie." in (built.output_dir / f"pl/{SLUG}/index.html").read_text(
         encoding="utf-8"
     )
+
+
+def test_a_build_after_an_edit_starts_its_workers_forkserver_before_it_loads_the_site(
+    built: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """So that the forkserver imports ``polyedition.build`` on another core while this process
+    loads the site and plans, and the first job does not wait for it (a build with nothing to
+    do starts none: see the no-op test above)."""
+    add_to_translation(built, "pl", "summary-p1", " Jeszcze jedno zdanie.")
+    events: list[object] = []
+    start_forkserver, load_site = executors.start_forkserver, run_module.load_site
+
+    def starting(preload: tuple[str, ...] = executors.PRELOAD) -> int | None:
+        events.append(preload)
+        return start_forkserver(preload)
+
+    def loading(settings: Settings) -> object:
+        events.append("site")
+        return load_site(settings)
+
+    monkeypatch.setattr(executors, "start_forkserver", starting)
+    monkeypatch.setattr(run_module, "load_site", loading)
+    report = build(built, BuildOptions(languages=("en", "pl"), formats=FAST, jobs=2))
+    assert report.ran > 0
+    assert events == [executors.LIGHT_PRELOAD, "site"]
 
 
 def test_the_mp3_the_chapter_jobs_make_is_byte_for_byte_that_of_a_one_call_narration(

@@ -82,12 +82,21 @@ class LocalPool(Executor):
     (``build.preload``), so that it imports on another core while the build loads the site and
     plans; if the pool is shut down before it was sent a job, it stops that forkserver without
     waiting for its imports. Otherwise the forkserver imports only ``polyedition.build`` and
-    starts with the first worker, and each worker imports what its jobs need.
+    each worker imports what its jobs need; it starts at once with ``early`` (the same way:
+    stopped unless used), else with the first worker, so that a pool never sent a job starts
+    no process.
     """
 
     lost = False
 
-    def __init__(self, jobs: int, *, renew_after: int | None = None, warm: bool = False) -> None:
+    def __init__(
+        self,
+        jobs: int,
+        *,
+        renew_after: int | None = None,
+        warm: bool = False,
+        early: bool = False,
+    ) -> None:
         self.jobs = max(1, jobs)
         self.renew_after = max(1, renew_after or RENEW_AFTER)
         self._lock = threading.RLock()
@@ -103,7 +112,9 @@ class LocalPool(Executor):
         self._retired: list[ProcessPoolExecutor] = []
         self._shut = False
         self._used = False
-        self._started_forkserver = start_forkserver() if warm else None
+        self._started_forkserver = (
+            start_forkserver(PRELOAD if warm else LIGHT_PRELOAD) if warm or early else None
+        )
         """The forkserver's pid if this pool started it."""
 
     @property
@@ -190,16 +201,17 @@ def preload_available() -> bool:
     return sys.platform.startswith("linux")
 
 
-def start_forkserver() -> int | None:
-    """Start the forkserver with what jobs import, unless one runs already (an earlier build
-    of this process, the preview server's); its pid if it was started here. Elsewhere than
-    Linux it will preload only ``polyedition.build``, and start with the first worker."""
+def start_forkserver(preload: tuple[str, ...] = PRELOAD) -> int | None:
+    """Start the forkserver with ``preload`` imported (by default what jobs import), unless one
+    runs already (an earlier build of this process, the preview server's); its pid if it was
+    started here. Elsewhere than Linux it will preload only ``polyedition.build``, and start
+    with the first worker."""
     context = get_context("forkserver")
     if not preload_available():
         context.set_forkserver_preload(list(LIGHT_PRELOAD))
         return None
     running = _forkserver_pid()
-    context.set_forkserver_preload(list(PRELOAD))
+    context.set_forkserver_preload(list(preload))
     os.environ[FORKSERVER_PARENT] = str(os.getpid())  # see build.preload
     try:
         forkserver.ensure_running()
@@ -223,14 +235,17 @@ def _forkserver_pid() -> int | None:
     return forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined,no-any-return]
 
 
-def default_executor(jobs: int, *, warm: bool = False) -> SerialExecutor | LocalPool:
+def default_executor(
+    jobs: int, *, warm: bool = False, early: bool = False
+) -> SerialExecutor | LocalPool:
     """One process per core (``--jobs 1`` runs the jobs in this process); ``warm``: forked
-    from a forkserver that starts now and imports what jobs need (see ``LocalPool``)."""
+    from a forkserver that starts now and imports what jobs need; ``early``: from one that
+    starts now and imports ``polyedition.build`` alone (see ``LocalPool``)."""
     if jobs <= 1:
         return SerialExecutor()
     if not warm:
         get_context("forkserver").set_forkserver_preload(list(LIGHT_PRELOAD))
-    return LocalPool(jobs, warm=warm)
+    return LocalPool(jobs, warm=warm, early=early)
 
 
 Versions = tuple[str, tuple[tuple[str, str], ...]]
