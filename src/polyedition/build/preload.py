@@ -38,13 +38,13 @@ MODULES = (
     "polyedition.render.audio.narrate",
     "polyedition.render.html",
     "polyedition.render.pdf.document",
-    "weasyprint",
     "pikepdf",
     "polyedition.render.epub",
     "polyedition.render.feed",
     "PIL.Image",
 )
-"""What a job may need that takes long to import."""
+"""What a job may need that takes long to import (and WeasyPrint, which ``warm_up`` imports
+first, through ``render.pdf.loader``)."""
 
 
 PR_SET_PDEATHSIG = 1
@@ -65,6 +65,10 @@ def warm_up() -> None:
     delay and the K-weighting's impulse response at the engines' rates, the true-peak meter's
     filter, Babel's data for the languages polyedition publishes. A failure only leaves them
     cold."""
+    with contextlib.suppress(ImportError, OSError):  # a PDF job will say what is missing
+        from polyedition.render.pdf.loader import load_weasyprint
+
+        load_weasyprint()
     for name in MODULES:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)

@@ -23,6 +23,7 @@ from polyedition import __version__
 from polyedition.errors import RenderError
 from polyedition.model import Edition
 from polyedition.render.html import render_article
+from polyedition.render.pdf.loader import load_weasyprint
 from polyedition.render.pdf.printhtml import PrintedText, insert_print_parts, printed_text
 from polyedition.render.pdf.ua import DocumentInfo, finish
 from polyedition.site import Site, article_dir, html_path
@@ -201,6 +202,7 @@ def _weasyprint(site: Site, edition: Edition, html: str, label: str) -> bytes:
     page_folder = site.settings.output_dir / article_dir(edition.lang, edition.slug)
     try:
         with _weasyprint_log(label):
+            load_weasyprint()
             from weasyprint import HTML
             from weasyprint.css.counters import (  # type: ignore[import-untyped]
                 CounterStyle,
