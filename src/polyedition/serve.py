@@ -14,7 +14,7 @@ from typing import Any
 from polyedition.config import Settings
 from polyedition.errors import ConfigError, PolyeditionError
 from polyedition.fsutil import is_inside
-from polyedition.theme import is_theme_source, theme_dir
+from polyedition.theme import source_folders
 
 logger = logging.getLogger(__name__)
 
@@ -133,10 +133,7 @@ def watch_and_rebuild(
     """Call ``rebuild`` after every batch of saved source files until ``stop`` is set."""
     from watchfiles import watch
 
-    sources = [settings.content_dir, settings.locales_dir, settings.templates_dir]
-    if is_theme_source(settings):
-        sources.append(theme_dir())
-    folders = [folder for folder in sources if folder.is_dir()]
+    folders = [folder for folder in source_folders(settings) if folder.is_dir()]
     for changes in watch(*folders, stop_event=stop, debounce=300):
         changed = sorted({path for _, path in changes if is_source_change(path)})
         if not changed:

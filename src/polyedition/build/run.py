@@ -29,6 +29,7 @@ from polyedition.fsutil import files_below
 from polyedition.languages import profile
 from polyedition.model import Edition
 from polyedition.site import AudioInfo, Site, load_site
+from polyedition.theme import source_folders
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +189,7 @@ def _warm(settings: Settings, options: BuildOptions) -> bool:
 
 
 def _changed_since_last_build(settings: Settings) -> bool:
-    """Whether ``pyproject.toml`` or a file under the content, locales or templates folder is
+    """Whether ``pyproject.toml`` or a file under a source folder (``source_folders``) is
     newer than the last build's manifest (or there is none): then the build will most likely
     run jobs, and its pool starts its forkserver at once (importing ``polyedition.build``
     alone), on another core while this process loads the site and plans. Started with the
@@ -201,7 +202,7 @@ def _changed_since_last_build(settings: Settings) -> bool:
         built = (settings.cache_dir / MANIFEST).stat().st_mtime_ns
     except OSError:
         return True
-    folders = (settings.content_dir, settings.locales_dir, settings.templates_dir)
+    folders = source_folders(settings)
     files = chain([settings.project_dir / PYPROJECT], *(files_below(f) for f in folders))
     return any(_modified(path) > built for path in files)
 

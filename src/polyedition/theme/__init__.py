@@ -60,6 +60,14 @@ def is_theme_source(settings: Settings) -> bool:
     return source.is_dir() and source.resolve() == theme_dir().resolve()
 
 
+def source_folders(settings: Settings) -> tuple[Path, ...]:
+    """The folders of the sources a build reads besides ``pyproject.toml``: the content,
+    locales and templates folders, and the theme where the project is polyedition's own source
+    tree (``is_theme_source``)."""
+    folders = (settings.content_dir, settings.locales_dir, settings.templates_dir)
+    return (*folders, theme_dir()) if is_theme_source(settings) else folders
+
+
 def template_dirs(settings: Settings) -> tuple[Path, ...]:
     """Where templates and assets are looked up, the project's own folder first."""
     return tuple(dict.fromkeys((settings.templates_dir, theme_templates())))
