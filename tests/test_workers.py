@@ -34,7 +34,7 @@ def no_forkserver() -> None:
 
 def test_a_build_with_nothing_to_do_stops_its_forkserver_without_waiting_for_its_imports() -> None:
     no_forkserver()
-    pool = LocalPool(2, warm=True)
+    pool = LocalPool(2, start=executors.PRELOAD)
     started = executors._forkserver_pid()
     assert started is not None, "the pool starts its forkserver at once"
     pool.shutdown(wait=True, cancel_futures=True)
@@ -45,7 +45,7 @@ def test_a_build_with_nothing_to_do_stops_its_forkserver_without_waiting_for_its
 
 def test_workers_start_with_the_renderers_imported_from_a_forkserver_with_no_other_thread() -> None:
     no_forkserver()
-    pool = LocalPool(2, warm=True)
+    pool = LocalPool(2, start=executors.PRELOAD)
     try:
         worker = pool.submit(os.getpid).result()  # it forks once it has imported
         # What the imports made is frozen: a job's garbage collections do not walk it

@@ -78,13 +78,13 @@ class LocalPool(Executor):
     ``max_tasks_per_child`` hangs, see docs/developers/benchmark.md). A worker that dies (out
     of memory, killed) fails the jobs it had, as before; the next jobs go to a new pool.
 
-    With ``warm`` set, the pool starts the forkserver at once with what the jobs import
-    (``build.preload``), so that it imports on another core while the build loads the site and
-    plans; if the pool is shut down before it was sent a job, it stops that forkserver without
-    waiting for its imports. Otherwise the forkserver imports only ``polyedition.build`` and
-    each worker imports what its jobs need; it starts at once with ``early`` (the same way:
-    stopped unless used), else with the first worker, so that a pool never sent a job starts
-    no process.
+    With ``start``, the pool starts the forkserver at once with those modules to import, so
+    that it imports on another core while the build loads the site and plans: ``PRELOAD``,
+    what the jobs import (``build.preload``), or ``LIGHT_PRELOAD``, ``polyedition.build``
+    alone, each worker then importing what its jobs need. If the pool is shut down before it
+    was sent a job, it stops that forkserver without waiting for its imports. Without
+    ``start``, a light forkserver starts with the first worker, so that a pool never sent a
+    job starts no process.
     """
 
     lost = False
@@ -94,8 +94,7 @@ class LocalPool(Executor):
         jobs: int,
         *,
         renew_after: int | None = None,
-        warm: bool = False,
-        early: bool = False,
+        start: tuple[str, ...] | None = None,
     ) -> None:
         self.jobs = max(1, jobs)
         self.renew_after = max(1, renew_after or RENEW_AFTER)
@@ -112,9 +111,7 @@ class LocalPool(Executor):
         self._retired: list[ProcessPoolExecutor] = []
         self._shut = False
         self._used = False
-        self._started_forkserver = (
-            start_forkserver(PRELOAD if warm else LIGHT_PRELOAD) if warm or early else None
-        )
+        self._started_forkserver = start_forkserver(start) if start else None
         """The forkserver's pid if this pool started it."""
 
     @property
@@ -236,16 +233,16 @@ def _forkserver_pid() -> int | None:
 
 
 def default_executor(
-    jobs: int, *, warm: bool = False, early: bool = False
+    jobs: int, *, start: tuple[str, ...] | None = None
 ) -> SerialExecutor | LocalPool:
-    """One process per core (``--jobs 1`` runs the jobs in this process); ``warm``: forked
-    from a forkserver that starts now and imports what jobs need; ``early``: from one that
-    starts now and imports ``polyedition.build`` alone (see ``LocalPool``)."""
+    """One process per core (``--jobs 1`` runs the jobs in this process), forked from a
+    forkserver that starts now with ``start`` to import, or else with the first worker and
+    ``LIGHT_PRELOAD`` (see ``LocalPool``)."""
     if jobs <= 1:
         return SerialExecutor()
-    if not warm:
+    if not start:
         get_context("forkserver").set_forkserver_preload(list(LIGHT_PRELOAD))
-    return LocalPool(jobs, warm=warm, early=early)
+    return LocalPool(jobs, start=start)
 
 
 Versions = tuple[str, tuple[tuple[str, str], ...]]

@@ -11,7 +11,7 @@ from itertools import chain
 from pathlib import Path
 
 from polyedition.build.clean import clean_output, prune_cache
-from polyedition.build.executors import JobExecutor, default_executor
+from polyedition.build.executors import LIGHT_PRELOAD, PRELOAD, JobExecutor, default_executor
 from polyedition.build.formats import FORMATS
 from polyedition.build.graph import JobGraph
 from polyedition.build.jobs import Job, JobFailure, JobResult
@@ -98,9 +98,7 @@ def build(
     with contextlib.ExitStack() as early:
         own: JobExecutor | None = None
         if executor is None and not options.scheduler:
-            warm = _warm(settings, options)
-            now = not warm and _changed_since_last_build(settings)
-            own = default_executor(options.jobs, warm=warm, early=now)
+            own = default_executor(options.jobs, start=_start_now(settings, options))
             early.callback(own.shutdown, wait=True, cancel_futures=True)
         with build_lock(settings):
             verify_ui_template(settings)
@@ -168,6 +166,15 @@ def build(
     return replace(
         report, problems=tuple(problems), seconds=time.perf_counter() - started, cache=cache
     )
+
+
+def _start_now(settings: Settings, options: BuildOptions) -> tuple[str, ...] | None:
+    """What the workers' forkserver imports when it starts as ``build()`` starts: what the
+    jobs import (``_warm``), ``polyedition.build`` alone (``_changed_since_last_build``), or
+    None: it starts with the first worker."""
+    if _warm(settings, options):
+        return PRELOAD
+    return LIGHT_PRELOAD if _changed_since_last_build(settings) else None
 
 
 def _warm(settings: Settings, options: BuildOptions) -> bool:
