@@ -488,27 +488,70 @@ def master(synthesis: Synthesis) -> Synthesis:
 
 def speech_frames(samples: Samples, rate: int) -> NDArray[np.bool_]:
     """For each ``FRAME`` of audio: is its RMS above ``SPEECH_FLOOR_DBFS``?"""
-    size = max(1, round(FRAME * rate))
-    whole = len(samples) // size * size
-    frames = samples[:whole].reshape(-1, size)
-    power = np.mean(frames * frames, axis=1)
-    if whole < len(samples):  # the last frame, padded with silence
-        last = np.pad(samples[whole:], (0, size - len(samples) + whole)).reshape(1, size)
-        power = np.append(power, np.mean(last * last, axis=1))
-    return np.asarray(power > 10 ** (SPEECH_FLOOR_DBFS / 10), dtype=np.bool_)
+    frames = SpeechFrames(samples, rate)
+    chunks = [frames.chunk(first) for first in range(0, frames.count, FRAMES_AT_A_TIME)]
+    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.bool_)
+
+
+SPEECH_FLOOR_POWER = 10 ** (SPEECH_FLOOR_DBFS / 10)
+FRAMES_AT_A_TIME = 64
+"""Frames whose power ``SpeechFrames`` computes at once (a third of a second)."""
+
+
+class SpeechFrames:
+    """Whether each ``FRAME`` of audio is speech (its RMS above ``SPEECH_FLOOR_DBFS``; the last
+    frame padded with silence), worked out ``FRAMES_AT_A_TIME`` at a time where asked: finding
+    where speech starts and ends, or the pause at a sentence's mark, reads a few frames of an
+    utterance, not all of them. Each frame's figure is the same whichever frames are asked
+    with it. ``samples`` are floats, or 16-bit samples over ``full_scale`` (read as they are).
+    """
+
+    def __init__(self, samples: Samples | Pcm16, rate: int, full_scale: float = 1.0) -> None:
+        self.size = max(1, round(FRAME * rate))
+        self.count = -(-len(samples) // self.size)
+        self._samples, self._full_scale = samples, full_scale
+        self._chunks: dict[int, NDArray[np.bool_]] = {}
+
+    def __getitem__(self, index: int) -> bool:
+        return bool(self.chunk(index)[index % FRAMES_AT_A_TIME])
+
+    def chunk(self, index: int) -> NDArray[np.bool_]:
+        """The ``FRAMES_AT_A_TIME`` frames (fewer at the end) that hold frame ``index``."""
+        chunk = self._chunks.get(index // FRAMES_AT_A_TIME)
+        if chunk is None:
+            chunk = self._chunks[index // FRAMES_AT_A_TIME] = self._speech(index)
+        return chunk
+
+    def _speech(self, index: int) -> NDArray[np.bool_]:
+        size, first = self.size, index // FRAMES_AT_A_TIME * FRAMES_AT_A_TIME
+        part = self._samples[first * size : (first + FRAMES_AT_A_TIME) * size]
+        floats = part.astype(np.float64)
+        if self._full_scale != 1.0:
+            floats /= self._full_scale  # exact for 16-bit samples, as ``samples_of``
+        whole = len(floats) // size
+        frames = floats[: whole * size].reshape(-1, size)
+        power = np.mean(frames * frames, axis=1)
+        if whole * size < len(floats):  # the last frame, padded with silence
+            last = np.pad(floats[whole * size :], (0, size - len(floats) + whole * size))
+            last = last.reshape(1, size)
+            power = np.append(power, np.mean(last * last, axis=1))
+        return np.asarray(power > SPEECH_FLOOR_POWER, dtype=np.bool_)
+
+    def bounds(self) -> tuple[int, int]:
+        """The first sample of the first speech frame and the end of the last one (the whole
+        audio when no frame is speech)."""
+        length = len(self._samples)
+        first = next((index for index in range(self.count) if self[index]), None)
+        if first is None:
+            return 0, length
+        last = next(index for index in range(self.count - 1, first - 1, -1) if self[index])
+        return first * self.size, min(length, (last + 1) * self.size)
 
 
 def speech_bounds(samples: Samples, rate: int) -> tuple[int, int]:
     """The first sample of the first speech frame and the end of the last one (the whole audio
     when no frame is speech)."""
-    return _bounds(speech_frames(samples, rate), max(1, round(FRAME * rate)), len(samples))
-
-
-def _bounds(speech: NDArray[np.bool_], size: int, length: int) -> tuple[int, int]:
-    frames = np.flatnonzero(speech)
-    if not len(frames):
-        return 0, length
-    return int(frames[0]) * size, min(length, (int(frames[-1]) + 1) * size)
+    return SpeechFrames(samples, rate).bounds()
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,12 +597,11 @@ def pace(pcm: bytes, rate: int, boundaries: list[int], sentence_pause: float) ->
 
     The kept samples are copied as they are; only the few at each fade are computed."""
     ints = np.frombuffer(pcm, dtype="<i2")
-    samples = ints.astype(np.float64) / 32768.0
     lead, trail = round(LEAD_GUARD * rate), round(TRAIL_GUARD * rate)
-    size = max(1, round(FRAME * rate))
-    speech = speech_frames(samples, rate)
-    first, end = _bounds(speech, size, len(samples))
-    start, stop = max(0, first - lead), min(len(samples), end + trail)
+    speech = SpeechFrames(ints, rate, PCM16_FULL_SCALE)
+    size = speech.size
+    first, end = speech.bounds()
+    start, stop = max(0, first - lead), min(len(ints), end + trail)
     runs: list[tuple[int, int]] = []
     window = (first // size, end // size)
     gaps = [_sentence_gap(speech, size, boundary, window) for boundary in boundaries]
@@ -575,7 +617,7 @@ def pace(pcm: bytes, rate: int, boundaries: list[int], sentence_pause: float) ->
         if number:
             pieces.append(silence)
             at += len(silence)
-        pieces.append(_faded(ints, samples, run_first, run_end, rate))
+        pieces.append(_faded(ints, run_first, run_end, rate))
         kept.append((run_first, run_end, at))
         at += run_end - run_first
     pcm = np.concatenate(pieces).astype("<i2").tobytes()
@@ -584,7 +626,7 @@ def pace(pcm: bytes, rate: int, boundaries: list[int], sentence_pause: float) ->
 
 
 def _sentence_gap(
-    speech: NDArray[np.bool_], size: int, boundary: int, window: tuple[int, int]
+    speech: SpeechFrames, size: int, boundary: int, window: tuple[int, int]
 ) -> tuple[int, int] | None:
     """The longest silence of frames near ``boundary`` inside ``window`` (the speech's first and
     last frame), as (end of speech, start of the next speech) in samples, or None when the
@@ -614,18 +656,17 @@ def _sentence_gap(
     return gap_first * size, gap_end * size
 
 
-def _faded(
-    ints: NDArray[np.int16], samples: Samples, first: int, end: int, rate: int
-) -> NDArray[np.int16]:
+def _faded(ints: Pcm16, first: int, end: int, rate: int) -> Pcm16:
     """Samples ``first:end`` faded in and out over ``FADE`` (raised cosine): a copy of the
-    16-bit samples with the faded ones computed from ``samples``, their floats."""
-    run, floats = ints[first:end].copy(), samples[first:end]
+    16-bit samples, the faded ones computed from their floats."""
+    run = ints[first:end].copy()
     length = min(round(FADE * rate), len(run) // 2)
     if length < 1:
         return run
     ramp = 0.5 - 0.5 * np.cos(np.pi * (np.arange(length) + 0.5) / length)
-    run[:length] = _rounded(floats[:length] * ramp)
-    run[len(run) - length :] = _rounded(floats[len(floats) - length :] * ramp[::-1])
+    head, tail = run[:length], run[len(run) - length :]
+    run[:length] = _rounded(head.astype(np.float64) / PCM16_FULL_SCALE * ramp)
+    run[len(run) - length :] = _rounded(tail.astype(np.float64) / PCM16_FULL_SCALE * ramp[::-1])
     return run
 
 
