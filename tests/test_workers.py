@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import forkserver
 from pathlib import Path
@@ -71,6 +72,38 @@ def test_workers_are_replaced_after_their_share_of_jobs_and_every_job_gets_its_r
     assert squares == [number * number for number in range(12)]
     assert pool.pools == 6  # 4 jobs to each pool of two workers
     assert len(set(one_by_one)) >= 3
+
+
+def spell(seconds: float) -> tuple[float, float]:
+    """A job that runs for ``seconds``: when it started and ended."""
+    started = time.time()
+    time.sleep(seconds)
+    return started, time.time()
+
+
+def test_no_more_jobs_run_at_a_time_than_workers_even_while_workers_are_replaced() -> None:
+    pool = LocalPool(2, renew_after=2)
+    try:
+        spells = [future.result() for future in [pool.submit(spell, 0.05) for _ in range(16)]]
+    finally:
+        pool.shutdown()
+    assert pool.pools >= 4
+    moments = sorted([(start, 1) for start, _ in spells] + [(end, -1) for _, end in spells])
+    running = [sum(change for _, change in moments[: index + 1]) for index in range(len(moments))]
+    assert max(running) == 2
+
+
+def test_a_worker_finds_its_next_job_waiting_without_the_build_sending_it() -> None:
+    pool = LocalPool(1)
+    try:
+        pool.submit(os.getpid).result()  # the worker is up
+        first, second = pool.submit(spell, 0.1), pool.submit(time.time)
+        with pool._lock:  # the build sends nothing while it holds this (it is busy)
+            time.sleep(1.0)
+            released = time.time()
+        assert first.result()[1] <= second.result() < released
+    finally:
+        pool.shutdown()
 
 
 def test_a_worker_that_dies_fails_its_job_and_the_next_jobs_run_on_new_workers() -> None:
