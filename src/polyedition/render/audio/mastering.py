@@ -46,9 +46,10 @@ UTTERANCE_LUFS = -15.5
 K-weighting counts (about −0.4 LU), and gating blocks that straddle a pause about −0.1 LU."""
 CEILING_DBTP = -3.5
 """The limiter's ceiling, 2.5 dB under the published −1 dBTP: the 48 kbps MP3 encode adds 1 to
-2.5 dB to the peaks. Each encoded chapter is checked too (``PUBLISHED_CEILING_DBTP``) and
-encoded again a little quieter if it is over: at −3 dBTP that was 15 of the real article's 65
-chapters, at −3.5 it is 2, at no cost in loudness (the gain makes up for the limiter)."""
+2.5 dB to the peaks. Each encoded chapter is checked too (``PUBLISHED_CEILING_DBTP``) and its
+granules over it made quieter (``assemble.encode_under_ceiling``): at −3 dBTP that was 15 of the
+real article's 65 chapters, at −3.5 it is 2, at no cost in loudness (the gain makes up for the
+limiter)."""
 PUBLISHED_CEILING_DBTP = -1.2
 """The most a decoded chapter may peak: −1 dBTP, less 0.2 dB for a different decoder."""
 OVERSAMPLING = 4
