@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import os
 import time
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import forkserver
 from pathlib import Path
@@ -74,21 +75,23 @@ def test_workers_are_replaced_after_their_share_of_jobs_and_every_job_gets_its_r
     assert len(set(one_by_one)) >= 3
 
 
-def spell(seconds: float) -> tuple[float, float]:
-    """A job that runs for ``seconds``: when it started and ended."""
-    started = time.time()
-    time.sleep(seconds)
-    return started, time.time()
+SPELL = "(__import__('time').time(), __import__('time').sleep({}), __import__('time').time())"
+"""A job for ``eval`` that runs for a while: when it started, None and when it ended (a worker
+imports no test module, so a job is a builtin or a library's function)."""
+
+
+def spell(pool: LocalPool, seconds: float) -> Future[tuple[float, None, float]]:
+    return pool.submit(eval, SPELL.format(seconds))
 
 
 def test_no_more_jobs_run_at_a_time_than_workers_even_while_workers_are_replaced() -> None:
     pool = LocalPool(2, renew_after=2)
     try:
-        spells = [future.result() for future in [pool.submit(spell, 0.05) for _ in range(16)]]
+        spells = [future.result() for future in [spell(pool, 0.05) for _ in range(16)]]
     finally:
         pool.shutdown()
     assert pool.pools >= 4
-    moments = sorted([(start, 1) for start, _ in spells] + [(end, -1) for _, end in spells])
+    moments = sorted([(start, 1) for start, _, _ in spells] + [(end, -1) for _, _, end in spells])
     running = [sum(change for _, change in moments[: index + 1]) for index in range(len(moments))]
     assert max(running) == 2
 
@@ -97,11 +100,11 @@ def test_a_worker_finds_its_next_job_waiting_without_the_build_sending_it() -> N
     pool = LocalPool(1)
     try:
         pool.submit(os.getpid).result()  # the worker is up
-        first, second = pool.submit(spell, 0.1), pool.submit(time.time)
+        first, second = spell(pool, 0.1), pool.submit(time.time)
         with pool._lock:  # the build sends nothing while it holds this (it is busy)
             time.sleep(1.0)
             released = time.time()
-        assert first.result()[1] <= second.result() < released
+        assert first.result()[2] <= second.result() < released
     finally:
         pool.shutdown()
 
