@@ -10,13 +10,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from polyedition.build import BuildOptions, build
-from polyedition.build.cluster import cluster_executor
+from polyedition.build.cluster import ClusterExecutor, ProjectBundle, cluster_executor
 from polyedition.config import Settings
 from polyedition.errors import ConfigError
 from projectkit import copy_project, run_polyedition
@@ -95,6 +97,44 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_outputs_are_the_same(
     assert killed, "no worker was busy to kill"
     assert report.failures == ()
     assert files(settings.output_dir) == reference
+
+
+class LostAfterItsResult:
+    """A Dask task whose worker died once it had finished: its result is read, and only then
+    its state says it is lost (being computed again)."""
+
+    status = "finished"
+
+    def __init__(self) -> None:
+        self.callbacks: list[Callable[[LostAfterItsResult], None]] = []
+
+    def add_done_callback(self, callback: Callable[[LostAfterItsResult], None]) -> None:
+        self.callbacks.append(callback)
+
+    def result(self) -> str:
+        self.status = "lost"
+        return "the job's result"
+
+
+def test_a_result_whose_worker_dies_just_after_is_the_jobs_result_not_an_error() -> None:
+    task = LostAfterItsResult()
+
+    class Client:
+        scheduler = SimpleNamespace(address="tcp://127.0.0.1:8786")
+        status = "running"
+
+        def scatter(self, data: object, **options: object) -> object:
+            return data
+
+        def submit(self, *args: object, **options: object) -> LostAfterItsResult:
+            return task
+
+    executor = ClusterExecutor(Client(), ProjectBundle("digest", b""))
+    future = executor.submit(len, "job")
+    for callback in task.callbacks:
+        callback(task)
+    assert future.result(timeout=1) == "the job's result"
+    executor.shutdown()
 
 
 def _fake_install(tmp_path: Path, version: str) -> Path:

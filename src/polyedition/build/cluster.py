@@ -12,6 +12,7 @@ polyedition code and engine versions as the client.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import logging
@@ -166,13 +167,21 @@ def run_on_worker(
 
 
 class ClusterExecutor(Executor):
-    """Sends each ``fn(job, site)`` to the cluster as ``run_on_worker(bundle, fn, job, site)``."""
+    """Sends each ``fn(job, site)`` to the cluster as ``run_on_worker(bundle, fn, job, site)``.
+
+    Each job's future is settled from its Dask task's own ``result()``, which waits for a task
+    that Dask computes again (its worker died after it finished) and raises the job's error.
+    Dask's ``client.get_executor()`` read the task's state a second time after its result,
+    and when the worker that held the result died in between it took the result for an error
+    and failed the job ("cannot unpack non-iterable JobResult object").
+    """
 
     def __init__(self, client: Any, bundle: ProjectBundle) -> None:
         self.client = client
         self.address = str(client.scheduler.address)
         self._bundle = client.scatter(bundle, broadcast=True, hash=False)
-        self._pool = client.get_executor(pure=False, retries=RETRIES)
+        self._tasks: set[Any] = set()
+        """The Dask futures of the jobs sent and not yet settled."""
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         """Send ``fn(job, site)``; the earlier outputs the job reads go as bytes (a worker does
@@ -180,10 +189,25 @@ class ClusterExecutor(Executor):
         job, *rest = args
         if isinstance(job, Job) and job.inputs:
             job = replace(job, inputs={path: read_input(data) for path, data in job.inputs.items()})
-        future: Future[Any] = self._pool.submit(
-            run_on_worker, self._bundle, fn, job, *rest, **kwargs
+        task = self.client.submit(
+            run_on_worker, self._bundle, fn, job, *rest, pure=False, retries=RETRIES, **kwargs
         )
+        future: Future[Any] = Future()
+        self._tasks.add(task)
+        task.add_done_callback(functools.partial(self._settle, future))
         return future
+
+    def _settle(self, future: Future[Any], task: Any) -> None:
+        """Give ``future`` the outcome of ``task`` (in a thread of Dask's client, once the task
+        is done, failed or cancelled)."""
+        try:
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(task.result())
+                except BaseException as error:  # the job's own error, or the cluster's
+                    future.set_exception(error)
+        finally:
+            self._tasks.discard(task)
 
     @property
     def lost(self) -> bool:
@@ -191,7 +215,13 @@ class ClusterExecutor(Executor):
         return str(self.client.status) != "running"
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        self._pool.shutdown(wait=wait and not self.lost)
+        tasks = list(self._tasks)
+        if not tasks or self.lost:
+            return
+        if cancel_futures:
+            self.client.cancel(tasks)
+        elif wait:
+            _distributed().wait(tasks)
 
 
 def _distributed() -> Any:
