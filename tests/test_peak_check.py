@@ -22,6 +22,7 @@ from polyedition.render.audio.codec import (
     encode_mp3,
     granule_gains,
     quieter,
+    resample,
 )
 from polyedition.render.audio.mastering import PUBLISHED_CEILING_DBTP, master
 from polyedition.render.audio.narrate import spoken_script
@@ -32,9 +33,9 @@ from projectkit import SLUG
 RATE = 22050
 
 
-def heard(frames: bytes) -> NDArray[np.float64]:
+def heard(frames: bytes, rate: int = RATE) -> NDArray[np.float64]:
     """What a player plays, as floats."""
-    return np.array(decode_mp3(frames, RATE), dtype=np.float64) / 32768
+    return np.array(decode_mp3(frames, rate), dtype=np.float64) / 32768
 
 
 def true_peak_dbtp(samples: NDArray[np.float64]) -> float:
@@ -70,12 +71,14 @@ def too_loud(real_site: Site) -> bytes:
     return mastering.scaled_pcm(pcm, 10 ** (over / 20))
 
 
+@pytest.mark.parametrize("rate", [RATE, 44100], ids=["MPEG-2", "MPEG-1"])
 def test_a_granule_a_step_quieter_is_heard_quieter_by_the_step_where_it_reaches(
-    too_loud: bytes,
+    too_loud: bytes, rate: int
 ) -> None:
-    frames = encode_mp3(too_loud, RATE)
+    """At 22.05 kHz a frame holds one granule (MPEG-2), at 44.1 kHz two (MPEG-1)."""
+    frames = encode_mp3(resample(too_loud, RATE, rate), rate)
     gains = granule_gains(frames)
-    before = heard(frames)
+    before = heard(frames, rate)
     assert len(gains) * GRANULE == len(before)
     loudest = int(np.argmax(np.abs(before))) // GRANULE  # a granule of speech
     block = slice(loudest * GRANULE, (loudest + 1) * GRANULE)
@@ -84,12 +87,12 @@ def test_a_granule_a_step_quieter_is_heard_quieter_by_the_step_where_it_reaches(
     lowered = quieter(frames, gains, reaching)
     assert lowered is not None and len(lowered) == len(frames)
     step = 10 ** (-GAIN_STEP_DB / 20)
-    assert np.max(np.abs(heard(lowered)[block] - step * before[block])) <= 1.5 / 32768
+    assert np.max(np.abs(heard(lowered, rate)[block] - step * before[block])) <= 1.5 / 32768
 
     others = [loudest - GRANULE_REACH - 1, loudest + 1]
     untouched = quieter(frames, gains, others)
     assert untouched is not None
-    assert np.array_equal(heard(untouched)[block], before[block])
+    assert np.array_equal(heard(untouched, rate)[block], before[block])
 
 
 def test_a_chapter_over_the_ceiling_once_encoded_is_brought_under_it_without_encoding_it_again(

@@ -164,15 +164,19 @@ def encode_under_ceiling(pcm: bytes, rate: int) -> bytes:
     made of (``GRANULE_REACH``) are made a step quieter in the frames themselves (their global
     gain, 1.5 dB: ``codec.quieter``), and checked again: a dip of a tenth of a second at a
     peak, where encoding the chapter again a little quieter took as long as its first encode
-    and lowered all of it. That is done if a granule would go more than ``GAIN_ROUNDS`` steps
-    down, or its gain is at 0.
+    and lowered all of it. The chapter is still encoded again a little quieter if a granule
+    would go more than ``GAIN_ROUNDS`` steps down, or its gain is at 0.
 
     The decoded samples are checked as they are (16-bit, read in place) and the chapter lowered
     a block at a time: a chapter's worth of floats (four times its PCM) is never made.
     """
     frames = encode_mp3(pcm, rate)
-    gains = granule_gains(frames)
-    for _ in range(GAIN_ROUNDS):
+    try:
+        gains = granule_gains(frames)
+    except ValueError as error:  # not frames whose gains can be changed in place
+        logger.debug("the chapter's granules cannot be made quieter: %s", error)
+        gains = []
+    for _ in range(GAIN_ROUNDS if gains else 0):
         over = _granules_over(frames, rate)
         if not len(over):
             return frames
