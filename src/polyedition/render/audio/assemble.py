@@ -30,7 +30,9 @@ from polyedition.render.audio.mastering import (
     PUBLISHED_CEILING_DBTP,
     BlockPeaks,
     PacedInfo,
+    Pcm16,
     scaled_pcm,
+    true_peak_over,
 )
 from polyedition.render.audio.pace import Layout, Layouts, StaleLayout
 from polyedition.render.audio.speak import Spoken
@@ -187,7 +189,7 @@ def encode_under_ceiling(pcm: bytes, rate: int) -> bytes:
             break
         frames = made
     for _ in range(3):
-        peak = _peak_over(frames, rate)
+        peak = true_peak_over(_decoded(frames, rate), PUBLISHED_CEILING_DBTP, PCM16_FULL_SCALE)
         if peak is None:
             break
         logger.debug("chapter peaks at %.2f dBTP once encoded; lowering it", peak)
@@ -196,15 +198,15 @@ def encode_under_ceiling(pcm: bytes, rate: int) -> bytes:
     return frames
 
 
-def _heard(frames: bytes, rate: int) -> BlockPeaks:
-    """The decoded chapter's true peak by granule."""
+def _decoded(frames: bytes, rate: int) -> Pcm16:
+    """What a player hears of ``frames``: 16-bit samples, read in place."""
     import numpy as np
 
     miniaudio = load_miniaudio()
     decoded = miniaudio.decode(
         frames, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1, sample_rate=rate
     )
-    return BlockPeaks(np.frombuffer(decoded.samples, dtype=np.int16), GRANULE, PCM16_FULL_SCALE)
+    return np.frombuffer(decoded.samples, dtype=np.int16)
 
 
 def _granules_over(frames: bytes, rate: int) -> list[int]:
@@ -212,15 +214,5 @@ def _granules_over(frames: bytes, rate: int) -> list[int]:
     import numpy as np
 
     limit = 10 ** (PUBLISHED_CEILING_DBTP / 20)
-    peaks = _heard(frames, rate)
+    peaks = BlockPeaks(_decoded(frames, rate), GRANULE, PCM16_FULL_SCALE)
     return [int(g) for g in np.flatnonzero(peaks.resolved(peaks.bounds > limit) > limit)]
-
-
-def _peak_over(frames: bytes, rate: int) -> float | None:
-    """The decoded chapter's true peak in dBTP if it is over the published ceiling."""
-    import math
-
-    limit = 10 ** (PUBLISHED_CEILING_DBTP / 20)
-    peaks = _heard(frames, rate)
-    top = float(peaks.resolved(peaks.bounds > limit).max(initial=0.0))
-    return 20 * math.log10(top) if top > limit else None
